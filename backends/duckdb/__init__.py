@@ -1,0 +1,185 @@
+"""The embedded DuckDB emulator of Snowflake: `connect()` returns a connection shaped like the connector's.
+
+    from backends import duckdb as local
+    conn = local.connect()                       # fresh in-memory account on a virtual clock
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (id INT)")
+    cur.execute("CREATE STREAM s ON TABLE t")
+    cur.execute("INSERT INTO t VALUES (%s)", (1,))
+    cur.execute("SELECT id, METADATA$ACTION FROM s").fetchall()
+
+`patch()` makes `snowflake.connector.connect` return emulator connections, so existing connector
+code runs offline; every connection made inside one `patch()` shares one account.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from unittest import mock
+
+import duckdb as _duckdb
+
+from sim.clock import VirtualClock
+
+from .. import errors
+from ..errors import NotSupportedError
+from .connection import Connection, Cursor, DictCursor
+from .session import DEFAULT_TIMEZONE, Account
+
+apilevel = "2.0"
+threadsafety = 1
+paramstyle = "pyformat"
+
+Error = errors.Error
+DatabaseError = errors.DatabaseError
+ProgrammingError = errors.ProgrammingError
+NotSupportedError = errors.NotSupportedError
+
+#: The database and schema a new emulated account starts with, current in every new session.
+DEFAULT_DATABASE = "SNOWSIM"
+DEFAULT_SCHEMA = "PUBLIC"
+
+__all__ = [
+    "Connection", "Cursor", "DictCursor", "Emulator", "apilevel", "connect", "errors", "paramstyle", "patch",
+    "threadsafety",
+]
+
+
+class Emulator:
+    """An emulated Snowflake account: one DuckDB database, one catalog, one virtual clock.
+
+    Every `connect()` on it opens a new session that sees the same objects and data.
+    """
+
+    def __init__(self, database: str = ":memory:", *, clock: VirtualClock | None = None, start: datetime | str | None = None) -> None:
+        if database != ":memory:":
+            raise NotSupportedError(
+                "persisting the emulator to a file",
+                detail="the catalog of streams and offsets lives in memory; use database=':memory:'",
+            )
+        if clock is not None and start is not None:
+            raise ValueError("give either clock= or start=, not both")
+        self.clock = clock or VirtualClock(start)
+        self._account = Account(_duckdb.connect(database), self.clock)
+        self._account.ensure_database(DEFAULT_DATABASE)
+
+    def connect(
+        self,
+        *,
+        current_database: str | None = DEFAULT_DATABASE,
+        current_schema: str | None = DEFAULT_SCHEMA,
+        warehouse: str | None = None,
+        role: str = "SYSADMIN",
+        paramstyle: str = paramstyle,
+        autocommit: bool = True,
+        timezone: str = DEFAULT_TIMEZONE,
+        create_database: bool = False,
+        connection_class: type[Connection] = Connection,
+    ) -> Connection:
+        """A new session; with `create_database`, a missing current database/schema is created first."""
+        account = self._account
+        if create_database and current_database:
+            account.ensure_database(current_database)
+            if current_schema and current_schema not in account.catalog.databases[current_database].schemas:
+                account.create_schema(current_database, current_schema)
+        return connection_class(
+            account, current_database=current_database, current_schema=current_schema, warehouse=warehouse,
+            role=role, paramstyle=paramstyle, autocommit=autocommit, timezone=timezone,
+        )
+
+
+def connect(database: str = ":memory:", **options: Any) -> Connection:
+    """A connection to a fresh emulated account (in-memory DuckDB, virtual clock).
+
+    Options: `current_database` / `current_schema` (default SNOWSIM.PUBLIC), `warehouse`, `role`,
+    `paramstyle` ('pyformat' like the connector, or 'qmark' / 'numeric'), `autocommit`,
+    `timezone` (Snowflake's default America/Los_Angeles), `clock` or `start` for the virtual clock.
+    """
+    clock, start = options.pop("clock", None), options.pop("start", None)
+    return Emulator(database, clock=clock, start=start).connect(**options)
+
+
+# --- running connector code offline ------------------------------------------------------------------
+
+#: Connector arguments that only matter to a live account; accepted and ignored (never logged).
+_LIVE_ONLY = {
+    "account", "user", "password", "authenticator", "host", "port", "protocol", "private_key", "private_key_file",
+    "private_key_file_pwd", "token", "login_timeout", "network_timeout", "client_session_keep_alive", "application",
+    "insecure_mode", "ocsp_fail_open", "region", "connection_name", "session_parameters", "validate_default_parameters",
+    "client_prefetch_threads", "client_store_temporary_credential", "passcode", "oauth_client_id",
+}
+
+
+class _ConnectorConnection(Connection):
+    """A connection raising `snowflake.connector.errors` classes, for code that catches those."""
+
+    def _raise(self, error: errors.Error) -> None:
+        connector_errors = importlib.import_module("snowflake.connector.errors")
+        target = next(
+            (getattr(connector_errors, c.__name__) for c in type(error).__mro__ if hasattr(connector_errors, c.__name__)),
+            connector_errors.Error,
+        )
+        try:
+            converted = target(msg=error.msg, errno=error.errno, sqlstate=error.sqlstate, sfqid=error.sfqid, query=error.query)
+        except TypeError:
+            converted = target(error.msg)
+        raise converted from error
+
+
+class Patch:
+    """What `patch()` yields: the shared emulator, its clock, and the connections made so far."""
+
+    def __init__(self, emulator: Emulator, create_database: bool) -> None:
+        self.emulator = emulator
+        self.clock = emulator.clock
+        self.connections: list[Connection] = []
+        self._create_database = create_database
+
+    def connect(self, **kwargs: Any) -> Connection:
+        """What the patched `snowflake.connector.connect` does."""
+        options: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            if key == "database":
+                options["current_database"] = value.upper() if value and not value.startswith('"') else value
+            elif key == "schema":
+                options["current_schema"] = value.upper() if value and not value.startswith('"') else value
+            elif key in ("warehouse", "role", "paramstyle", "autocommit"):
+                options[key] = value
+            elif key not in _LIVE_ONLY:
+                raise NotSupportedError(f"the connector argument {key}=")
+        parameters = kwargs.get("session_parameters") or {}
+        if "TIMEZONE" in parameters:
+            options["timezone"] = parameters["TIMEZONE"]
+        if "database" in kwargs and "schema" not in kwargs:
+            options["current_schema"] = DEFAULT_SCHEMA
+        connection = self.emulator.connect(
+            create_database=self._create_database, connection_class=_ConnectorConnection, **options
+        )
+        self.connections.append(connection)
+        return connection
+
+
+@contextlib.contextmanager
+def patch(*extra_targets: str, create_database_on_connect: bool = True, start: datetime | str | None = None) -> Iterator[Patch]:
+    """Make `snowflake.connector.connect` (and `extra_targets`, dotted names) open emulator sessions.
+
+    All connections opened inside share one emulated account, so data written through one is
+    seen through the next, as on a live account. With `create_database_on_connect`, the database
+    and schema named in connect() are created when missing.
+    """
+    try:
+        importlib.import_module("snowflake.connector")
+    except ImportError as error:
+        raise ImportError(
+            "patch() replaces snowflake.connector.connect, which is not installed: pip install 'snowsim[snowflake]'"
+        ) from error
+    handle = Patch(Emulator(start=start), create_database_on_connect)
+    targets = ["snowflake.connector.connect", *extra_targets]
+    with contextlib.ExitStack() as stack:
+        for target in targets:
+            stack.enter_context(mock.patch(target, side_effect=handle.connect))
+        yield handle

@@ -1,0 +1,318 @@
+"""Compile one Snowflake statement into a plan: dispatch by statement kind.
+
+Queries and DML become `SqlPlan`s of translated DuckDB SQL; DML on a tracked table gains the
+steps that log its row images (tracking.py). DDL, SHOW, DESCRIBE, USE and transaction control
+are Python commands (ddl.py, show.py, stream_commands.py, session_commands.py).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from ..errors import NotSupportedError, compilation_error
+from . import ddl, session_commands, show, stream_commands, tracking, translate
+from .catalog import Table
+from .names import internal_name, quote
+from .plans import MergePlan, Plan, SqlPlan, Step
+from .relations import Resolver, point_at
+from .template import slot_node
+
+if TYPE_CHECKING:
+    from .session import Session
+
+_START_TRANSACTION = re.compile(r"^\s*START\s+TRANSACTION\b", re.I)
+
+
+def compile_statement(sql: str, session: Session) -> Plan:
+    """The plan for one statement, compiled against the session's catalog and context."""
+    head = sql.lstrip()[:9].upper()
+    if _START_TRANSACTION.match(sql):
+        return session_commands.begin(session, sql)
+    if head.startswith("SHOW"):
+        return show.compile_show_text(sql, session)
+    if head.startswith("DESC"):
+        return show.compile_describe_text(sql, session)
+    ast = translate.parse(sql)
+    if isinstance(ast, exp.Command):
+        return stream_commands.compile_command(ast, sql, session)
+    ast = translate.normalize(ast)
+    handler = _HANDLERS.get(type(ast))
+    if handler is None:
+        if isinstance(ast, exp.Query):
+            return compile_query(ast, sql, session)
+        raise NotSupportedError(f"the statement {ast.key.upper()}", query=sql)
+    return handler(ast, sql, session)
+
+
+# --- shared ----------------------------------------------------------------------------------------
+
+
+def bind_placeholders(ast: exp.Expression, sql: str) -> None:
+    """Numbered binds (:1, :2, ...) become slots the step renumbers for DuckDB."""
+    for node in list(ast.find_all(exp.Placeholder)):
+        name = node.this
+        if name is None or not str(name).isdigit():
+            raise compilation_error(f"Bind variable {node.sql(dialect='snowflake')} not set.", errno=2049, query=sql)
+        node.replace(slot_node(f"p{int(name) - 1}"))
+
+
+def finish(ast: exp.Expression, sql: str) -> str:
+    """The DuckDB text of a translated tree."""
+    bind_placeholders(ast, sql)
+    return translate.generate(ast, sql=sql)
+
+
+def lookup_table(resolver: Resolver, node: exp.Table, action: str) -> Table:
+    obj = resolver.lookup(node, action=action)
+    if not isinstance(obj, Table):
+        raise compilation_error(f"'{obj.name}' is a {obj.kind.lower()}; {action} needs a table.", errno=2003, query=resolver.sql)
+    return obj
+
+
+def target_alias(node: exp.Table, table: Table) -> str:
+    return node.alias_or_name if node.alias else table.name.name
+
+
+def set_target(node: exp.Table, table: Table, *, alias: bool = True) -> None:
+    """Point a DML target at the table's data (its hidden-row-id twin when tracked)."""
+    name = target_alias(node, table)
+    if table.tracking is not None:
+        point_at(node, table.name, internal_name("rows", table.uid))
+        if alias:
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(name, quoted=True)))
+    else:
+        point_at(node, table.name)
+
+
+def column_names(table: Table) -> list[str]:
+    return [c.name for c in table.columns]
+
+
+def writable_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if c.expression is None]
+
+
+# --- queries -----------------------------------------------------------------------------------------
+
+
+def compile_query(ast: exp.Expression, sql: str, session: Session) -> SqlPlan:
+    name_unaliased_projections(ast, sql)
+    translate.transform_expressions(ast, sql=sql)
+    bindings = Resolver(session.catalog, session.context, sql).rewrite(ast)
+    step = Step(finish(ast, sql))
+    return SqlPlan(session.catalog.version, steps=[step], bindings=bindings, check=step)
+
+
+def name_unaliased_projections(ast: exp.Expression, sql: str) -> None:
+    """Name expression columns as Snowflake does: by their text, upper-cased (`COUNT(*)`)."""
+    select = ast
+    while isinstance(select, exp.SetOperation):
+        select = select.this
+    if not isinstance(select, exp.Select):
+        return
+    from .projection_names import projection_text
+
+    for projection in select.expressions:
+        if isinstance(projection, (exp.Alias, exp.Column, exp.Star)) or projection.find(exp.Star) is projection:
+            continue
+        text = projection_text(sql, projection)
+        if text:
+            projection.replace(exp.alias_(projection.copy(), exp.to_identifier(text, quoted=True)))
+
+
+# --- DML -----------------------------------------------------------------------------------------------
+
+
+def compile_insert(ast: exp.Insert, sql: str, session: Session) -> SqlPlan:
+    if ast.args.get("kind") or isinstance(ast, exp.MultitableInserts):
+        raise NotSupportedError("multi-table INSERT (INSERT ALL / INSERT FIRST)", query=sql)
+    resolver = Resolver(session.catalog, session.context, sql)
+    target = ast.this
+    table_node = target.this if isinstance(target, exp.Schema) else target
+    table = lookup_table(resolver, table_node, "INSERT")
+    if not isinstance(target, exp.Schema) and table.tracking is not None:
+        columns = [exp.to_identifier(c, quoted=True) for c in writable_columns(table)]
+        ast.set("this", exp.Schema(this=table_node, expressions=columns))
+    overwrite = bool(ast.args.get("overwrite"))
+    ast.set("overwrite", None)
+    translate.transform_expressions(ast, sql=sql)
+    bindings = resolver.rewrite(ast, skip=(table_node,))
+    set_target(table_node, table, alias=False)
+    insert_sql = finish(ast, sql)
+    steps: list[Step] = []
+    if overwrite:
+        steps.append(Step(delete_all_sql(table)))
+    if table.tracking is not None:
+        steps.append(Step(tracking.capture(table, insert_sql, tracking.INSERT, column_names(table))))
+    else:
+        steps.append(Step(insert_sql))
+    return SqlPlan(
+        session.catalog.version, steps=steps, bindings=bindings, result="insert", consumes=True,
+        writes=[table] if table.tracking else [], check=Step(insert_sql),
+    )
+
+
+def delete_all_sql(table: Table) -> str:
+    if table.tracking is None:
+        return f"DELETE FROM {table.name.duck}"
+    return tracking.capture(table, f"DELETE FROM {table.tracking.rows}", tracking.DELETE, column_names(table))
+
+
+def compile_update(ast: exp.Update, sql: str, session: Session) -> SqlPlan:
+    resolver = Resolver(session.catalog, session.context, sql)
+    target = ast.this
+    table = lookup_table(resolver, target, "UPDATE")
+    alias = quote(target_alias(target, table))
+    translate.transform_expressions(ast, sql=sql)
+    bindings = resolver.rewrite(ast, skip=(target,))
+    set_target(target, table)
+    bind_placeholders(ast, sql)
+    update_sql = translate.generate(ast, sql=sql)
+    from_sql = _fragment(ast.args.get("from_"), "FROM ")
+    where_sql = _fragment(ast.args.get("where"), "WHERE ")
+    data = table.tracking.rows if table.tracking else table.name.duck
+    multi_join = None
+    if from_sql:
+        row = f'{alias}.{quote(tracking.ROW_ID)}' if table.tracking else f"{alias}.rowid"
+        multi_join = Step(
+            f"SELECT count(*) FROM (SELECT {row} FROM {data} AS {alias}, {from_sql}"
+            + (f" WHERE {where_sql}" if where_sql else "")
+            + " GROUP BY 1 HAVING count(*) > 1)"
+        )
+    steps: list[Step]
+    if table.tracking is not None:
+        columns = column_names(table)
+        steps = [
+            Step(tracking.before_images(table, data, alias, from_sql, where_sql, columns)),
+            Step(tracking.capture(table, update_sql, tracking.UPDATE_AFTER, columns)),
+        ]
+    else:
+        steps = [Step(update_sql)]
+    return SqlPlan(
+        session.catalog.version, steps=steps, bindings=bindings, result="update", consumes=True,
+        writes=[table] if table.tracking else [], check=Step(update_sql), multi_join_count=multi_join,
+    )
+
+
+def _fragment(node: exp.Expression | None, keyword: str) -> str:
+    if node is None:
+        return ""
+    text = translate.generate(node)
+    return text[len(keyword):] if text.upper().startswith(keyword) else text
+
+
+def compile_delete(ast: exp.Delete, sql: str, session: Session) -> SqlPlan:
+    resolver = Resolver(session.catalog, session.context, sql)
+    target = ast.this
+    table = lookup_table(resolver, target, "DELETE")
+    translate.transform_expressions(ast, sql=sql)
+    bindings = resolver.rewrite(ast, skip=(target,))
+    set_target(target, table)
+    delete_sql = finish(ast, sql)
+    step = Step(tracking.capture(table, delete_sql, tracking.DELETE, column_names(table)) if table.tracking else delete_sql)
+    return SqlPlan(
+        session.catalog.version, steps=[step], bindings=bindings, result="delete", consumes=True,
+        writes=[table] if table.tracking else [], check=Step(delete_sql),
+    )
+
+
+def compile_truncate(ast: exp.TruncateTable, sql: str, session: Session) -> Plan:
+    resolver = Resolver(session.catalog, session.context, sql)
+    if len(ast.expressions) != 1:
+        raise NotSupportedError("TRUNCATE of several tables", query=sql)
+    node = ast.expressions[0]
+    name = resolver.table_name(node, action="TRUNCATE")
+    table = session.catalog.get(name)
+    if table is None and ast.args.get("exists"):
+        return session_commands.status_plan(session, "Statement executed successfully.")
+    table = lookup_table(resolver, node, "TRUNCATE")
+    step = Step(delete_all_sql(table))
+    return SqlPlan(
+        session.catalog.version, steps=[step], result="truncate", writes=[table] if table.tracking else [],
+    )
+
+
+def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
+    resolver = Resolver(session.catalog, session.context, sql)
+    target = ast.this
+    table = lookup_table(resolver, target, "MERGE")
+    alias = quote(target_alias(target, table))
+    kinds: list[str] = []
+    for when in ast.args["whens"].expressions:
+        then = when.args["then"]
+        kind = "INSERT" if isinstance(then, exp.Insert) else "UPDATE" if isinstance(then, exp.Update) else "DELETE"
+        if kind not in kinds:
+            kinds.append(kind)
+        if kind == "INSERT" and table.tracking is not None and not isinstance(then.this, exp.Tuple):
+            then.set("this", exp.Tuple(expressions=[exp.column(c, quoted=True) for c in writable_columns(table)]))
+    translate.transform_expressions(ast, sql=sql)
+    bindings = resolver.rewrite(ast, skip=(target,))
+    set_target(target, table)
+    bind_placeholders(ast, sql)
+    merge_sql = translate.generate(ast, sql=sql)
+    order = [k for k in ("INSERT", "UPDATE", "DELETE") if k in kinds]
+    plan = MergePlan(
+        session.catalog.version, steps=[], bindings=bindings, result="merge", consumes=True,
+        writes=[table] if table.tracking else [], check=Step(merge_sql), clause_kinds=order,
+    )
+    if table.tracking is None:
+        plan.merge = Step(merge_sql + " RETURNING merge_action")
+        return plan
+    columns = column_names(table)
+    source = translate.generate(ast.args["using"], sql=sql)
+    on = translate.generate(ast.args["on"], sql=sql)
+    plan.merge = Step(merge_sql + " RETURNING merge_action, *")
+    plan.table = table
+    returned = MergePlan.RETURNED
+    plan.log_after = Step(
+        tracking.log_from(
+            table, f"{returned} WHERE merge_action <> 'DELETE'",
+            f"CASE merge_action WHEN 'INSERT' THEN {tracking.INSERT} ELSE {tracking.UPDATE_AFTER} END", columns,
+        )
+    )
+    if "UPDATE" in kinds or "DELETE" in kinds:
+        rid = quote(tracking.ROW_ID)
+        projection = ", ".join([f"{alias}.{rid}"] + [f"{alias}.{quote(c)}" for c in columns])
+        plan.pre = Step(
+            f"CREATE TEMP TABLE {MergePlan.PRE} AS SELECT {projection} FROM {table.tracking.rows} AS {alias} "
+            f"JOIN {source} ON {on}"
+        )
+        matched = (
+            f"(SELECT p.* , r.merge_action FROM {MergePlan.PRE} AS p JOIN {returned} AS r ON p.{rid} = r.{rid} "
+            "WHERE r.merge_action IN ('UPDATE', 'DELETE'))"
+        )
+        plan.log_before = Step(
+            tracking.log_from(
+                table, matched,
+                f"CASE merge_action WHEN 'DELETE' THEN {tracking.DELETE} ELSE {tracking.UPDATE_BEFORE} END", columns,
+            )
+        )
+    return plan
+
+
+_HANDLERS = {
+    exp.Select: compile_query,
+    exp.Union: compile_query,
+    exp.Intersect: compile_query,
+    exp.Except: compile_query,
+    exp.Subquery: compile_query,
+    exp.Insert: compile_insert,
+    exp.Update: compile_update,
+    exp.Delete: compile_delete,
+    exp.Merge: compile_merge,
+    exp.TruncateTable: compile_truncate,
+    exp.Create: ddl.compile_create,
+    exp.Drop: ddl.compile_drop,
+    exp.Alter: ddl.compile_alter,
+    exp.Use: session_commands.compile_use,
+    exp.Transaction: session_commands.compile_transaction,
+    exp.Commit: session_commands.compile_transaction,
+    exp.Rollback: session_commands.compile_transaction,
+}
+
+if hasattr(exp, "MultitableInserts"):
+    _HANDLERS[exp.MultitableInserts] = compile_insert
+

@@ -1,0 +1,261 @@
+"""PEP 249 connection and cursor, shaped like `snowflake.connector`'s, over an emulator session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from sim.clock import VirtualClock
+
+from ..errors import Error, InterfaceError, NotSupportedError
+from .results import Result, ResultMetadata
+from .scripts import split_statements
+from .session import DEFAULT_TIMEZONE, Account, Session
+
+
+class Connection:
+    """A session on an emulated Snowflake account; what `backends.duckdb.connect()` returns."""
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        current_database: str | None = None,
+        current_schema: str | None = None,
+        warehouse: str | None = None,
+        role: str = "SYSADMIN",
+        paramstyle: str = "pyformat",
+        autocommit: bool = True,
+        timezone: str = DEFAULT_TIMEZONE,
+    ) -> None:
+        self._account = account
+        self._session = Session(
+            account, database=current_database, schema=current_schema, warehouse=warehouse, role=role,
+            paramstyle=paramstyle, autocommit=autocommit, timezone=timezone,
+        )
+        self._closed = False
+
+    # --- what the connector exposes ---------------------------------------------------------------
+
+    @property
+    def clock(self) -> VirtualClock:
+        """The virtual clock every timestamp in this account comes from."""
+        return self._account.clock
+
+    @property
+    def database(self) -> str | None:
+        return self._session.context.database
+
+    @property
+    def schema(self) -> str | None:
+        return self._session.context.schema
+
+    @property
+    def warehouse(self) -> str | None:
+        return self._session.context.warehouse
+
+    @property
+    def role(self) -> str:
+        return self._session.context.role
+
+    @property
+    def paramstyle(self) -> str:
+        return self._session.paramstyle
+
+    @property
+    def session_id(self) -> int:
+        return id(self._session)
+
+    def cursor(self, cursor_class: type[Cursor] | None = None) -> Cursor:
+        self._check_open()
+        return (cursor_class or Cursor)(self)
+
+    def commit(self) -> None:
+        self._check_open()
+        self._session.commit()
+
+    def rollback(self) -> None:
+        self._check_open()
+        self._session.rollback()
+
+    def autocommit(self, mode: bool) -> None:
+        """Turn autocommit on or off, as `snowflake.connector` does (ALTER SESSION SET AUTOCOMMIT)."""
+        self._check_open()
+        self._session.commit_implicitly()
+        self._session.autocommit = bool(mode)
+
+    def execute_string(
+        self, sql_text: str, remove_comments: bool = False, return_cursors: bool = True,
+        cursor_class: type[Cursor] | None = None, **kwargs: Any,
+    ) -> list[Cursor]:
+        """Run every statement of a script in order; the cursors of each, as the connector returns them."""
+        cursors = []
+        for statement in split_statements(sql_text):
+            cursor = self.cursor(cursor_class)
+            cursor.execute(statement, **kwargs)
+            cursors.append(cursor)
+        return cursors if return_cursors else []
+
+    def execute_stream(self, stream: Any, remove_comments: bool = False, cursor_class: type[Cursor] | None = None) -> Iterator[Cursor]:
+        yield from self.execute_string(stream.read(), cursor_class=cursor_class)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._session.close()
+            self._closed = True
+
+    def is_closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        """Commit on success and roll back on error when autocommit is off, then close (the connector's rule)."""
+        try:
+            if not self._closed and not self._session.autocommit:
+                if exc_type is None:
+                    self.commit()
+                else:
+                    self.rollback()
+        finally:
+            self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InterfaceError("Connection is closed", errno=251001)
+
+    def _raise(self, error: Error) -> None:
+        """Raise `error` in the exception classes callers expect (patch() maps to the connector's)."""
+        raise error
+
+    def __repr__(self) -> str:
+        return f"<snowsim DuckDB connection {self.database}.{self.schema} at {self.clock}>"
+
+
+class Cursor:
+    """A PEP 249 cursor with the connector's extras (sfqid, fetch_arrow_all, execute returning self)."""
+
+    arraysize = 1
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._result: Result | None = None
+        self._closed = False
+        self.sfqid: str | None = None
+        self.query: str | None = None
+        self._executemany_total: int | None = None
+
+    # --- executing ------------------------------------------------------------------------------------
+
+    def execute(self, command: str, params: Any = None, **kwargs: Any) -> Cursor:
+        """Run one statement; `params` bind its placeholders (paramstyle of the connection)."""
+        self._check_open()
+        self.query = command
+        self._result = None
+        self._executemany_total = None
+        session = self.connection._session
+        try:
+            self._result = session.execute(command, params)
+        except Error as error:
+            self.sfqid = error.sfqid = session.last_query_id
+            error.query = error.query or command
+            self.connection._raise(error)
+        self.sfqid = session.last_query_id
+        return self
+
+    def executemany(self, command: str, seqparams: Iterable[Any], **kwargs: Any) -> Cursor:
+        """Run a statement once per parameter set; rowcount is the total."""
+        total = 0
+        for params in seqparams:
+            self.execute(command, params, **kwargs)
+            total += max(self.rowcount or 0, 0)
+        self._executemany_total = total
+        return self
+
+    # --- results ---------------------------------------------------------------------------------------
+
+    @property
+    def description(self) -> list[ResultMetadata] | None:
+        return self._result.description if self._result is not None else None
+
+    @property
+    def rowcount(self) -> int | None:
+        if self._executemany_total is not None:
+            return self._executemany_total
+        return self._result.rowcount if self._result is not None else None
+
+    def _rows(self) -> Result:
+        self._check_open()
+        if self._result is None:
+            raise InterfaceError("No result: call execute() first", errno=251002)
+        return self._result
+
+    def _shape(self, rows: list[tuple]) -> list[Any]:
+        return rows
+
+    def fetchone(self) -> Any | None:
+        rows = self._shape(self._rows().fetchmany(1))
+        return rows[0] if rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._shape(self._rows().fetchmany(size or self.arraysize))
+
+    def fetchall(self) -> list[Any]:
+        return self._shape(self._rows().fetchall())
+
+    def fetch_arrow_all(self) -> pa.Table:
+        """The remaining rows as one Arrow table, straight from DuckDB when they are still there."""
+        return self._rows().arrow()
+
+    def fetch_arrow_batches(self) -> Iterator[pa.RecordBatch]:
+        yield from self.fetch_arrow_all().to_batches()
+
+    def fetch_polars(self) -> Any:
+        """snowsim extension: the remaining rows as a polars DataFrame (via Arrow, no Python rows)."""
+        import polars as pl
+
+        return pl.from_arrow(self.fetch_arrow_all())
+
+    def fetch_pandas_all(self) -> Any:
+        try:
+            import pandas  # noqa: F401
+        except ImportError as error:
+            raise NotSupportedError("fetch_pandas_all without pandas installed", detail="pip install pandas") from error
+        return self.fetch_arrow_all().to_pandas()
+
+    def __iter__(self) -> Iterator[Any]:
+        while (row := self.fetchone()) is not None:
+            yield row
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+
+    def close(self) -> bool:
+        self._closed = True
+        self._result = None
+        return True
+
+    def is_closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Cursor:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InterfaceError("Cursor is closed in execute.", errno=251006)
+        self.connection._check_open()
+
+
+class DictCursor(Cursor):
+    """Rows as dicts keyed by column name, like `snowflake.connector.DictCursor`."""
+
+    def _shape(self, rows: list[tuple]) -> list[Any]:
+        names = [d.name for d in self.description or []]
+        return [dict(zip(names, row, strict=True)) for row in rows]
+

@@ -1,0 +1,65 @@
+"""Which Snowflake functions the emulator runs, by sqlglot expression class.
+
+A function is listed only when its DuckDB translation gives Snowflake's result; each listed
+function has a row in tests/unit/test_functions.py. Anything else (HASH, whose values DuckDB
+computes differently, or a function sqlglot does not know) raises NotSupportedError naming it,
+instead of running something that would quietly differ.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ..errors import NotSupportedError
+
+_SUPPORTED_NAMES = """
+    Abs Anonymous ApproxDistinct ArgMax ArgMin Array ArrayAgg ArraySize Ascii Avg Case Cast Ceil Chr
+    Coalesce Concat ConcatWs Contains Count CountIf CumeDist CurrentDate CurrentTime CurrentTimestamp
+    DateAdd DateDiff DateFromParts DateTrunc DayOfMonth DayOfWeek DayOfWeekIso DayOfYear Dayname
+    DecodeCase DenseRank EndsWith EqualNull Exp Explode Extract FirstValue Floor GetExtract Greatest
+    GroupConcat Hour If Initcap IsNullValue JSONExtract JSONExtractScalar JSONObject Lag LastDay
+    LastValue Lead Least Left Length Ln Localtime Log LogicalAnd LogicalOr Lower MD5 Max Median Min
+    Minute Mod Month Monthname Ntile NthValue Nullif Nvl2 Pad ParseJSON PercentRank PercentileCont
+    PercentileDisc Pow Quarter Rank RegexpExtract RegexpLike RegexpReplace Repeat Replace Reverse
+    Right Round RowNumber SHA SHA2 Second Sign SplitPart Sqrt StartsWith Stddev StddevPop StddevSamp
+    StrPosition StrToDate StrToTime Struct Substring Sum TimeStrToTime TimeToStr TimestampFromParts
+    TimestampTrunc ToChar ToDouble ToNumber Trim TryCast TsOrDsToDate UnixToTime Upper Uuid Variance
+    VariancePop Year
+"""
+
+SUPPORTED: frozenset[type[exp.Expression]] = frozenset(
+    getattr(exp, name) for name in _SUPPORTED_NAMES.split() if hasattr(exp, name)
+)
+
+#: Functions sqlglot does not model that the emulator implements itself (see relations.py).
+EMULATED_ANONYMOUS = frozenset({"SYSTEM$STREAM_HAS_DATA"})
+
+
+def function_name(node: exp.Func) -> str:
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).upper()
+    return type(node).sql_names()[0] if type(node).sql_names() else type(node).__name__.upper()
+
+
+def check_supported(ast: exp.Expression, *, sql: str | None = None) -> None:
+    """Raise NotSupportedError for the first function the emulator cannot run faithfully."""
+    for node in ast.find_all(exp.Func):
+        kind = type(node)
+        if kind is exp.Anonymous:
+            if function_name(node) in EMULATED_ANONYMOUS:
+                continue
+        elif kind in SUPPORTED or not _is_function_call(node):
+            continue
+        raise NotSupportedError(f"the function {function_name(node)}", query=sql)
+
+
+# sqlglot models a few operators and clauses as Func subclasses; they are not function calls.
+_NOT_CALLS = tuple(
+    getattr(exp, name)
+    for name in "Kwarg Bracket Dot Distinct Filter Window WithinGroup Collate Interval Tuple".split()
+    if hasattr(exp, name)
+)
+
+
+def _is_function_call(node: exp.Func) -> bool:
+    return not isinstance(node, _NOT_CALLS)

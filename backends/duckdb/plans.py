@@ -1,0 +1,181 @@
+"""Compiled statements: what runs in DuckDB, what it reads and writes, and what it returns.
+
+A plan is compiled once per (SQL text, session context, catalog version) and run many times.
+`SqlPlan` covers queries and DML; `MergePlan` drives MERGE on tracked tables step by step;
+`CommandPlan` wraps DDL and session commands implemented in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from collections import Counter
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .catalog import Stream, Table
+from .relations import Bindings
+from .results import DuckResult, Result, counts_result, status_result
+from .template import Template
+
+if TYPE_CHECKING:
+    from .session import Session, StatementRun
+
+_PARAM = re.compile(r"^p(\d+)$")
+
+
+class Step:
+    """One DuckDB statement of a plan: its text with slots, and which bind values it takes."""
+
+    __slots__ = ("template", "param_order")
+
+    def __init__(self, text: str) -> None:
+        template = Template(text)
+        order: list[int] = []
+        for name in template.slots:
+            match = _PARAM.match(name)
+            if match and int(match.group(1)) not in order:
+                order.append(int(match.group(1)))
+        self.template = template
+        self.param_order = order
+
+    def render(self, values: dict[str, object]) -> str:
+        return self.template.render(values)
+
+    def args(self, params: Sequence[Any]) -> list[Any] | None:
+        if not self.param_order:
+            return None
+        try:
+            return [params[i] for i in self.param_order]
+        except IndexError:
+            from ..errors import ProgrammingError
+
+            raise ProgrammingError(
+                f"the statement needs {max(self.param_order) + 1} bind values but {len(params)} were given",
+                errno=252004,
+            ) from None
+
+
+def param_slot_values(step: Step) -> dict[str, str]:
+    """Bind placeholders as DuckDB numbers ($1, $2, ...) in the step's own order."""
+    return {f"p{index}": f"${position}" for position, index in enumerate(step.param_order, start=1)}
+
+
+@dataclass
+class Plan:
+    """Base of compiled statements."""
+
+    version: int
+    #: DDL commits an open transaction first, then runs in its own (Snowflake's rule).
+    ddl: bool = field(default=False, kw_only=True)
+    #: Kept in the plan cache (DDL never is: running it changes the catalog version anyway).
+    cacheable: bool = field(default=True, kw_only=True)
+
+    def run(self, session: Session, params: Sequence[Any]) -> Result:
+        raise NotImplementedError
+
+
+@dataclass
+class CommandPlan(Plan):
+    """A statement implemented in Python: DDL, SHOW, DESCRIBE, USE, transaction control."""
+
+    action: Callable[[Session, Sequence[Any]], Result] = field(kw_only=True)
+    transaction_control: bool = field(default=False, kw_only=True)
+
+    def run(self, session: Session, params: Sequence[Any]) -> Result:
+        return self.action(session, params)
+
+
+@dataclass
+class SqlPlan(Plan):
+    """A query or DML statement: DuckDB steps run in order, atomically.
+
+    `result` says how the last step's output becomes the Snowflake result: "rows" (a query),
+    or a DML summary ("insert", "update", "delete").
+    """
+
+    steps: list[Step] = field(kw_only=True)
+    bindings: Bindings = field(default_factory=Bindings, kw_only=True)
+    result: str = field(default="rows", kw_only=True)
+    #: DML reading a stream consumes it (queries never do).
+    consumes: bool = field(default=False, kw_only=True)
+    #: Tracked tables whose change log this statement writes.
+    writes: list[Table] = field(default_factory=list, kw_only=True)
+    #: The statement as the user wrote it, without capture steps: validated by binding in explicit
+    #: transactions, where a DuckDB error would abort the whole transaction.
+    check: Step | None = field(default=None, kw_only=True)
+    #: For UPDATE ... FROM: counts target rows joined to more than one source row, before the update.
+    multi_join_count: Step | None = field(default=None, kw_only=True)
+    #: Runs after the steps, in the same transaction, and gives the result (CREATE TABLE AS registers the table).
+    after: Callable[[Session], Result] | None = field(default=None, kw_only=True)
+
+    def run(self, session: Session, params: Sequence[Any]) -> Result:
+        return session.run_statement(self, params, self._execute)
+
+    def _execute(self, session: Session, run: StatementRun, params: Sequence[Any]) -> Result:
+        multi_joined = 0
+        if self.multi_join_count is not None:
+            multi_joined = session.query_scalar(self.multi_join_count, run, params)
+        cursor = None
+        for step in self.steps:
+            cursor = session.execute_step(step, run, params)
+        if self.after is not None:
+            return self.after(session)
+        if self.result == "rows":
+            return DuckResult(cursor)
+        count = int(cursor.fetchall()[0][0])
+        if self.result == "insert":
+            return counts_result({"number of rows inserted": count}, count)
+        if self.result == "update":
+            return counts_result({"number of rows updated": count, "number of multi-joined rows updated": multi_joined}, count)
+        if self.result == "delete":
+            return counts_result({"number of rows deleted": count}, count)
+        if self.result == "truncate":
+            return status_result("Statement executed successfully.")
+        raise AssertionError(self.result)
+
+    @property
+    def streams(self) -> list[Stream]:
+        return self.bindings.streams
+
+
+@dataclass
+class MergePlan(SqlPlan):
+    """MERGE: DuckDB cannot nest it in a CTE, so its row images are logged in separate steps.
+
+    On a tracked table the matched target rows are copied first (their before images), the MERGE
+    returns what it did per row, and both are written to the change log.
+    """
+
+    PRE: ClassVar[str] = '"__snowsim_merge_before"'
+    RETURNED: ClassVar[str] = '"__snowsim_merge_returned"'
+
+    clause_kinds: list[str] = field(default_factory=list, kw_only=True)
+    merge: Step | None = field(default=None, kw_only=True)
+    table: Table | None = field(default=None, kw_only=True)
+    pre: Step | None = field(default=None, kw_only=True)
+    log_before: Step | None = field(default=None, kw_only=True)
+    log_after: Step | None = field(default=None, kw_only=True)
+
+    def _execute(self, session: Session, run: StatementRun, params: Sequence[Any]) -> Result:
+        assert self.merge is not None
+        if self.table is None:
+            actions = [row[0] for row in session.execute_step(self.merge, run, params).fetchall()]
+        else:
+            if self.pre is not None:
+                session.execute_step(self.pre, run, params)
+            returned = session.execute_step_arrow(self.merge, run, params)
+            name = self.RETURNED.strip('"')
+            session.duck.register(name, returned)
+            try:
+                if self.log_before is not None:
+                    session.execute_step(self.log_before, run, params)
+                session.execute_step(self.log_after, run, params)
+            finally:
+                session.duck.unregister(name)
+                if self.pre is not None:
+                    session.duck.execute(f"DROP TABLE IF EXISTS {self.PRE}")
+            actions = returned.column("merge_action").to_pylist()
+        done = Counter(actions)
+        counts = {f"number of rows {kind.lower()}d": done.get(kind, 0) for kind in self.clause_kinds}
+        return counts_result(counts, len(actions))

@@ -1,0 +1,365 @@
+"""An emulated Snowflake account and the sessions that run statements in it.
+
+The account owns the DuckDB database, the catalog, the virtual clock and the commit sequence
+number (CSN): every committed transaction that writes a tracked table takes the next CSN, and a
+stream's offset is a CSN. A session is one connection's worth of state: current database and
+schema, an explicit transaction if one is open, and its own DuckDB connection, so transactions
+of different sessions are isolated the way DuckDB isolates connections.
+
+Transactions follow https://docs.snowflake.com/en/sql-reference/transactions: autocommit by
+default; BEGIN ... COMMIT groups statements; DDL commits an open transaction first. Stream
+offsets move only when a DML statement that read the stream commits, to the upper bound it read:
+the last committed CSN in autocommit, the CSN at BEGIN inside an explicit transaction.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from sim.clock import VirtualClock
+
+from ..errors import OperationalError, ProgrammingError
+from . import compiler, engine_errors, params as params_module
+from .catalog import Catalog, Database, Schema, Stream, Table
+from .plans import Plan, SqlPlan, Step, param_slot_values
+from .relations import SessionContext
+from .results import Result
+from .streams import check_not_expired
+from .translate import NOW_VARIABLE
+
+try:  # DuckDB's bind-without-running, used to validate statements inside explicit transactions.
+    from duckdb import _seam as _duckdb_seam
+except ImportError:  # pragma: no cover - other DuckDB builds
+    _duckdb_seam = None
+
+#: Snowflake's default session time zone (TIMEZONE parameter).
+DEFAULT_TIMEZONE = "America/Los_Angeles"
+
+
+class Account:
+    """One emulated Snowflake account: a DuckDB database, its catalog, clock and CSN."""
+
+    def __init__(self, duck: duckdb.DuckDBPyConnection, clock: VirtualClock) -> None:
+        self.duck = duck
+        self.clock = clock
+        self.catalog = Catalog()
+        self.committed_csn = 0
+        self._seq = itertools.count(1)
+        self._query_ids = itertools.count(1)
+        self.plans: dict[tuple, Plan] = {}
+        self.sessions: list[Session] = []
+        clock.add_guard(self._refuse_clock_move_in_transaction)
+
+    def _refuse_clock_move_in_transaction(self) -> None:
+        """Scheduled work would run inside an open explicit transaction: refuse to move time."""
+        if any(s.txn is not None for s in self.sessions):
+            raise ProgrammingError(
+                "snowsim: the virtual clock cannot move while a session has an open transaction; "
+                "COMMIT or ROLLBACK first (scheduled work would run inside it).",
+                sqlstate="25001",
+            )
+
+    def next_seq(self) -> int:
+        return next(self._seq)
+
+    def next_query_id(self) -> str:
+        n = next(self._query_ids)
+        return f"01{n >> 48:06x}-0000-{(n >> 32) & 0xFFFF:04x}-0000-{n & 0xFFFFFFFF:012x}"
+
+    def ensure_database(self, name: str) -> None:
+        """Create database `name` with schema PUBLIC if it does not exist (like a fresh account's default)."""
+        catalog = self.catalog
+        if name not in catalog.databases:
+            now = self.clock.now()
+            catalog.databases[name] = Database(name, now)
+            self.create_schema(name, "PUBLIC")
+
+    def create_schema(self, database: str, schema: str) -> None:
+        from .names import duck_schema, quote
+
+        self.duck.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(duck_schema(database, schema))}")
+        self.catalog.databases[database].schemas[schema] = Schema(schema, database, self.clock.now())
+        self.catalog.changed()
+
+
+@dataclass
+class Transaction:
+    """An explicit transaction: the CSN it reads at, the one it writes, and effects kept until COMMIT."""
+
+    start_csn: int
+    csn: int
+    consumed: dict[Stream, int] = field(default_factory=dict)
+    written: set[Table] = field(default_factory=set)
+    aborted: str | None = None  # the error that ended it inside DuckDB
+    implicit: bool = False
+
+
+@dataclass
+class StatementRun:
+    """Slot values and effects of one statement execution."""
+
+    values: dict[str, object]
+    hi: int
+    csn: int
+    streams: list[Stream]
+    writes: list[Table]
+    consumes: bool
+    query_id: str
+
+
+class Session:
+    """Statement execution for one connection."""
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        database: str | None,
+        schema: str | None,
+        warehouse: str | None = None,
+        role: str = "SYSADMIN",
+        paramstyle: str = "pyformat",
+        autocommit: bool = True,
+        timezone: str = DEFAULT_TIMEZONE,
+    ) -> None:
+        self.account = account
+        self.catalog = account.catalog
+        self.duck = account.duck.cursor()
+        self.context = SessionContext(database, schema, role=role, warehouse=warehouse)
+        self.paramstyle = paramstyle
+        self.autocommit = autocommit
+        self.txn: Transaction | None = None
+        self.pending: Result | None = None
+        self.last_query_id: str | None = None
+        self._clock_ms: int | None = None
+        self.timezone = timezone
+        self.duck.execute(f"SET TimeZone = '{timezone}'")
+        account.sessions.append(self)
+
+    # --- entry point ---------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Any = None) -> Result:
+        """Run one Snowflake statement with its bind values."""
+        text, values = params_module.normalize(sql, params, self.paramstyle)
+        if text.lstrip()[:6].upper() == "INSERT":
+            lifted = params_module.lift_insert_literals(text, values)
+            if lifted is not None:
+                text, values = lifted
+        key = (text, self.context)
+        plan = self.account.plans.get(key)
+        if plan is None or plan.version != self.catalog.version:
+            self._release_pending()
+            plan = compiler.compile_statement(text, self)
+            if plan.cacheable:
+                self.account.plans[key] = plan
+        self.last_query_id = self.account.next_query_id()
+        return self.run(plan, values)
+
+    def run(self, plan: Plan, values: Sequence[Any]) -> Result:
+        self._release_pending()
+        self._sync_clock()
+        if plan.ddl:
+            self.commit_implicitly()
+        result = plan.run(self, values)
+        if isinstance(plan, SqlPlan) and plan.result == "rows":
+            self.pending = result
+        return result
+
+    # --- statements ------------------------------------------------------------------------------
+
+    def run_statement(
+        self, plan: SqlPlan, params: Sequence[Any], execute: Callable[[Session, StatementRun, Sequence[Any]], Result]
+    ) -> Result:
+        """Run a query or DML plan with Snowflake's transaction rules around it."""
+        if self.txn is None and not self.autocommit:
+            self.begin(implicit=True)
+        txn = self.txn
+        if txn is not None and txn.aborted:
+            raise OperationalError(
+                "snowsim: the current transaction was ended inside DuckDB by an earlier error "
+                f"({txn.aborted}); the emulator cannot roll back a single statement, so ROLLBACK "
+                "and run the transaction again.",
+                sqlstate="25P02",
+            )
+        run = self._statement_run(plan)
+        if txn is None:
+            atomic = len(plan.steps) > 1 or plan.multi_join_count is not None or bool(plan.writes) or plan.after is not None
+            if atomic:
+                self.duck.execute("BEGIN TRANSACTION")
+            try:
+                result = execute(self, run, params)
+                if atomic:
+                    self.duck.execute("COMMIT")
+            except Exception:
+                if atomic:
+                    self._rollback_quietly()
+                raise
+            self._apply(run.csn if run.writes else None, run.writes, {s: run.hi for s in run.streams} if run.consumes else {})
+            return result
+        if plan.check is not None:
+            self._bind_check(plan.check, run, params)
+        try:
+            result = execute(self, run, params)
+        except Exception as error:
+            txn.aborted = str(error).splitlines()[0][:200]
+            raise
+        if run.consumes:
+            for stream in run.streams:
+                txn.consumed.setdefault(stream, run.hi)
+        txn.written.update(run.writes)
+        return result
+
+    def _statement_run(self, plan: SqlPlan) -> StatementRun:
+        txn = self.txn
+        hi = txn.start_csn if txn else self.account.committed_csn
+        csn = txn.csn if txn else self.account.committed_csn + 1
+        now = self.account.clock.now()
+        values: dict[str, object] = {"hi": hi, "csn": csn, "seq": self.account.next_seq()}
+        for stream in plan.bindings.streams:
+            check_not_expired(stream, now)
+            pending = txn.consumed.get(stream) if txn else None
+            offset = stream.offset if pending is None else pending
+            # Inside a transaction a stream read twice returns the same change set (repeatable read).
+            values[f"lo_{stream.uid}"] = offset if offset is not None else 0
+            values[f"initial_{stream.uid}"] = offset is None
+        for stream in plan.bindings.has_data:
+            values[f"has_data_{stream.uid}"] = self.stream_has_data(stream)
+        return StatementRun(values, hi, csn, plan.bindings.streams, plan.writes, plan.consumes, self.last_query_id or "")
+
+    def execute_step(self, step: Step, run: StatementRun, params: Sequence[Any]) -> duckdb.DuckDBPyConnection:
+        sql = step.render(run.values | param_slot_values(step)) if step.template.slots else step.template.text
+        try:
+            return self.duck.execute(sql, step.args(params))
+        except duckdb.Error as error:
+            raise engine_errors.translate(error, sql=sql) from error
+
+    def execute_step_arrow(self, step: Step, run: StatementRun, params: Sequence[Any]) -> Any:
+        """Run a step and take everything it returns as an Arrow table."""
+        sql = step.render(run.values | param_slot_values(step)) if step.template.slots else step.template.text
+        try:
+            return self.duck.sql(sql, params=step.args(params)).to_arrow_table()
+        except duckdb.Error as error:
+            raise engine_errors.translate(error, sql=sql) from error
+
+    def query_scalar(self, step: Step, run: StatementRun, params: Sequence[Any]) -> int:
+        return int(self.execute_step(step, run, params).fetchall()[0][0])
+
+    def _bind_check(self, step: Step, run: StatementRun, params: Sequence[Any]) -> None:
+        """Surface compile errors without touching the transaction (any DuckDB error aborts it)."""
+        if _duckdb_seam is None:
+            return
+        sql = step.render(run.values | param_slot_values(step)) if step.template.slots else step.template.text
+        try:
+            _duckdb_seam.bind(self.duck, sql, values=step.args(params))
+        except duckdb.Error as error:
+            raise engine_errors.translate(error, sql=sql) from error
+
+    def stream_has_data(self, stream: Stream) -> bool:
+        """SYSTEM$STREAM_HAS_DATA: no false negatives; a FALSE answer keeps the stream from going stale."""
+        from .catalog import stream_sources
+
+        if stream.stale_reason:
+            return False
+        offset = stream.offset
+        has_data = offset is None or any(
+            t.tracking is not None and t.tracking.last_change_csn > offset for t in stream_sources(stream)
+        )
+        if not has_data:
+            stream.stale_from = self.account.clock.now()
+        return has_data
+
+    # --- transactions ----------------------------------------------------------------------------
+
+    def begin(self, *, implicit: bool = False) -> None:
+        if self.txn is not None:
+            return  # Snowflake ignores BEGIN inside a transaction
+        self.duck.execute("BEGIN TRANSACTION")
+        committed = self.account.committed_csn
+        self.txn = Transaction(start_csn=committed, csn=committed + 1, implicit=implicit)
+
+    def commit(self) -> None:
+        txn = self.txn
+        if txn is None:
+            return
+        if txn.aborted:
+            self.rollback()
+            raise OperationalError(
+                f"snowsim: COMMIT of a transaction DuckDB had already ended ({txn.aborted}); it was rolled back.",
+                sqlstate="25P02",
+            )
+        try:
+            self.duck.execute("COMMIT")
+        except duckdb.Error as error:
+            self.txn = None
+            raise engine_errors.translate(error) from error
+        self.txn = None
+        self._apply(txn.csn if txn.written else None, txn.written, txn.consumed)
+
+    def rollback(self) -> None:
+        if self.txn is None:
+            return
+        self.txn = None
+        self._rollback_quietly()
+
+    def commit_implicitly(self) -> None:
+        """DDL commits an open transaction before it runs."""
+        if self.txn is not None:
+            self.commit()
+
+    def _rollback_quietly(self) -> None:
+        try:
+            self.duck.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # DuckDB had no transaction left to roll back
+
+    def _apply(self, csn: int | None, written: Any, consumed: dict[Stream, int]) -> None:
+        """Make a committed statement's or transaction's effects visible to streams."""
+        if csn is not None:
+            self.account.committed_csn = csn
+            for table in written:
+                if table.tracking is not None:
+                    table.tracking.last_change_csn = csn
+        now = self.account.clock.now()
+        for stream, hi in consumed.items():
+            stream.offset = hi
+            stream.stale_from = now
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def _release_pending(self) -> None:
+        """Move a result still held by DuckDB into Python before the connection runs anything else."""
+        if self.pending is not None:
+            self.pending.materialize()
+            self.pending = None
+
+    def _sync_clock(self) -> None:
+        now = self.account.clock.now()
+        if now != self._clock_ms:
+            seconds = now / 1000
+            self.duck.execute(f"SET VARIABLE {NOW_VARIABLE} = to_timestamp({seconds!r})")
+            self._clock_ms = now
+
+    def set_context(self, **changes: Any) -> None:
+        from dataclasses import replace
+
+        self.context = replace(self.context, **changes)
+
+    def set_timezone(self, timezone: str) -> None:
+        try:
+            self.duck.execute(f"SET TimeZone = '{timezone.replace(chr(39), '')}'")
+        except duckdb.Error as error:
+            raise ProgrammingError(f"invalid value [{timezone}] for parameter 'TIMEZONE'", errno=2150) from error
+        self.timezone = timezone
+
+    def close(self) -> None:
+        self._release_pending()
+        if self.txn is not None:
+            self.rollback()
+        if self in self.account.sessions:
+            self.account.sessions.remove(self)
+        self.duck.close()

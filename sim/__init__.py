@@ -1,0 +1,1 @@
+"""The simulation harness: virtual clock, workloads, ingestion models, metrics, costs and reports."""
