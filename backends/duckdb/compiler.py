@@ -87,6 +87,14 @@ def set_target(node: exp.Table, table: Table, *, alias: bool = True) -> None:
         point_at(node, table.name)
 
 
+def unqualify_assignments(ast: exp.Expression) -> None:
+    """`SET t.col = ...` names the target's column; DuckDB takes only the bare column name there."""
+    for update in [ast] if isinstance(ast, exp.Update) else list(ast.find_all(exp.Update)):
+        for assignment in update.expressions:
+            if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
+                assignment.set("this", exp.column(assignment.this.this))
+
+
 def column_names(table: Table) -> list[str]:
     return [c.name for c in table.columns]
 
@@ -166,6 +174,7 @@ def compile_update(ast: exp.Update, sql: str, session: Session) -> SqlPlan:
     target = ast.this
     table = lookup_table(resolver, target, "UPDATE")
     alias = quote(target_alias(target, table))
+    unqualify_assignments(ast)
     translate.transform_expressions(ast, sql=sql)
     bindings = resolver.rewrite(ast, skip=(target,))
     set_target(target, table)
@@ -248,6 +257,7 @@ def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
             kinds.append(kind)
         if kind == "INSERT" and table.tracking is not None and not isinstance(then.this, exp.Tuple):
             then.set("this", exp.Tuple(expressions=[exp.column(c, quoted=True) for c in writable_columns(table)]))
+    unqualify_assignments(ast)
     translate.transform_expressions(ast, sql=sql)
     bindings = resolver.rewrite(ast, skip=(target,))
     set_target(target, table)

@@ -13,7 +13,7 @@ from sqlglot import exp
 from ..errors import NotSupportedError
 
 _SUPPORTED_NAMES = """
-    Abs Anonymous ApproxDistinct ArgMax ArgMin Array ArrayAgg ArraySize Ascii Avg Case Cast Ceil Chr
+    Abs ApproxDistinct ArgMax ArgMin Array ArrayAgg ArraySize Ascii Avg Case Cast Ceil Chr
     Coalesce Concat ConcatWs Contains Count CountIf CumeDist CurrentDate CurrentTime CurrentTimestamp
     DateAdd DateDiff DateFromParts DateTrunc DayOfMonth DayOfWeek DayOfWeekIso DayOfYear Dayname
     DecodeCase DenseRank EndsWith EqualNull Exp Explode Extract FirstValue Floor GetExtract Greatest
@@ -56,7 +56,7 @@ def check_supported(ast: exp.Expression, *, sql: str | None = None) -> None:
 # sqlglot models a few operators and clauses as Func subclasses; they are not function calls.
 _NOT_CALLS = tuple(
     getattr(exp, name)
-    for name in "Kwarg Bracket Dot Distinct Filter Window WithinGroup Collate Interval Tuple".split()
+    for name in "Connector Exists Kwarg Bracket Dot Distinct Filter Window WithinGroup Collate Interval Tuple".split()
     if hasattr(exp, name)
 )
 

@@ -17,7 +17,6 @@ from . import streams
 from .catalog import Catalog, CatalogObject, Stream, Table, View
 from .names import QualifiedName, normalize, parse_name_parts
 from .template import slot_node
-from .translate import call
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +123,9 @@ class Resolver:
         return bindings
 
     def rewrite_table(self, table: exp.Table, bindings: Bindings) -> None:
+        for clause, feature in _TABLE_CLAUSES.items():
+            if table.args.get(clause):
+                raise NotSupportedError(feature, query=self.sql)
         obj = self.lookup(table)
         if isinstance(obj, Stream):
             streams.check_readable(obj, self.catalog, query=self.sql)
@@ -169,6 +171,15 @@ class Resolver:
         if stream not in bindings.has_data:
             bindings.has_data.append(stream)
         return slot_node(f"has_data_{stream.uid}")
+
+
+#: Table-reference clauses DuckDB cannot honour; refused rather than dropped.
+_TABLE_CLAUSES = {
+    "changes": "the CHANGES clause",
+    "when": "time travel (AT | BEFORE)",
+    "version": "time travel (AT | BEFORE)",
+    "sample": "SAMPLE / TABLESAMPLE",
+}
 
 
 def point_at(table: exp.Table, name: QualifiedName, duck_name: str | None = None) -> None:
@@ -261,4 +272,3 @@ def _refuse_seq(node: exp.Expression, alias: str, seq_name: str) -> None:
             raise NotSupportedError("FLATTEN's SEQ column", detail="it cannot be numbered inside DuckDB's lateral join")
 
 
-__all__ = ["Bindings", "Resolver", "SessionContext", "call", "flatten", "point_at"]

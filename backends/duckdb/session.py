@@ -222,9 +222,9 @@ class Session:
         values: dict[str, object] = {"hi": hi, "csn": csn, "seq": self.account.next_seq()}
         for stream in plan.bindings.streams:
             check_not_expired(stream, now)
-            pending = txn.consumed.get(stream) if txn else None
-            offset = stream.offset if pending is None else pending
-            # Inside a transaction a stream read twice returns the same change set (repeatable read).
+            # The committed offset, even after a consumption earlier in this transaction: every read
+            # inside a transaction returns the same change set (repeatable read, section 1.5).
+            offset = stream.offset
             values[f"lo_{stream.uid}"] = offset if offset is not None else 0
             values[f"initial_{stream.uid}"] = offset is None
         for stream in plan.bindings.has_data:

@@ -1,0 +1,77 @@
+"""Backend-neutral conformance cases: a list of steps, each a statement, a query with its rows, or an error.
+
+A case runs on a fresh, empty schema: a new emulator account, or a throwaway schema on a live
+account. Rows compare as sets unless `ordered=True`; numbers compare by value (the live
+connector returns Decimal where the emulator may return int).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Expect:
+    """Run `query`; its rows must equal `rows`."""
+
+    query: str
+    rows: list[tuple]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class Fails:
+    """Run `sql`; it must raise an error whose message contains `match`."""
+
+    sql: str
+    match: str
+
+
+Step = str | Expect | Fails
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    steps: tuple[Step, ...]
+    #: Reason this case cannot run on a backend: {"snowflake": "..."}.
+    skip: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def case(name: str, *steps: Step, **skip: str) -> Case:
+    return Case(name, tuple(steps), skip)
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def normalize(rows: list[tuple], ordered: bool) -> list[tuple]:
+    rows = [tuple(_normal(v) for v in row) for row in rows]
+    return rows if ordered else sorted(rows, key=repr)
+
+
+def run_case(conn: Any, item: Case) -> None:
+    """Run a case's steps on a DB-API connection (emulator or live)."""
+    cursor = conn.cursor()
+    for number, step in enumerate(item.steps, start=1):
+        if isinstance(step, str):
+            cursor.execute(step)
+        elif isinstance(step, Expect):
+            rows = cursor.execute(step.query).fetchall()
+            got, want = normalize(rows, step.ordered), normalize(step.rows, step.ordered)
+            assert got == want, f"step {number}: {step.query}\n  expected {want}\n  got      {got}"
+        else:
+            try:
+                cursor.execute(step.sql)
+            except Exception as error:  # noqa: BLE001 - any backend's error class
+                assert step.match.lower() in str(error).lower(), f"step {number}: {step.sql}: wrong error: {error}"
+            else:
+                raise AssertionError(f"step {number}: {step.sql} should have failed with '{step.match}'")
