@@ -14,7 +14,8 @@ from ..errors import NotSupportedError
 
 _SUPPORTED_NAMES = """
     Abs ApproxDistinct ArgMax ArgMin Array ArrayAgg ArraySize Ascii Avg Case Cast Ceil Chr
-    Coalesce Concat ConcatWs Contains Count CountIf CumeDist CurrentDate CurrentTime CurrentTimestamp
+    Coalesce Concat ConcatWs Contains ConvertTimezone Count CountIf CumeDist CurrentDate CurrentDatabase CurrentRole
+    CurrentSchema CurrentTime CurrentTimestamp CurrentUser
     DateAdd DateDiff DateFromParts DateTrunc DayOfMonth DayOfWeek DayOfWeekIso DayOfYear Dayname
     DecodeCase DenseRank EndsWith EqualNull Exp Explode Extract FirstValue Floor GetExtract Greatest
     GroupConcat Hour If Initcap IsNullValue JSONExtract JSONExtractScalar JSONObject Lag LastDay
@@ -23,7 +24,7 @@ _SUPPORTED_NAMES = """
     PercentileDisc Pow Quarter Rank RegexpExtract RegexpLike RegexpReplace Repeat Replace Reverse
     Right Round RowNumber SHA SHA2 Second Sign SplitPart Sqrt StartsWith Stddev StddevPop StddevSamp
     StrPosition StrToDate StrToTime Struct Substring Sum TimeStrToTime TimeToStr TimestampFromParts
-    TimestampTrunc ToChar ToDouble ToNumber Trim TryCast TsOrDsToDate UnixToTime Upper Uuid Variance
+    TimestampTrunc ToChar ToDouble ToNumber ToVariant Trim Trunc TryCast TsOrDsToDate UnixToTime Upper Uuid Variance
     VariancePop Year
 """
 

@@ -45,7 +45,10 @@ class Account:
     """One emulated Snowflake account: a DuckDB database, its catalog, clock and CSN."""
 
     def __init__(self, duck: duckdb.DuckDBPyConnection, clock: VirtualClock) -> None:
+        from .macros import create_macros
+
         self.duck = duck
+        create_macros(duck)
         self.clock = clock
         self.catalog = Catalog()
         self.committed_csn = 0
@@ -138,7 +141,10 @@ class Session:
         self.last_query_id: str | None = None
         self._clock_ms: int | None = None
         self.timezone = timezone
+        self.query_tag = ""
         self.duck.execute(f"SET TimeZone = '{timezone}'")
+        # sqlglot writes DuckDB lambdas with a single arrow; JSON's -> operator is unaffected.
+        self.duck.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
         account.sessions.append(self)
 
     # --- entry point ---------------------------------------------------------------------------

@@ -250,6 +250,55 @@ def _json_key(key: exp.Expression) -> exp.Expression:
     return key
 
 
+_DATE_PARTS = {"YEAR", "YEARS", "Y", "YY", "YYYY", "QUARTER", "Q", "MONTH", "MONTHS", "MM", "MON", "WEEK", "W", "WK",
+               "DAY", "DAYS", "D", "DD"}
+
+
+def date_functions(node: exp.Expression) -> exp.Expression:
+    """DATEADD by a date part and DATE_TRUNC keep a DATE argument a DATE (macros.py)."""
+    if isinstance(node, exp.DateAdd) and not node.meta.get("snowsim_done"):
+        unit = (node.text("unit") or "DAY").upper()
+        if unit in _DATE_PARTS:
+            interval = exp.Interval(this=node.expression, unit=exp.var(unit))
+            return call("snowsim_add_date_part", node.this, interval)
+        return node
+    if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc)):
+        unit = node.args.get("unit")
+        part = unit.name if isinstance(unit, (exp.Var, exp.Literal)) else unit.sql() if unit is not None else "DAY"
+        return call("snowsim_date_trunc", exp.Literal.string(part.upper()), node.this)
+    if isinstance(node, exp.ConvertTimezone) and node.args.get("source_tz") is None:
+        raise NotSupportedError(
+            "CONVERT_TIMEZONE with two arguments", detail="its TIMESTAMP_TZ result keeps an offset DuckDB cannot keep"
+        )
+    if isinstance(node, exp.ToVariant):
+        return exp.Cast(this=node.this, to=exp.DataType.build("JSON"))
+    return node
+
+
+def division_by_zero(node: exp.Expression) -> exp.Expression:
+    """Snowflake raises on x / 0 and MOD(x, 0); DuckDB would return NULL."""
+    if isinstance(node, (exp.Div, exp.Mod)) and not node.meta.get("snowsim_done"):
+        node.meta["snowsim_done"] = True
+        divisor = node.expression
+        if isinstance(divisor, exp.Literal) and not divisor.is_string and float(divisor.this) != 0:
+            return node
+        fails = exp.EQ(this=divisor.copy(), expression=exp.Literal.number(0))
+        return exp.Case(ifs=[exp.If(this=fails, true=call("error", exp.Literal.string("Division by zero")))], default=node)
+    return node
+
+
+def values_column_names(node: exp.Expression) -> exp.Expression:
+    """`FROM VALUES (...)` names its columns COLUMN1, COLUMN2, ... in Snowflake."""
+    if isinstance(node, exp.Values) and node.expressions and isinstance(node.parent, (exp.From, exp.Join)):
+        alias = node.args.get("alias")
+        if alias is None or not alias.columns:
+            width = len(node.expressions[0].expressions) if isinstance(node.expressions[0], exp.Tuple) else 1
+            columns = [exp.to_identifier(f"COLUMN{i}", quoted=True) for i in range(1, width + 1)]
+            name = alias.this if alias is not None and alias.this else exp.to_identifier("VALUES", quoted=True)
+            node.set("alias", exp.TableAlias(this=name, columns=columns))
+    return node
+
+
 def column_qualifiers(node: exp.Expression) -> exp.Expression:
     """`schema.table.col` refers to the table by name; DuckDB names tables by their last part."""
     if isinstance(node, exp.Column) and (node.args.get("db") or node.args.get("catalog")):
@@ -258,12 +307,35 @@ def column_qualifiers(node: exp.Expression) -> exp.Expression:
     return node
 
 
-EXPRESSION_TRANSFORMS = (duckdb_types, clock_functions, variant_casts, semistructured_constructors, column_qualifiers)
+EXPRESSION_TRANSFORMS = (
+    duckdb_types,
+    clock_functions,
+    date_functions,
+    variant_casts,
+    semistructured_constructors,
+    division_by_zero,
+    values_column_names,
+    column_qualifiers,
+)
 
 
 def transform_expressions(ast: exp.Expression, *, sql: str | None = None) -> exp.Expression:
-    """Refuse unsupported functions, then apply every expression transform, in order."""
+    """Refuse unsupported functions, then rewrite the tree bottom-up, each node through every transform.
+
+    Bottom-up, so a transform sees its children already translated (sqlglot's own `transform`
+    does not descend into the nodes it replaces).
+    """
     functions.check_supported(ast, sql=sql)
+    return _rewrite(ast)
+
+
+def _rewrite(node: exp.Expression) -> exp.Expression:
+    for child in list(node.iter_expressions()):
+        _rewrite(child)
+    parent, key, index = node.parent, node.arg_key, node.index
+    new = node
     for transform in EXPRESSION_TRANSFORMS:
-        ast = ast.transform(transform, copy=False)
-    return ast
+        new = transform(new)
+    if new is not node and parent is not None:
+        parent.set(key, new, index)
+    return new
