@@ -100,7 +100,9 @@ def connect(database: str = ":memory:", **options: Any) -> Connection:
     `timezone` (Snowflake's default America/Los_Angeles), `clock` or `start` for the virtual clock.
     """
     clock, start = options.pop("clock", None), options.pop("start", None)
-    return Emulator(database, clock=clock, start=start).connect(**options)
+    emulator = Emulator(database, clock=clock, start=start)
+    emulator._account.close_with_last_session = True
+    return emulator.connect(**options)
 
 
 # --- running connector code offline ------------------------------------------------------------------

@@ -13,30 +13,33 @@ from sqlglot import exp
 from ..errors import NotSupportedError
 
 _SUPPORTED_NAMES = """
-    Abs ApproxDistinct ArgMax ArgMin Array ArrayAgg ArraySize Ascii Avg Case Cast Ceil Chr
-    Coalesce Concat ConcatWs Contains ConvertTimezone Count CountIf CumeDist CurrentDate CurrentDatabase CurrentRole
-    CurrentSchema CurrentTime CurrentTimestamp CurrentUser
-    DateAdd DateDiff DateFromParts DateTrunc DayOfMonth DayOfWeek DayOfWeekIso DayOfYear Dayname
-    DecodeCase DenseRank EndsWith EqualNull Exp Explode Extract FirstValue Floor GetExtract Greatest
-    GroupConcat Hour If Initcap IsNullValue JSONExtract JSONExtractScalar JSONObject Lag LastDay
-    LastValue Lead Least Left Length Ln Localtime Log LogicalAnd LogicalOr Lower MD5 Max Median Min
-    Minute Mod Month Monthname Ntile NthValue Nullif Nvl2 Pad ParseJSON PercentRank PercentileCont
-    PercentileDisc Pow Quarter Rank RegexpExtract RegexpLike RegexpReplace Repeat Replace Reverse
-    Right Round RowNumber SHA SHA2 Second Sign SplitPart Sqrt StartsWith Stddev StddevPop StddevSamp
-    StrPosition StrToDate StrToTime Struct Substring Sum TimeStrToTime TimeToStr TimestampFromParts
-    TimestampTrunc ToChar ToDouble ToNumber ToVariant Trim Trunc TryCast TsOrDsToDate UnixToTime Upper Uuid Variance
-    VariancePop Year
+    Abs ApproxDistinct ArgMax ArgMin Array ArrayAgg ArraySize Ascii Avg Case Cast Ceil Chr Coalesce Concat
+    ConcatWs Contains ConvertTimezone Count CountIf CumeDist CurrentDatabase CurrentDate CurrentRole
+    CurrentSchema CurrentTime CurrentTimestamp CurrentUser DateAdd DateDiff DateFromParts DateTrunc
+    DayOfMonth DayOfWeek DayOfWeekIso DayOfYear Dayname DecodeCase DenseRank EndsWith EqualNull Exp Explode
+    Extract FirstValue Floor Generator GetExtract Greatest GroupConcat Hour If Initcap IsNullValue
+    JSONExtract JSONExtractScalar JSONObject Lag LastDay LastValue Lead Least Left Length Ln Localtime Log
+    LogicalAnd LogicalOr Lower MD5 Max Median Min Minute Mod Month Monthname NthValue Ntile Nullif Nvl2 Pad
+    ParseJSON PercentRank PercentileCont PercentileDisc Pow Quarter Rand Rank RegexpExtract RegexpLike
+    RegexpReplace Repeat Replace Reverse Right Round RowNumber SHA SHA2 Second Seq1 Seq2 Seq4 Seq8 Sign
+    SplitPart Sqrt StartsWith Stddev StddevPop StddevSamp StrPosition StrToDate StrToTime Struct Substring
+    Sum TimeStrToTime TimeToStr TimestampFromParts TimestampTrunc ToChar ToDouble ToNumber ToVariant Trim
+    Trunc TryCast TsOrDsToDate Uniform UnixToTime Upper Uuid Variance VariancePop Year
 """
 
-SUPPORTED: frozenset[type[exp.Expression]] = frozenset(
-    getattr(exp, name) for name in _SUPPORTED_NAMES.split() if hasattr(exp, name)
-)
+SUPPORTED: frozenset[type[exp.Expression]] = frozenset(getattr(exp, name) for name in _SUPPORTED_NAMES.split())
 
 #: Functions sqlglot does not model that the emulator implements itself (see relations.py).
 EMULATED_ANONYMOUS = frozenset({"SYSTEM$STREAM_HAS_DATA"})
 
 
+#: Snowflake's spelling where sqlglot's class name would mislead.
+_DISPLAY_NAMES = {"StarMap": "OBJECT_CONSTRUCT(*)"}
+
+
 def function_name(node: exp.Func) -> str:
+    if type(node).__name__ in _DISPLAY_NAMES:
+        return _DISPLAY_NAMES[type(node).__name__]
     if isinstance(node, exp.Anonymous):
         return str(node.this).upper()
     return type(node).sql_names()[0] if type(node).sql_names() else type(node).__name__.upper()

@@ -25,9 +25,13 @@ _PARAM = re.compile(r"^p(\d+)$")
 
 
 class Step:
-    """One DuckDB statement of a plan: its text with slots, and which bind values it takes."""
+    """One DuckDB statement of a plan: its text with slots, and which bind values it takes.
 
-    __slots__ = ("template", "param_order")
+    User binds are slots `p0`, `p1`, ... (their position in the statement); a step renumbers the
+    ones it uses as DuckDB's `$1`, `$2`, ... once, when it is built.
+    """
+
+    __slots__ = ("template", "param_order", "_binds")
 
     def __init__(self, text: str) -> None:
         template = Template(text)
@@ -38,9 +42,10 @@ class Step:
                 order.append(int(match.group(1)))
         self.template = template
         self.param_order = order
+        self._binds = {f"p{index}": f"${position}" for position, index in enumerate(order, start=1)}
 
     def render(self, values: dict[str, object]) -> str:
-        return self.template.render(values)
+        return self.template.render({**values, **self._binds} if self._binds else values)
 
     def args(self, params: Sequence[Any]) -> list[Any] | None:
         if not self.param_order:
@@ -54,11 +59,6 @@ class Step:
                 f"the statement needs {max(self.param_order) + 1} bind values but {len(params)} were given",
                 errno=252004,
             ) from None
-
-
-def param_slot_values(step: Step) -> dict[str, str]:
-    """Bind placeholders as DuckDB numbers ($1, $2, ...) in the step's own order."""
-    return {f"p{index}": f"${position}" for position, index in enumerate(step.param_order, start=1)}
 
 
 @dataclass

@@ -15,7 +15,7 @@ from sqlglot import exp
 from ..errors import NotSupportedError, ProgrammingError, compilation_error, object_does_not_exist
 from . import streams
 from .catalog import Catalog, CatalogObject, Stream, Table, View
-from .names import QualifiedName, normalize, parse_name_parts
+from .names import QualifiedName, display, normalize, parse_name_parts
 from .template import slot_node
 
 
@@ -109,6 +109,7 @@ class Resolver:
     def rewrite(self, ast: exp.Expression, *, skip: tuple[exp.Table, ...] = ()) -> Bindings:
         """Rewrite every relation and session function in `ast` in place; `skip` are DML targets."""
         bindings = Bindings()
+        self.seen: list[CatalogObject] = []
         cte_names = {normalize(cte.args["alias"].this) for cte in ast.find_all(exp.CTE) if cte.args.get("alias")}
         for node in list(ast.find_all(exp.Lateral, exp.TableFromRows)):
             if isinstance(node.this, exp.Explode):
@@ -119,6 +120,7 @@ class Resolver:
             if not table.args.get("db") and normalize(table.this) in cte_names:
                 continue
             self.rewrite_table(table, bindings)
+        check_column_case(ast, self.seen, self.sql)
         self.rewrite_functions(ast, bindings)
         return bindings
 
@@ -127,6 +129,7 @@ class Resolver:
             if table.args.get(clause):
                 raise NotSupportedError(feature, query=self.sql)
         obj = self.lookup(table)
+        self.seen.append(obj)
         if isinstance(obj, Stream):
             streams.check_readable(obj, self.catalog, query=self.sql)
             alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(obj.name.name, quoted=True))
@@ -171,6 +174,33 @@ class Resolver:
         if stream not in bindings.has_data:
             bindings.has_data.append(stream)
         return slot_node(f"has_data_{stream.uid}")
+
+
+def check_column_case(ast: exp.Expression, objects: list[CatalogObject], sql: str | None) -> None:
+    """Quoted identifiers are case-sensitive in Snowflake but not in DuckDB: refuse a case-only match.
+
+    A column reference naming no column or alias of the statement exactly, but a column of a table
+    it reads up to case, is Snowflake's invalid identifier (`"col"` vs unquoted col).
+    """
+    known: set[str] = set()
+    for obj in objects:
+        source = obj.source if isinstance(obj, Stream) else obj
+        known.update(c.name for c in getattr(source, "columns", []))
+    if not known:
+        return
+    exact = set(known) | {"METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID"}
+    for node in ast.find_all(exp.Alias, exp.TableAlias):
+        if isinstance(node, exp.Alias) and node.args.get("alias") is not None:
+            exact.add(normalize(node.args["alias"]))
+        elif isinstance(node, exp.TableAlias):
+            exact.update(normalize(c) for c in node.columns)
+    folded = {name.upper(): name for name in known}
+    for column in ast.find_all(exp.Column):
+        if not isinstance(column.this, exp.Identifier):
+            continue
+        name = normalize(column.this)
+        if name not in exact and name.upper() in folded:
+            raise compilation_error(f"invalid identifier '{display(name)}'", errno=904, query=sql)
 
 
 #: Table-reference clauses DuckDB cannot honour; refused rather than dropped.

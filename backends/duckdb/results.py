@@ -8,8 +8,10 @@ statement needs the session's DuckDB connection first, the pending rows are mate
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import pyarrow as pa
@@ -163,9 +165,14 @@ def status_result(message: str) -> RowsResult:
     return RowsResult([text_column("status")], [(message,)], rowcount=1)
 
 
+@lru_cache(maxsize=64)
+def _count_columns(names: tuple[str, ...]) -> tuple[ResultMetadata, ...]:
+    return tuple(number_column(name) for name in names)
+
+
 def counts_result(counts: dict[str, int], rowcount: int) -> RowsResult:
     """The one-row DML summary (`number of rows inserted`, ...) with the statement's rowcount."""
-    return RowsResult([number_column(name) for name in counts], [tuple(counts.values())], rowcount=rowcount)
+    return RowsResult(_count_columns(tuple(counts)), [tuple(counts.values())], rowcount=rowcount)
 
 
 class DuckResult(Result):
@@ -235,7 +242,11 @@ class DuckResult(Result):
 
     def arrow(self) -> pa.Table:
         if self._pending:
-            table = self._duck.to_arrow_table()
+            with warnings.catch_warnings():
+                # DuckDB notes that Arrow from an execute() result costs it one internal copy; going
+                # through a lazy relation instead would move errors from execute() to fetch time.
+                warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+                table = self._duck.to_arrow_table()
             self._finish(table.num_rows)
             names = [d.name for d in self.description]
             return table.rename_columns(names) if table.num_columns == len(names) else table

@@ -26,7 +26,7 @@ from sim.clock import VirtualClock
 from ..errors import OperationalError, ProgrammingError
 from . import compiler, engine_errors, params as params_module
 from .catalog import Catalog, Database, Schema, Stream, Table
-from .plans import Plan, SqlPlan, Step, param_slot_values
+from .plans import Plan, SqlPlan, Step
 from .relations import SessionContext
 from .results import Result
 from .streams import check_not_expired
@@ -56,6 +56,8 @@ class Account:
         self._query_ids = itertools.count(1)
         self.plans: dict[tuple, Plan] = {}
         self.sessions: list[Session] = []
+        #: An account made by `connect()` belongs to that one connection and closes with it.
+        self.close_with_last_session = False
         clock.add_guard(self._refuse_clock_move_in_transaction)
 
     def _refuse_clock_move_in_transaction(self) -> None:
@@ -66,6 +68,11 @@ class Account:
                 "COMMIT or ROLLBACK first (scheduled work would run inside it).",
                 sqlstate="25001",
             )
+
+    def close(self) -> None:
+        """Release the DuckDB database (in memory, so its data is gone)."""
+        self.plans.clear()
+        self.duck.close()
 
     def next_seq(self) -> int:
         return next(self._seq)
@@ -134,6 +141,7 @@ class Session:
         self.catalog = account.catalog
         self.duck = account.duck.cursor()
         self.context = SessionContext(database, schema, role=role, warehouse=warehouse)
+        self._context_key = hash(self.context)
         self.paramstyle = paramstyle
         self.autocommit = autocommit
         self.txn: Transaction | None = None
@@ -152,11 +160,12 @@ class Session:
     def execute(self, sql: str, params: Any = None) -> Result:
         """Run one Snowflake statement with its bind values."""
         text, values = params_module.normalize(sql, params, self.paramstyle)
-        if text.lstrip()[:6].upper() == "INSERT":
+        # Statements that already bind their values rarely carry literals worth lifting.
+        if not values and text.lstrip()[:6].upper() == "INSERT":
             lifted = params_module.lift_insert_literals(text, values)
             if lifted is not None:
                 text, values = lifted
-        key = (text, self.context)
+        key = (text, self._context_key)
         plan = self.account.plans.get(key)
         if plan is None or plan.version != self.catalog.version:
             self._release_pending()
@@ -238,7 +247,7 @@ class Session:
         return StatementRun(values, hi, csn, plan.bindings.streams, plan.writes, plan.consumes, self.last_query_id or "")
 
     def execute_step(self, step: Step, run: StatementRun, params: Sequence[Any]) -> duckdb.DuckDBPyConnection:
-        sql = step.render(run.values | param_slot_values(step)) if step.template.slots else step.template.text
+        sql = step.render(run.values) if step.template.slots else step.template.text
         try:
             return self.duck.execute(sql, step.args(params))
         except duckdb.Error as error:
@@ -246,7 +255,7 @@ class Session:
 
     def execute_step_arrow(self, step: Step, run: StatementRun, params: Sequence[Any]) -> Any:
         """Run a step and take everything it returns as an Arrow table."""
-        sql = step.render(run.values | param_slot_values(step)) if step.template.slots else step.template.text
+        sql = step.render(run.values) if step.template.slots else step.template.text
         try:
             return self.duck.sql(sql, params=step.args(params)).to_arrow_table()
         except duckdb.Error as error:
@@ -259,7 +268,7 @@ class Session:
         """Surface compile errors without touching the transaction (any DuckDB error aborts it)."""
         if _duckdb_seam is None:
             return
-        sql = step.render(run.values | param_slot_values(step)) if step.template.slots else step.template.text
+        sql = step.render(run.values) if step.template.slots else step.template.text
         try:
             _duckdb_seam.bind(self.duck, sql, values=step.args(params))
         except duckdb.Error as error:
@@ -354,6 +363,7 @@ class Session:
         from dataclasses import replace
 
         self.context = replace(self.context, **changes)
+        self._context_key = hash(self.context)
 
     def set_timezone(self, timezone: str) -> None:
         try:
@@ -369,3 +379,5 @@ class Session:
         if self in self.account.sessions:
             self.account.sessions.remove(self)
         self.duck.close()
+        if self.account.close_with_last_session and not self.account.sessions:
+            self.account.close()

@@ -272,6 +272,8 @@ def date_functions(node: exp.Expression) -> exp.Expression:
         )
     if isinstance(node, exp.ToVariant):
         return exp.Cast(this=node.this, to=exp.DataType.build("JSON"))
+    if isinstance(node, exp.Rand) and node.this is not None:
+        raise NotSupportedError("RANDOM with a seed", detail="DuckDB would not reproduce Snowflake's sequence")
     return node
 
 

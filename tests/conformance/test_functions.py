@@ -144,6 +144,9 @@ SCALARS = [
     ("SHA2('abc', 256)", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
     ("SHA1('abc')", "a9993e364706816aba3e25717850c26c9cd0d89d"),
     ("LENGTH(UUID_STRING())", 36),
+    ("(SELECT COUNT(*) FROM TABLE(GENERATOR(ROWCOUNT => 5)))", 5),
+    ("(SELECT MAX(SEQ4()) FROM TABLE(GENERATOR(ROWCOUNT => 5)))", 4),
+    ("UNIFORM(7, 7, RANDOM())", 7),
     # numbers
     ("ROUND(2.567, 2)", Decimal("2.57")),
     ("ROUND(2.5)", 3),

@@ -1,0 +1,158 @@
+"""The PEP 249 surface, shaped like snowflake.connector's."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from decimal import Decimal
+
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from backends import duckdb as local
+from backends.duckdb.results import BOOLEAN, FIXED, REAL, TEXT, TIMESTAMP_LTZ, TIMESTAMP_NTZ, VARIANT
+from backends.errors import InterfaceError, ProgrammingError
+
+
+@pytest.fixture
+def cur(snowsim_connection):
+    cursor = snowsim_connection.cursor()
+    cursor.execute("CREATE TABLE t (id INT, name STRING, price NUMBER(10,2), ok BOOLEAN, ts TIMESTAMP, v VARIANT)")
+    cursor.execute(
+        "INSERT INTO t SELECT column1, column2, column3, column4, column5::TIMESTAMP, PARSE_JSON(column6) FROM VALUES "
+        "(1, 'a', 1.50, TRUE, '2024-01-01 00:00:00', '{\"k\": 1}'), (2, 'b', 2.00, FALSE, '2024-01-02 00:00:00', '[1]')"
+    )
+    return cursor
+
+
+def test_description_uses_snowflake_names_and_type_codes(cur) -> None:
+    cur.execute("SELECT id, name, price, ok, ts, v, 1.5::FLOAT AS f, COUNT(*) OVER () FROM t")
+    described = [(d.name, d.type_code, d.precision, d.scale) for d in cur.description]
+    assert described == [
+        ("ID", FIXED, 38, 0), ("NAME", TEXT, None, None), ("PRICE", FIXED, 10, 2), ("OK", BOOLEAN, None, None),
+        ("TS", TIMESTAMP_NTZ, None, 9), ("V", VARIANT, None, None), ("F", REAL, None, None),
+        ("COUNT(*) OVER ()", FIXED, 38, 0),
+    ]
+    assert cur.execute("SELECT CURRENT_TIMESTAMP()").description[0].type_code == TIMESTAMP_LTZ
+
+
+def test_values_come_back_as_the_connector_returns_them(cur) -> None:
+    row = cur.execute("SELECT id, name, price, ok, ts, v FROM t WHERE id = 1").fetchone()
+    assert row == (1, "a", Decimal("1.50"), True, datetime(2024, 1, 1), '{\n  "k": 1\n}')
+
+
+def test_fetch_variants_and_rowcount(cur) -> None:
+    cur.execute("SELECT id FROM t ORDER BY id")
+    assert cur.rowcount == 2
+    assert cur.fetchone() == (1,)
+    assert cur.fetchmany(5) == [(2,)]
+    assert cur.fetchone() is None
+    assert cur.execute("SELECT id FROM t ORDER BY id").fetchall() == [(1,), (2,)]
+    assert [row for row in cur.execute("SELECT id FROM t ORDER BY id")] == [(1,), (2,)]
+
+
+def test_a_pending_result_survives_another_cursor_running(snowsim_connection, cur) -> None:
+    cur.execute("SELECT id FROM t ORDER BY id")
+    other = snowsim_connection.cursor()
+    other.execute("INSERT INTO t (id) VALUES (3)")
+    assert cur.fetchall() == [(1,), (2,)]
+    assert other.fetchall() == [(1,)]
+
+
+def test_arrow_and_polars_fetches(cur) -> None:
+    table = cur.execute("SELECT id, name FROM t ORDER BY id").fetch_arrow_all()
+    assert isinstance(table, pa.Table) and table.column_names == ["ID", "NAME"] and table.num_rows == 2
+    frame = cur.execute("SELECT id, price FROM t ORDER BY id").fetch_polars()
+    assert isinstance(frame, pl.DataFrame) and frame["ID"].to_list() == [1, 2]
+
+
+def test_dml_results_have_the_connector_shape(cur) -> None:
+    cur.execute("UPDATE t SET name = 'z' WHERE id = 1")
+    assert cur.rowcount == 1
+    assert [d.name for d in cur.description] == ["number of rows updated", "number of multi-joined rows updated"]
+    assert cur.sfqid and cur.query == "UPDATE t SET name = 'z' WHERE id = 1"
+
+
+def test_dict_cursor(snowsim_connection, cur) -> None:
+    dict_cursor = snowsim_connection.cursor(local.DictCursor)
+    assert dict_cursor.execute("SELECT id, name FROM t WHERE id = 2").fetchall() == [{"ID": 2, "NAME": "b"}]
+
+
+def test_bind_styles(cur) -> None:
+    assert cur.execute("SELECT name FROM t WHERE id = %s", (2,)).fetchall() == [("b",)]
+    assert cur.execute("SELECT name FROM t WHERE id = %(id)s", {"id": 1}).fetchall() == [("a",)]
+    qmark = local.connect(paramstyle="qmark").cursor()
+    assert qmark.execute("SELECT ? + ?", [1, 2]).fetchone() == (3,)
+
+
+def test_executemany_reports_the_total(cur) -> None:
+    cur.executemany("INSERT INTO t (id, name) VALUES (%s, %s)", [(10, "x"), (11, "y"), (12, "z")])
+    assert cur.rowcount == 3
+    assert cur.execute("SELECT COUNT(*) FROM t WHERE id >= 10").fetchone() == (3,)
+
+
+def test_execute_string_and_execute_stream(snowsim_connection) -> None:
+    script = """
+        CREATE TABLE s (x INT);  -- a comment with a ; inside
+        INSERT INTO s VALUES (1), (2);
+        SELECT 'semi;colon' AS text, SUM(x) FROM s;
+    """
+    cursors = snowsim_connection.execute_string(script)
+    assert len(cursors) == 3
+    assert cursors[-1].fetchall() == [("semi;colon", 2 + 1)]
+    streamed = list(snowsim_connection.execute_stream(io.StringIO("SELECT 1; SELECT 2")))
+    assert [c.fetchone() for c in streamed] == [(1,), (2,)]
+
+
+def test_one_statement_per_execute(cur) -> None:
+    with pytest.raises(ProgrammingError, match="statement count 2"):
+        cur.execute("SELECT 1; SELECT 2")
+
+
+def test_closed_cursor_and_connection_refuse_work() -> None:
+    conn = local.connect()
+    cursor = conn.cursor()
+    cursor.close()
+    with pytest.raises(InterfaceError):
+        cursor.execute("SELECT 1")
+    conn.close()
+    with pytest.raises(InterfaceError):
+        conn.cursor()
+
+
+def test_context_manager_commits_when_autocommit_is_off() -> None:
+    conn = local.connect(autocommit=False)
+    with conn:
+        conn.cursor().execute("CREATE TABLE t (a INT)")
+        conn.cursor().execute("INSERT INTO t VALUES (1)")
+    assert conn.is_closed()
+
+
+def test_autocommit_off_keeps_changes_until_commit(snowsim_connection) -> None:
+    cur = snowsim_connection.cursor()
+    cur.execute("CREATE TABLE t (a INT)")
+    snowsim_connection.autocommit(False)
+    cur.execute("INSERT INTO t VALUES (1)")
+    snowsim_connection.rollback()
+    assert cur.execute("SELECT COUNT(*) FROM t").fetchone() == (0,)
+    cur.execute("INSERT INTO t VALUES (2)")
+    snowsim_connection.commit()
+    snowsim_connection.autocommit(True)
+    assert cur.execute("SELECT a FROM t").fetchall() == [(2,)]
+
+
+def test_sessions_of_one_emulator_share_data_but_not_transactions() -> None:
+    emulator = local.Emulator()
+    first, second = emulator.connect(), emulator.connect()
+    first.cursor().execute("CREATE TABLE t (a INT)")
+    first.cursor().execute("BEGIN")
+    first.cursor().execute("INSERT INTO t VALUES (1)")
+    assert second.cursor().execute("SELECT COUNT(*) FROM t").fetchone() == (0,)
+    first.cursor().execute("COMMIT")
+    assert second.cursor().execute("SELECT COUNT(*) FROM t").fetchone() == (1,)
+
+
+def test_file_databases_are_refused_by_name() -> None:
+    with pytest.raises(local.NotSupportedError, match="persisting the emulator to a file"):
+        local.connect("pipeline.duckdb")

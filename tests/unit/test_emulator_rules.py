@@ -1,0 +1,160 @@
+"""Emulator behaviour no live account can check: the virtual clock, refusals, policies, SHOW output."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from backends import duckdb as local
+from backends.errors import DataError, NotSupportedError, OperationalError, ProgrammingError
+
+
+@pytest.fixture
+def conn():
+    connection = local.connect(start="2025-03-01T12:00:00", timezone="UTC")
+    yield connection
+    connection.close()
+
+
+def test_current_timestamp_reads_the_virtual_clock(conn) -> None:
+    cur = conn.cursor()
+    assert cur.execute("SELECT CURRENT_TIMESTAMP()").fetchone()[0] == datetime(2025, 3, 1, 12, tzinfo=UTC)
+    conn.clock.advance(minutes=90)
+    now, today, sysdate = cur.execute("SELECT CURRENT_TIMESTAMP(), CURRENT_DATE(), SYSDATE()").fetchone()
+    assert now == datetime(2025, 3, 1, 13, 30, tzinfo=UTC)
+    assert str(today) == "2025-03-01" and sysdate == datetime(2025, 3, 1, 13, 30)
+
+
+def test_defaults_use_the_clock_at_insert_time(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (id INT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP())")
+    cur.execute("INSERT INTO t (id) VALUES (1)")
+    conn.clock.advance(seconds=30)
+    cur.execute("INSERT INTO t (id) VALUES (2)")
+    assert cur.execute("SELECT id, created_at FROM t ORDER BY id").fetchall() == [
+        (1, datetime(2025, 3, 1, 12)), (2, datetime(2025, 3, 1, 12, 0, 30))]
+
+
+def test_the_session_time_zone_defaults_to_snowflakes(conn) -> None:
+    default = local.connect(start="2025-03-01T12:00:00")
+    assert default.cursor().execute("SELECT CURRENT_TIMESTAMP()::TIMESTAMP_NTZ").fetchone()[0] == datetime(2025, 3, 1, 4)
+    default.cursor().execute("ALTER SESSION SET TIMEZONE = 'Europe/Paris'")
+    assert default.cursor().execute("SELECT CURRENT_TIMESTAMP()::TIMESTAMP_NTZ").fetchone()[0] == datetime(2025, 3, 1, 13)
+
+
+def test_an_unconsumed_stream_goes_stale_after_14_days(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (a INT)")
+    cur.execute("CREATE STREAM s ON TABLE t")
+    conn.clock.advance(hours=24 * 13)
+    assert cur.execute("SELECT SYSTEM$STREAM_HAS_DATA('s')").fetchone() == (False,)  # keeps it fresh
+    conn.clock.advance(hours=24 * 13)
+    assert cur.execute("SELECT COUNT(*) FROM s").fetchone() == (0,)
+    cur.execute("INSERT INTO t VALUES (1)")
+    conn.clock.advance(hours=24 * 15)
+    assert cur.execute('SHOW STREAMS').fetchall()[0][10] == "true"
+    with pytest.raises(ProgrammingError, match="stale"):
+        cur.execute("SELECT * FROM s")
+
+
+def test_has_data_may_be_a_false_positive_but_never_a_false_negative(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (a INT, b STRING)")
+    cur.execute("INSERT INTO t VALUES (1, 'x')")
+    cur.execute("CREATE STREAM s ON TABLE t")
+    cur.execute("UPDATE t SET b = 'y'")
+    cur.execute("UPDATE t SET b = 'x'")
+    assert cur.execute("SELECT COUNT(*) FROM s").fetchone() == (0,)
+    assert cur.execute("SELECT SYSTEM$STREAM_HAS_DATA('s')").fetchone() == (True,)
+
+
+def test_a_no_op_update_leaves_the_stream_empty(conn) -> None:
+    """Snowflake does not document this case (semantics 1.4); the emulator nets by value."""
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (a INT)")
+    cur.execute("INSERT INTO t VALUES (1)")
+    cur.execute("CREATE STREAM s ON TABLE t")
+    cur.execute("UPDATE t SET a = a")
+    assert cur.execute("SELECT * FROM s").fetchall() == []
+
+
+def test_the_clock_cannot_move_inside_a_transaction(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("BEGIN")
+    with pytest.raises(ProgrammingError, match="open transaction"):
+        conn.clock.advance(seconds=1)
+    cur.execute("COMMIT")
+    conn.clock.advance(seconds=1)
+
+
+def test_a_runtime_error_ends_the_transaction_loudly(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (a INT)")
+    cur.execute("BEGIN")
+    cur.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(DataError, match="'not a number' is not recognized"):
+        cur.execute("INSERT INTO t SELECT 'not a number'::INT")
+    with pytest.raises(OperationalError, match="cannot roll back a single statement"):
+        cur.execute("INSERT INTO t VALUES (2)")
+    cur.execute("ROLLBACK")
+    assert cur.execute("SELECT COUNT(*) FROM t").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("sql", "feature"),
+    [
+        ("SELECT HASH('a')", "the function HASH"),
+        ("SELECT * FROM t CHANGES(INFORMATION => DEFAULT) AT(OFFSET => -60)", "CHANGES clause"),
+        ("SELECT * FROM t AT(OFFSET => -60)", "time travel"),
+        ("CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = wh AS SELECT a FROM t", "CREATE DYNAMIC TABLE"),
+        ("CREATE TABLE g (p GEOGRAPHY)", "GEOGRAPHY"),
+        ("CREATE STREAM s ON TABLE t AT(OFFSET => -60)", "time travel"),
+        ("CREATE STREAM s ON EXTERNAL TABLE t", "ON EXTERNAL TABLE"),
+        ("ALTER SESSION SET WEEK_START = 1", "session parameter WEEK_START"),
+        ("INSERT ALL INTO t VALUES (1) SELECT 1", "multi-table INSERT"),
+        ("GRANT SELECT ON TABLE t TO ROLE r", "GRANT"),
+        ("CREATE TABLE c CLONE t", "CLONE"),
+        ("SELECT OBJECT_CONSTRUCT(*) FROM t", "OBJECT_CONSTRUCT(*)"),
+    ],
+)
+def test_unsupported_features_are_refused_by_name(conn, sql, feature) -> None:
+    conn.cursor().execute("CREATE TABLE t (a INT)")
+    with pytest.raises(NotSupportedError, match=feature.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):
+        conn.cursor().execute(sql)
+
+
+def test_show_and_describe_have_snowflakes_columns(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (id INT PRIMARY KEY COMMENT 'key', total NUMBER(10,2) AS (id * 2), s VARCHAR(10) NOT NULL)")
+    cur.execute("CREATE STREAM s ON TABLE t APPEND_ONLY = TRUE COMMENT = 'feed'")
+    described = cur.execute("DESCRIBE TABLE t").fetchall()
+    assert [c[0] for c in cur.description][:6] == ["name", "type", "kind", "null?", "default", "primary key"]
+    assert [(r[0], r[1], r[2], r[3], r[5]) for r in described] == [
+        ("ID", "NUMBER(38,0)", "COLUMN", "N", "Y"), ("TOTAL", "NUMBER(10,2)", "VIRTUAL", "Y", "N"),
+        ("S", "VARCHAR(10)", "COLUMN", "N", "N")]
+    stream = cur.execute("SHOW STREAMS LIKE 'S' IN SCHEMA snowsim.public").fetchall()[0]
+    columns = [d.name for d in cur.description]
+    assert columns == ["created_on", "name", "database_name", "schema_name", "owner", "comment", "table_name",
+                       "source_type", "base_tables", "type", "stale", "mode", "stale_after", "invalid_reason",
+                       "owner_role_type"]
+    record = dict(zip(columns, stream, strict=True))
+    assert record["table_name"] == "SNOWSIM.PUBLIC.T" and record["mode"] == "APPEND_ONLY" and record["comment"] == "feed"
+    assert record["stale_after"] - record["created_on"] == timedelta(days=14)
+    assert cur.execute("DESCRIBE STREAM s").fetchall()[0][1] == "S"
+    assert [r[1] for r in cur.execute("SHOW TABLES").fetchall()] == ["T"]
+    assert cur.execute("SHOW TERSE TABLES LIKE 't%'").fetchall()[0][1:3] == ("T", "TABLE")
+    assert [r[1] for r in cur.execute("SHOW SCHEMAS").fetchall()] == ["PUBLIC"]
+    assert "SNOWSIM" in [r[1] for r in cur.execute("SHOW DATABASES").fetchall()]
+
+
+def test_compiled_plans_are_reused_until_the_catalog_changes(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (a INT)")
+    plans = conn._account.plans
+    for i in range(3):
+        cur.execute(f"INSERT INTO t VALUES ({i})")
+    assert sum(1 for key in plans if key[0].startswith("INSERT INTO t VALUES")) == 1
+    cur.execute("CREATE STREAM s ON TABLE t")  # tracking changes how INSERT compiles
+    cur.execute("INSERT INTO t VALUES (9)")
+    assert cur.execute("SELECT a FROM s").fetchall() == [(9,)]
