@@ -87,6 +87,15 @@ def set_target(node: exp.Table, table: Table, *, alias: bool = True) -> None:
         point_at(node, table.name)
 
 
+def translate_dml(ast: exp.Expression, sql: str, resolver: Resolver, target: exp.Table, table: Table, *, alias: bool = True):
+    """Translate a DML statement: expressions, the relations it reads, its target's data, its binds."""
+    unqualify_assignments(ast)
+    translate.transform_expressions(ast, sql=sql)
+    bindings = resolver.rewrite(ast, skip=(target,))
+    set_target(target, table, alias=alias)
+    return bindings, finish(ast, sql)
+
+
 def unqualify_assignments(ast: exp.Expression) -> None:
     """`SET t.col = ...` names the target's column; DuckDB takes only the bare column name there."""
     for update in [ast] if isinstance(ast, exp.Update) else list(ast.find_all(exp.Update)):
@@ -146,10 +155,7 @@ def compile_insert(ast: exp.Insert, sql: str, session: Session) -> SqlPlan:
         ast.set("this", exp.Schema(this=table_node, expressions=columns))
     overwrite = bool(ast.args.get("overwrite"))
     ast.set("overwrite", None)
-    translate.transform_expressions(ast, sql=sql)
-    bindings = resolver.rewrite(ast, skip=(table_node,))
-    set_target(table_node, table, alias=False)
-    insert_sql = finish(ast, sql)
+    bindings, insert_sql = translate_dml(ast, sql, resolver, table_node, table, alias=False)
     steps: list[Step] = []
     if overwrite:
         steps.append(Step(delete_all_sql(table)))
@@ -174,12 +180,7 @@ def compile_update(ast: exp.Update, sql: str, session: Session) -> SqlPlan:
     target = ast.this
     table = lookup_table(resolver, target, "UPDATE")
     alias = quote(target_alias(target, table))
-    unqualify_assignments(ast)
-    translate.transform_expressions(ast, sql=sql)
-    bindings = resolver.rewrite(ast, skip=(target,))
-    set_target(target, table)
-    bind_placeholders(ast, sql)
-    update_sql = translate.generate(ast, sql=sql)
+    bindings, update_sql = translate_dml(ast, sql, resolver, target, table)
     from_sql = _fragment(ast.args.get("from_"), "FROM ")
     where_sql = _fragment(ast.args.get("where"), "WHERE ")
     data = table.tracking.rows if table.tracking else table.name.duck
@@ -217,10 +218,7 @@ def compile_delete(ast: exp.Delete, sql: str, session: Session) -> SqlPlan:
     resolver = Resolver(session.catalog, session.context, sql)
     target = ast.this
     table = lookup_table(resolver, target, "DELETE")
-    translate.transform_expressions(ast, sql=sql)
-    bindings = resolver.rewrite(ast, skip=(target,))
-    set_target(target, table)
-    delete_sql = finish(ast, sql)
+    bindings, delete_sql = translate_dml(ast, sql, resolver, target, table)
     step = Step(tracking.capture(table, delete_sql, tracking.DELETE, column_names(table)) if table.tracking else delete_sql)
     return SqlPlan(
         session.catalog.version, steps=[step], bindings=bindings, result="delete", consumes=True,
@@ -257,12 +255,7 @@ def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
             kinds.append(kind)
         if kind == "INSERT" and table.tracking is not None and not isinstance(then.this, exp.Tuple):
             then.set("this", exp.Tuple(expressions=[exp.column(c, quoted=True) for c in writable_columns(table)]))
-    unqualify_assignments(ast)
-    translate.transform_expressions(ast, sql=sql)
-    bindings = resolver.rewrite(ast, skip=(target,))
-    set_target(target, table)
-    bind_placeholders(ast, sql)
-    merge_sql = translate.generate(ast, sql=sql)
+    bindings, merge_sql = translate_dml(ast, sql, resolver, target, table)
     order = [k for k in ("INSERT", "UPDATE", "DELETE") if k in kinds]
     plan = MergePlan(
         session.catalog.version, steps=[], bindings=bindings, result="merge", consumes=True,
