@@ -26,7 +26,6 @@ import duckdb as _duckdb
 from sim.clock import VirtualClock
 
 from .. import errors
-from ..errors import NotSupportedError
 from .connection import Connection, Cursor, DictCursor
 from .session import DEFAULT_TIMEZONE, Account
 
@@ -39,9 +38,16 @@ DatabaseError = errors.DatabaseError
 ProgrammingError = errors.ProgrammingError
 NotSupportedError = errors.NotSupportedError
 
+#: DuckDB settings of an emulated account. An in-memory database still checkpoints (compresses
+#: its row groups) inside whichever COMMIT crosses the threshold, which made single commits of a
+#: simulated pipeline take up to seconds; the emulator keeps its data uncompressed instead.
+DUCKDB_CONFIG = {"checkpoint_threshold": "16GB"}
+
 #: The database and schema a new emulated account starts with, current in every new session.
 DEFAULT_DATABASE = "SNOWSIM"
 DEFAULT_SCHEMA = "PUBLIC"
+#: The warehouse a new account has, as a Snowflake trial account does (X-Small, suspended).
+DEFAULT_WAREHOUSE = "COMPUTE_WH"
 
 __all__ = [
     "Connection", "Cursor", "DictCursor", "Emulator", "apilevel", "connect", "errors", "paramstyle", "patch",
@@ -64,8 +70,9 @@ class Emulator:
         if clock is not None and start is not None:
             raise ValueError("give either clock= or start=, not both")
         self.clock = clock or VirtualClock(start)
-        self._account = Account(_duckdb.connect(database), self.clock)
+        self._account = Account(_duckdb.connect(database, config=DUCKDB_CONFIG), self.clock)
         self._account.ensure_database(DEFAULT_DATABASE)
+        self._account.ensure_warehouse(DEFAULT_WAREHOUSE)
 
     def connect(
         self,

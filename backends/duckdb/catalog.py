@@ -39,6 +39,11 @@ class CatalogObject:
     owner: str = "SYSADMIN"
     kind: ClassVar[str] = "OBJECT"
 
+    def __deepcopy__(self, memo: dict) -> CatalogObject:
+        # Syntax trees carry catalog objects in their meta; copying a tree must keep pointing at the
+        # one live object (its tracking state changes), not at a frozen copy.
+        return self
+
 
 @dataclass(eq=False)
 class Tracking:
@@ -103,6 +108,8 @@ class Schema:
     created_on: int
     comment: str | None = None
     objects: dict[str, CatalogObject] = field(default_factory=dict)
+    #: Tasks have their own namespace (a task may share a table's name).
+    tasks: dict[str, CatalogObject] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -169,8 +176,13 @@ def stream_sources(stream: Stream) -> list[Table]:
 
 def view_base_tables(view: View) -> list[Table]:
     """Tables a view reads, through nested views, in order of first appearance."""
+    return base_tables(view.query) if view.query else []
+
+
+def base_tables(query: exp.Expression) -> list[Table]:
+    """Tables a resolved query reads, through views, in order of first appearance."""
     found: list[Table] = []
-    for node in (view.query.find_all(exp.Table) if view.query else []):
+    for node in query.find_all(exp.Table):
         obj = node.meta.get("snowsim_object")
         tables = [obj] if isinstance(obj, Table) else view_base_tables(obj) if isinstance(obj, View) else []
         for table in tables:

@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from ..errors import NotSupportedError, compilation_error
-from . import ddl, session_commands, show, stream_commands, tracking, translate
+from . import (
+    ddl,
+    dynamic_table_commands,
+    session_commands,
+    show,
+    stream_commands,
+    task_commands,
+    tracking,
+    translate,
+    warehouse_commands,
+)
 from .catalog import Table
 from .names import internal_name, quote
 from .plans import MergePlan, Plan, SqlPlan, Step
@@ -28,16 +38,14 @@ _START_TRANSACTION = re.compile(r"^\s*START\s+TRANSACTION\b", re.I)
 
 def compile_statement(sql: str, session: Session) -> Plan:
     """The plan for one statement, compiled against the session's catalog and context."""
-    head = sql.lstrip()[:9].upper()
-    if _START_TRANSACTION.match(sql):
-        return session_commands.begin(session, sql)
-    if head.startswith("SHOW"):
-        return show.compile_show_text(sql, session)
-    if head.startswith("DESC"):
-        return show.compile_describe_text(sql, session)
+    for compile_text in _TEXT_COMMANDS:
+        plan = compile_text(sql, session)
+        if plan is not None:
+            return plan
     ast = translate.parse(sql)
     if isinstance(ast, exp.Command):
-        return stream_commands.compile_command(ast, sql, session)
+        words = " ".join(sql.split()[:3]).upper()
+        raise NotSupportedError(f"the statement '{words} ...'", query=sql)
     ast = translate.normalize(ast)
     handler = _HANDLERS.get(type(ast))
     if handler is None:
@@ -66,7 +74,12 @@ def finish(ast: exp.Expression, sql: str) -> str:
 
 
 def lookup_table(resolver: Resolver, node: exp.Table, action: str) -> Table:
+    from .dynamic_tables import DynamicTable
+
     obj = resolver.lookup(node, action=action)
+    if isinstance(obj, DynamicTable):
+        raise compilation_error(f"Cannot {action} dynamic table '{obj.name}': its content is maintained by its refreshes.",
+                                errno=2212, query=resolver.sql)
     if not isinstance(obj, Table):
         raise compilation_error(f"'{obj.name}' is a {obj.kind.lower()}; {action} needs a table.", errno=2003, query=resolver.sql)
     return obj
@@ -155,17 +168,37 @@ def compile_insert(ast: exp.Insert, sql: str, session: Session) -> SqlPlan:
         ast.set("this", exp.Schema(this=table_node, expressions=columns))
     overwrite = bool(ast.args.get("overwrite"))
     ast.set("overwrite", None)
+    values = ast.expression
+    one_row = isinstance(values, exp.Values) and len(values.expressions) == 1 and not overwrite
+    bulk_ast = ast.copy() if one_row else None
     bindings, insert_sql = translate_dml(ast, sql, resolver, table_node, table, alias=False)
+    plan = _insert_plan(session, table, insert_sql, bindings, overwrite=overwrite)
+    if bulk_ast is not None and bulk_ast.find(exp.Placeholder):
+        row = bulk_ast.expression.expressions[0]
+        select = exp.Select(expressions=[e.copy() for e in row.expressions]).from_(exp.Var(this=BOUND_ROWS))
+        bulk_ast.set("expression", select)
+        bulk_target = bulk_ast.this.this if isinstance(bulk_ast.this, exp.Schema) else bulk_ast.this
+        bulk_bindings, bulk_sql = translate_dml(bulk_ast, sql, resolver, bulk_target, table, alias=False)
+        plan.bulk = _insert_plan(session, table, bulk_sql, bulk_bindings, overwrite=False, bound_rows=BOUND_ROWS)
+    return plan
+
+
+#: The DuckDB relation executemany registers its parameter sets as (columns c0, c1, ...).
+BOUND_ROWS = '"__snowsim_bound_rows"'
+
+
+def _insert_plan(session: Session, table: Table, insert_sql: str, bindings, *, overwrite: bool,
+                 bound_rows: str | None = None) -> SqlPlan:
     steps: list[Step] = []
     if overwrite:
         steps.append(Step(delete_all_sql(table)))
     if table.tracking is not None:
-        steps.append(Step(tracking.capture(table, insert_sql, tracking.INSERT, column_names(table))))
+        steps.append(Step(tracking.capture(table, insert_sql, tracking.INSERT, column_names(table)), bound_rows=bound_rows))
     else:
-        steps.append(Step(insert_sql))
+        steps.append(Step(insert_sql, bound_rows=bound_rows))
     return SqlPlan(
         session.catalog.version, steps=steps, bindings=bindings, result="insert", consumes=True,
-        writes=[table] if table.tracking else [], check=Step(insert_sql),
+        writes=[table] if table.tracking else [], check=Step(insert_sql, bound_rows=bound_rows),
     )
 
 
@@ -295,6 +328,29 @@ def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
         )
     return plan
 
+
+def _start_transaction(sql: str, session: Session) -> Plan | None:
+    return session_commands.begin(session, sql) if _START_TRANSACTION.match(sql) else None
+
+
+def _show_or_describe(sql: str, session: Session) -> Plan | None:
+    head = sql.lstrip()[:4].upper()
+    if head == "SHOW":
+        return show.compile_show_text(sql, session)
+    if head == "DESC":
+        return show.compile_describe_text(sql, session)
+    return None
+
+
+#: Statements sqlglot cannot parse faithfully, recognised from their text before it tries.
+_TEXT_COMMANDS = (
+    _start_transaction,
+    _show_or_describe,
+    warehouse_commands.compile_warehouse_command,
+    stream_commands.compile_stream_command,
+    task_commands.compile_task_command,
+    dynamic_table_commands.compile_dynamic_table_command,
+)
 
 _HANDLERS = {
     exp.Select: compile_query,

@@ -167,11 +167,39 @@ class Cursor:
         return self
 
     def executemany(self, command: str, seqparams: Iterable[Any], **kwargs: Any) -> Cursor:
-        """Run a statement once per parameter set; rowcount is the total."""
+        """Run a statement for every parameter set; rowcount is the total.
+
+        An INSERT ... VALUES of binds runs once over all sets, as the connector's bulk insert does
+        (one statement, one change-log entry per row); anything else runs once per set.
+        """
+        self._check_open()
+        seqparams = list(seqparams)
+        session = self.connection._session
+        self.query, self._result, self._executemany_total = command, None, None
+        try:
+            self._result = session.execute_many(command, seqparams)
+        except Error as error:
+            self.sfqid = error.sfqid = session.last_query_id
+            error.query = error.query or command
+            self.connection._raise(error)
+        if self._result is not None:
+            self.sfqid = session.last_query_id
+            return self
+        # An INSERT stays one atomic change even row by row (the connector sends it as one statement).
+        atomic = command.lstrip()[:6].upper() == "INSERT" and session.txn is None
+        if atomic:
+            session.begin()
         total = 0
-        for params in seqparams:
-            self.execute(command, params, **kwargs)
-            total += max(self.rowcount or 0, 0)
+        try:
+            for params in seqparams:
+                self.execute(command, params, **kwargs)
+                total += max(self.rowcount or 0, 0)
+        except BaseException:
+            if atomic:
+                session.rollback()
+            raise
+        if atomic:
+            session.commit()
         self._executemany_total = total
         return self
 

@@ -17,10 +17,23 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from sqlglot import exp
 
-from ..errors import NotSupportedError, compilation_error, object_already_exists, object_does_not_exist
+from ..errors import (
+    NotSupportedError,
+    compilation_error,
+    object_already_exists,
+    object_does_not_exist,
+)
 from . import engine_errors, tracking, translate
 from .catalog import Column, Database, Schema, Table, View
-from .names import QualifiedName, display, duck_schema, internal_name, normalize, quote, sql_string
+from .names import (
+    QualifiedName,
+    display,
+    duck_schema,
+    internal_name,
+    normalize,
+    quote,
+    sql_string,
+)
 from .plans import CommandPlan, Plan, SqlPlan, Step
 from .relations import Resolver
 from .results import Result, status_result
@@ -552,7 +565,7 @@ def compile_drop(ast: exp.Drop, sql: str, session: Session) -> Plan:
 
         def run_relation(session: Session, _params: Sequence[Any]) -> Result:
             obj = session.catalog.get(name)
-            if obj is None or not isinstance(obj, wanted):
+            if obj is None or not isinstance(obj, wanted) or obj.kind != wanted.kind:
                 if if_exists and obj is None:
                     return status_result(f"Drop statement executed successfully ({display(name.name)} already dropped).")
                 if obj is not None:
@@ -587,7 +600,7 @@ def compile_alter(ast: exp.Alter, sql: str, session: Session) -> Plan:
         table = session.catalog.get(name)
         if table is None and if_exists:
             return status_result("Statement executed successfully.")
-        if not isinstance(table, Table):
+        if not isinstance(table, Table) or table.kind != "TABLE":
             raise object_does_not_exist(display(name.name), query=sql)
         for action in actions:
             alter_table_action(session, table, action, sql)

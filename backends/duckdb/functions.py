@@ -50,7 +50,8 @@ def check_supported(ast: exp.Expression, *, sql: str | None = None) -> None:
     for node in ast.find_all(exp.Func):
         kind = type(node)
         if kind is exp.Anonymous:
-            if function_name(node) in EMULATED_ANONYMOUS:
+            # A qualified call (INFORMATION_SCHEMA.F(...)) is a table function; relations.py checks those.
+            if function_name(node) in EMULATED_ANONYMOUS or isinstance(node.parent, exp.Dot):
                 continue
         elif kind in SUPPORTED or not _is_function_call(node):
             continue

@@ -53,6 +53,21 @@ def normalize(sql: str, params: Any, paramstyle: str) -> tuple[str, list[Any]]:
     raise ProgrammingError(f"unknown paramstyle {paramstyle!r}; expected one of {', '.join(PARAMSTYLES)}", errno=252001)
 
 
+def normalize_many(sql: str, seq_params: Sequence[Any], paramstyle: str) -> tuple[str, Sequence[Sequence[Any]]] | None:
+    """executemany's statement with `:n` placeholders and each parameter set's values, or None
+    when the sets do not all give the same statement text (a list value expanding differently)."""
+    text, first = normalize(sql, seq_params[0], paramstyle)
+    width = len(first)
+    if all(isinstance(p, (list, tuple)) and len(p) == width and not any(isinstance(v, (list, tuple)) for v in p)
+           for p in seq_params):
+        # Positional scalars: every style numbers them in order, so the values are the set itself.
+        return text, seq_params
+    rows = [normalize(sql, params, paramstyle) for params in seq_params]
+    if any(other != text for other, _ in rows):
+        return None
+    return text, [values for _, values in rows]
+
+
 def _pyformat(sql: str, params: Any) -> tuple[str, list[Any]]:
     values: list[Any] = []
     positional = None if isinstance(params, Mapping) else list(params) if isinstance(params, (list, tuple)) else [params]

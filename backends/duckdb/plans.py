@@ -8,9 +8,9 @@ A plan is compiled once per (SQL text, session context, catalog version) and run
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from collections import Counter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .catalog import Stream, Table
@@ -33,7 +33,7 @@ class Step:
 
     __slots__ = ("template", "param_order", "_binds")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, bound_rows: str | None = None) -> None:
         template = Template(text)
         order: list[int] = []
         for name in template.slots:
@@ -41,6 +41,10 @@ class Step:
             if match and int(match.group(1)) not in order:
                 order.append(int(match.group(1)))
         self.template = template
+        if bound_rows is not None:  # binds are columns of an Arrow relation, one row per parameter set
+            self.param_order: list[int] = []
+            self._binds = {f"p{index}": f'{bound_rows}."c{index}"' for index in order}
+            return
         self.param_order = order
         self._binds = {f"p{index}": f"${position}" for position, index in enumerate(order, start=1)}
 
@@ -108,6 +112,8 @@ class SqlPlan(Plan):
     multi_join_count: Step | None = field(default=None, kw_only=True)
     #: Runs after the steps, in the same transaction, and gives the result (CREATE TABLE AS registers the table).
     after: Callable[[Session], Result] | None = field(default=None, kw_only=True)
+    #: For INSERT ... VALUES (binds): the same insert over every parameter set at once (executemany).
+    bulk: SqlPlan | None = field(default=None, kw_only=True)
 
     def run(self, session: Session, params: Sequence[Any]) -> Result:
         return session.run_statement(self, params, self._execute)
@@ -179,3 +185,20 @@ class MergePlan(SqlPlan):
         done = Counter(actions)
         counts = {f"number of rows {kind.lower()}d": done.get(kind, 0) for kind in self.clause_kinds}
         return counts_result(counts, len(actions))
+
+
+def command_plan(session: Session, action: Callable[[Session, Sequence[Any]], Result], *, ddl: bool = True) -> CommandPlan:
+    """A statement the emulator carries out in Python (never cached: it acts on state as it is)."""
+    return CommandPlan(session.catalog.version, action=action, ddl=ddl, cacheable=False)
+
+
+def text_commands(*handlers: tuple[re.Pattern, Callable[[re.Match, str, Session], Plan]]) -> Callable[[str, Session], Plan | None]:
+    """A compiler for statements recognised by their text: the first pattern that matches plans the statement."""
+
+    def compile_command(sql: str, session: Session) -> Plan | None:
+        for pattern, plan in handlers:
+            if match := pattern.match(sql):
+                return plan(match, sql, session)
+        return None
+
+    return compile_command

@@ -8,15 +8,22 @@ SYSTEM$STREAM_HAS_DATA and CURRENT_DATABASE() & co. read the catalog and the ses
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
-from ..errors import NotSupportedError, ProgrammingError, compilation_error, object_does_not_exist
-from . import streams
+from ..errors import (
+    NotSupportedError,
+    ProgrammingError,
+    compilation_error,
+    object_does_not_exist,
+)
+from . import information_schema, streams
 from .catalog import Catalog, CatalogObject, Stream, Table, View
 from .names import QualifiedName, display, normalize, parse_name_parts
 from .template import slot_node
+from .translate import generate
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +45,8 @@ class Bindings:
     streams: list[Stream] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     has_data: list[Stream] = field(default_factory=list)
+    #: INFORMATION_SCHEMA table functions whose rows are registered before the statement runs.
+    functions: list[Any] = field(default_factory=list)
 
     def add_stream(self, stream: Stream) -> None:
         if stream not in self.streams:
@@ -114,6 +123,10 @@ class Resolver:
         for node in list(ast.find_all(exp.Lateral, exp.TableFromRows)):
             if isinstance(node.this, exp.Explode):
                 flatten(node)
+            elif isinstance(node, exp.TableFromRows):
+                function = information_schema.rewrite(node, lambda e: generate(e, sql=self.sql), self.sql)
+                if function is not None and function not in bindings.functions:
+                    bindings.functions.append(function)
         for table in list(ast.find_all(exp.Table)):
             if any(table is s for s in skip) or not isinstance(table.this, exp.Identifier):
                 continue
@@ -138,6 +151,11 @@ class Resolver:
             bindings.add_stream(obj)
             return
         if isinstance(obj, Table):
+            if getattr(obj, "data_timestamp", 0) is None:  # a dynamic table before its first refresh
+                raise ProgrammingError(
+                    f"Dynamic Table '{obj.name}' is not initialized. Please run a manual refresh or wait for a "
+                    "scheduled refresh before querying.", errno=2213, sqlstate="55000", query=self.sql,
+                )
             bindings.add_table(obj)
         elif not isinstance(obj, View):
             raise NotSupportedError(f"reading a {obj.kind.lower()} in a query", query=self.sql)

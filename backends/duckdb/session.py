@@ -20,17 +20,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from sim.clock import VirtualClock
 
 from ..errors import OperationalError, ProgrammingError
-from . import compiler, engine_errors, params as params_module
-from .catalog import Catalog, Database, Schema, Stream, Table
+from . import compiler, engine_errors
+from . import params as params_module
+from .catalog import Catalog, CatalogObject, Database, Schema, Stream, Table
+from .compiler import BOUND_ROWS
+from .dynamic_tables import DynamicTableScheduler
 from .plans import Plan, SqlPlan, Step
 from .relations import SessionContext
 from .results import Result
 from .streams import check_not_expired
+from .tasks import TaskScheduler
+from .template import Template
 from .translate import NOW_VARIABLE
+from .warehouses import CostModel, Warehouse
 
 try:  # DuckDB's bind-without-running, used to validate statements inside explicit transactions.
     from duckdb import _seam as _duckdb_seam
@@ -56,6 +63,14 @@ class Account:
         self._query_ids = itertools.count(1)
         self.plans: dict[tuple, Plan] = {}
         self.sessions: list[Session] = []
+        self.cost_model = CostModel()
+        self.warehouses: dict[str, Warehouse] = {}
+        #: Dropped warehouses keep their billing history.
+        self.dropped_warehouses: list[Warehouse] = []
+        #: Sessions of tasks and dynamic tables, by object uid.
+        self._background: dict[int, Session] = {}
+        self.tasks = TaskScheduler(self)
+        self.dynamic_tables = DynamicTableScheduler(self)
         #: An account made by `connect()` belongs to that one connection and closes with it.
         self.close_with_last_session = False
         clock.add_guard(self._refuse_clock_move_in_transaction)
@@ -80,6 +95,25 @@ class Account:
     def next_query_id(self) -> str:
         n = next(self._query_ids)
         return f"01{n >> 48:06x}-0000-{(n >> 32) & 0xFFFF:04x}-0000-{n & 0xFFFFFFFF:012x}"
+
+    def session_for(self, obj: CatalogObject, warehouse: str | None) -> Session:
+        """The session a task or dynamic table runs its SQL in (in its schema), kept until `end_session_for`."""
+        session = self._background.get(obj.uid)
+        if session is None:
+            session = Session(self, database=obj.name.database, schema=obj.name.schema, warehouse=warehouse)
+            self._background[obj.uid] = session
+        return session
+
+    def end_session_for(self, obj: CatalogObject) -> None:
+        session = self._background.pop(obj.uid, None)
+        if session is not None:
+            session.close()
+
+    def ensure_warehouse(self, name: str) -> Warehouse:
+        """The warehouse `name`, created X-Small and suspended if missing (a new account's COMPUTE_WH)."""
+        if name not in self.warehouses:
+            self.warehouses[name] = Warehouse(name, created_on=self.clock.now())
+        return self.warehouses[name]
 
     def ensure_database(self, name: str) -> None:
         """Create database `name` with schema PUBLIC if it does not exist (like a fresh account's default)."""
@@ -147,6 +181,7 @@ class Session:
         self.txn: Transaction | None = None
         self.pending: Result | None = None
         self.last_query_id: str | None = None
+        self.last_count = 0
         self._clock_ms: int | None = None
         self.timezone = timezone
         self.query_tag = ""
@@ -165,6 +200,38 @@ class Session:
             lifted = params_module.lift_insert_literals(text, values)
             if lifted is not None:
                 text, values = lifted
+        plan = self._plan(text)
+        self.last_query_id = self.account.next_query_id()
+        return self.run(plan, values)
+
+    def execute_many(self, sql: str, seq_params: Sequence[Any]) -> Result | None:
+        """An INSERT ... VALUES of binds, once over every parameter set, as the connector's bulk insert does.
+
+        The parameter sets travel to DuckDB as one Arrow table; None when the statement has no such
+        form (or the values do not make typed columns), and the caller runs it once per set.
+        """
+        normalized = params_module.normalize_many(sql, seq_params, self.paramstyle) if seq_params else None
+        if normalized is None:
+            return None
+        text, value_rows = normalized
+        plan = self._plan(text)
+        bulk = getattr(plan, "bulk", None)
+        if bulk is None:
+            return None
+        try:
+            rows = pa.table({f"c{i}": [values[i] for values in value_rows] for i in range(len(value_rows[0]))})
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, IndexError):
+            return None
+        self.last_query_id = self.account.next_query_id()
+        self._release_pending()
+        self.duck.register(BOUND_ROWS.strip('"'), rows)
+        try:
+            return self.run(bulk, [])
+        finally:
+            self.duck.unregister(BOUND_ROWS.strip('"'))
+
+    def _plan(self, text: str) -> Plan:
+        """The compiled plan of a normalized statement, from the account's cache when still valid."""
         key = (text, self._context_key)
         plan = self.account.plans.get(key)
         if plan is None or plan.version != self.catalog.version:
@@ -172,8 +239,7 @@ class Session:
             plan = compiler.compile_statement(text, self)
             if plan.cacheable:
                 self.account.plans[key] = plan
-        self.last_query_id = self.account.next_query_id()
-        return self.run(plan, values)
+        return plan
 
     def run(self, plan: Plan, values: Sequence[Any]) -> Result:
         self._release_pending()
@@ -202,6 +268,8 @@ class Session:
                 sqlstate="25P02",
             )
         run = self._statement_run(plan)
+        for function in plan.bindings.functions:
+            self.duck.register(function.view, function.arrow(self.account))
         if txn is None:
             atomic = len(plan.steps) > 1 or plan.multi_join_count is not None or bool(plan.writes) or plan.after is not None
             if atomic:
@@ -261,6 +329,28 @@ class Session:
         except duckdb.Error as error:
             raise engine_errors.translate(error, sql=sql) from error
 
+    # --- internal work (refreshes) inside this session's open transaction --------------------------
+
+    def internal_run(self) -> StatementRun:
+        """Slot values for one internal statement of the open transaction (its CSN, a new statement number)."""
+        txn = self.txn
+        assert txn is not None, "internal statements run inside a transaction"
+        values: dict[str, object] = {"hi": txn.start_csn, "csn": txn.csn, "seq": self.account.next_seq()}
+        return StatementRun(values, txn.start_csn, txn.csn, [], [], False, self.last_query_id or "")
+
+    def render(self, text: str, run: StatementRun) -> str:
+        return Template(text).render(run.values)
+
+    def run_sql(self, text: str, run: StatementRun) -> int:
+        """Execute internal SQL with slots; returns (and keeps as `last_count`) the rows it reports."""
+        sql = self.render(text, run)
+        try:
+            rows = self.duck.execute(sql).fetchall()
+        except duckdb.Error as error:
+            raise engine_errors.translate(error, sql=sql) from error
+        self.last_count = int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
+        return self.last_count
+
     def query_scalar(self, step: Step, run: StatementRun, params: Sequence[Any]) -> int:
         return int(self.execute_step(step, run, params).fetchall()[0][0])
 
@@ -297,10 +387,12 @@ class Session:
         committed = self.account.committed_csn
         self.txn = Transaction(start_csn=committed, csn=committed + 1, implicit=implicit)
 
-    def commit(self) -> None:
+    def commit(self, written: Sequence[Table] = ()) -> None:
+        """COMMIT; `written` adds tracked tables internal statements changed."""
         txn = self.txn
         if txn is None:
             return
+        txn.written.update(written)
         if txn.aborted:
             self.rollback()
             raise OperationalError(
@@ -343,6 +435,8 @@ class Session:
         for stream, hi in consumed.items():
             stream.offset = hi
             stream.stale_from = now
+        if csn is not None:
+            self.account.tasks.on_commit(set(written))
 
     # --- plumbing ----------------------------------------------------------------------------
 

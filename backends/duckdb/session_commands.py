@@ -69,6 +69,8 @@ def compile_use(ast: exp.Use, sql: str, session: Session) -> Plan:
                 raise missing("Schema")
             session.set_context(database=database, schema=parts[-1])
         elif kind == "WAREHOUSE":
+            if parts[-1] not in session.account.warehouses:
+                raise missing("Warehouse")
             session.set_context(warehouse=parts[-1])
         elif kind == "ROLE":
             # Access control is not emulated: every session may use every object.

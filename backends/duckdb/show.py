@@ -19,7 +19,14 @@ from .catalog import CatalogObject, Schema, Stream, Table, View
 from .names import display, parse_name_parts
 from .plans import CommandPlan, Plan
 from .relations import Resolver
-from .results import ResultMetadata, RowsResult, boolean_column, number_column, text_column, timestamp_column
+from .results import (
+    ResultMetadata,
+    RowsResult,
+    boolean_column,
+    number_column,
+    text_column,
+    timestamp_column,
+)
 
 if TYPE_CHECKING:
     from .session import Session
@@ -168,11 +175,11 @@ def show_tables(session: Session, request: ShowRequest, sql: str) -> RowsResult:
                text_column("is_dynamic"), text_column("is_immutable")]
     rows = []
     for t in tables:
-        count = session.duck.execute(f"SELECT count(*) FROM {t.name.duck}").fetchall()[0][0]
+        count = session.duck.execute(f"SELECT count(*) FROM {t.duck_rows}").fetchall()[0][0]
         rows.append((local_time(session, t.created_on), t.name.name, t.name.database, t.name.schema, t.table_type,
                      t.comment or "", f"LINEAR({t.cluster_by})" if t.cluster_by else "", count, None, t.owner,
                      "1", "OFF" if not t.cluster_by else "ON", "ON" if t.tracking else "OFF", "OFF", None, None, "N",
-                     "N", "ROLE", "N", None, "N", "N", "N", "N"))
+                     "N", "ROLE", "N", None, "N", "N", "Y" if t.kind == "DYNAMIC TABLE" else "N", "N"))
     return _result(columns, rows)
 
 
@@ -226,10 +233,21 @@ SHOW_HANDLERS: dict[str, Callable[[Session, ShowRequest, str], RowsResult]] = {
 
 
 def compile_show_text(sql: str, session: Session) -> Plan:
-    from . import stream_commands
+    from . import (
+        dynamic_table_commands,
+        stream_commands,
+        task_commands,
+        warehouse_commands,
+    )
 
     request = parse_show(sql)
-    handler = SHOW_HANDLERS.get(request.kind) or stream_commands.SHOW_HANDLERS.get(request.kind)
+    handler = (
+        SHOW_HANDLERS.get(request.kind)
+        or dynamic_table_commands.SHOW_HANDLERS.get(request.kind)
+        or stream_commands.SHOW_HANDLERS.get(request.kind)
+        or warehouse_commands.SHOW_HANDLERS.get(request.kind)
+        or task_commands.SHOW_HANDLERS.get(request.kind)
+    )
     if handler is None:
         raise NotSupportedError(f"SHOW {request.kind}", query=sql)
     return CommandPlan(session.catalog.version, action=lambda s, p: handler(s, request, sql), cacheable=False)
@@ -250,7 +268,7 @@ def describe_relation(session: Session, obj: CatalogObject) -> RowsResult:
     ))
 
 
-_DESCRIBE = re.compile(r"^\s*DESC(?:RIBE)?\s+(?P<kind>TABLE|VIEW|STREAM)?\s*(?P<name>[^\s;]+)\s*;?\s*$", re.I | re.S)
+_DESCRIBE = re.compile(r"^\s*DESC(?:RIBE)?\s+(?P<kind>DYNAMIC\s+TABLE|TABLE|VIEW|STREAM|TASK)?\s*(?P<name>[^\s;]+)\s*;?\s*$", re.I | re.S)
 
 
 def compile_describe_text(sql: str, session: Session) -> Plan:
@@ -259,11 +277,18 @@ def compile_describe_text(sql: str, session: Session) -> Plan:
     match = _DESCRIBE.match(sql)
     if match is None:
         raise NotSupportedError("this DESCRIBE form", query=sql)
-    kind = (match["kind"] or "TABLE").upper()
+    kind = " ".join((match["kind"] or "TABLE").upper().split())
     resolver = Resolver(session.catalog, session.context, sql)
     name = resolver.qualify(parse_name_parts(match["name"]), action="DESCRIBE")
 
     def run(session: Session, _params: Sequence[Any]) -> RowsResult:
+        if kind == "TASK":
+            from .task_commands import task_rows
+
+            task = session.account.tasks.task(name)
+            if task is None:
+                raise object_does_not_exist(str(name), query=sql)
+            return task_rows(session, [task])
         obj = session.catalog.get(name)
         if obj is None:
             raise object_does_not_exist(str(name), query=sql)

@@ -9,10 +9,13 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlglot import exp
-
-from ..errors import NotSupportedError, compilation_error, object_already_exists, object_does_not_exist
-from .catalog import Stream, Table, View, stream_sources
+from ..errors import (
+    NotSupportedError,
+    compilation_error,
+    object_already_exists,
+    object_does_not_exist,
+)
+from .catalog import Stream, View, stream_sources
 from .ddl import enable_tracking
 from .names import display, parse_name_parts
 from .plans import CommandPlan, Plan
@@ -42,17 +45,15 @@ _ALTER = re.compile(
 )
 
 
-def compile_command(ast: exp.Command, sql: str, session: Session) -> Plan:
-    """Statements sqlglot could not parse: the stream commands, or a clear refusal."""
-    head = sql.lstrip()[:40].upper()
+def compile_stream_command(sql: str, session: Session) -> Plan | None:
+    """The plan for a stream statement, or None if `sql` is not one."""
     if _CREATE.match(sql):
         return create_stream(sql, session)
     if _DROP.match(sql):
         return drop_stream(sql, session)
-    if head.startswith("ALTER STREAM"):
+    if re.match(r"^\s*ALTER\s+STREAM\b", sql, re.I):
         return alter_stream(sql, session)
-    words = " ".join(sql.split()[:3]).upper()
-    raise NotSupportedError(f"the statement '{words} ...'", query=sql)
+    return None
 
 
 def _plan(session: Session, action: Any) -> Plan:
@@ -65,7 +66,7 @@ def create_stream(sql: str, session: Session) -> Plan:
     if match["clone"]:
         raise NotSupportedError("CREATE STREAM ... CLONE", query=sql)
     kind = " ".join(match["kind"].upper().split())
-    if kind not in ("TABLE", "VIEW"):
+    if kind not in ("TABLE", "VIEW", "DYNAMIC TABLE"):
         raise NotSupportedError(f"streams ON {kind}", query=sql)
     rest = match["rest"]
     if re.match(r"\s*(AT|BEFORE)\s*\(", rest, re.I):
@@ -101,12 +102,18 @@ def create_stream(sql: str, session: Session) -> Plan:
         source = catalog.get(source_name)
         if source is None:
             raise object_does_not_exist(str(source_name), query=sql)
-        wanted = Table if kind == "TABLE" else View
-        if not isinstance(source, wanted):
+        if source.kind != kind:
             raise compilation_error(
                 f"Object '{source_name}' is a {source.kind.lower()}; use CREATE STREAM ... ON {source.kind}.",
                 errno=2203, query=sql,
             )
+        if kind == "DYNAMIC TABLE":
+            if append_only:
+                raise compilation_error("Streams on dynamic tables must be standard streams (APPEND_ONLY is not allowed).",
+                                        errno=2203, query=sql)
+            if source.refresh_mode != "INCREMENTAL":
+                raise compilation_error(f"Dynamic table '{source_name}' must use incremental refresh to have a stream.",
+                                        errno=2203, query=sql)
         if isinstance(source, View):
             from .view_streams import check_view_supports_changes
 
@@ -114,7 +121,7 @@ def create_stream(sql: str, session: Session) -> Plan:
             source.change_tracking = True
         stream = Stream(
             catalog.new_uid(), name, session.account.clock.now(), comment, source=source,
-            source_kind="Table" if isinstance(source, Table) else "View",
+            source_kind={"TABLE": "Table", "VIEW": "View", "DYNAMIC TABLE": "Dynamic Table"}[kind],
             mode="APPEND_ONLY" if append_only else "DEFAULT", show_initial_rows=show_initial,
         )
         for table in stream_sources(stream):

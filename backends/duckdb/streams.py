@@ -24,7 +24,14 @@ from ..errors import ProgrammingError
 from .catalog import Catalog, Stream, Table, View
 from .names import quote
 from .template import slot
-from .tracking import DELETE, INSERT, ROW_ID, UPDATE_AFTER, UPDATE_BEFORE, table_state_sql
+from .tracking import (
+    DELETE,
+    INSERT,
+    ROW_ID,
+    UPDATE_AFTER,
+    UPDATE_BEFORE,
+    table_state_sql,
+)
 
 METADATA_COLUMNS = ("METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID")
 

@@ -309,7 +309,25 @@ def column_qualifiers(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def order_by_all(node: exp.Expression) -> exp.Expression:
+    """ORDER BY ALL sorts by every column of the SELECT list, as DuckDB's does; not with aggregates.
+
+    https://docs.snowflake.com/en/sql-reference/constructs/order-by
+    """
+    if not (isinstance(node, exp.Column) and not node.table and node.this.name.upper() == "ALL" and not node.this.quoted):
+        return node
+    ordered = node.parent
+    order = ordered.parent if isinstance(ordered, exp.Ordered) else None
+    if not isinstance(order, exp.Order) or len(order.expressions) != 1:
+        return node
+    select = order.parent
+    if isinstance(select, exp.Select) and any(e.find(exp.AggFunc) for e in select.expressions):
+        raise compilation_error("ORDER BY ALL cannot be used when the SELECT list has an aggregate function.", errno=1003)
+    return exp.Var(this="ALL")
+
+
 EXPRESSION_TRANSFORMS = (
+    order_by_all,
     duckdb_types,
     clock_functions,
     date_functions,

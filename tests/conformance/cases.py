@@ -2,11 +2,13 @@
 
 A case runs on a fresh, empty schema: a new emulator account, or a throwaway schema on a live
 account. Rows compare as sets unless `ordered=True`; numbers compare by value (the live
-connector returns Decimal where the emulator may return int).
+connector returns Decimal where the emulator may return int). `Advance` moves time: the virtual
+clock on the emulator, a real wait on a live account.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,6 +21,8 @@ class Expect:
     query: str
     rows: list[tuple]
     ordered: bool = False
+    #: Compare only these result columns (by name, as SHOW and DESCRIBE print them).
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,14 @@ class Fails:
     match: str
 
 
-Step = str | Expect | Fails
+@dataclass(frozen=True)
+class Advance:
+    """Let `seconds` pass: the emulator's virtual clock runs everything due meanwhile."""
+
+    seconds: float
+
+
+Step = str | Expect | Fails | Advance
 
 
 @dataclass(frozen=True)
@@ -58,14 +69,32 @@ def normalize(rows: list[tuple], ordered: bool) -> list[tuple]:
     return rows if ordered else sorted(rows, key=repr)
 
 
+def _project(cursor: Any, rows: list[tuple], columns: tuple[str, ...]) -> list[tuple]:
+    names = [d[0].lower() for d in cursor.description]
+    positions = [names.index(c.lower()) for c in columns]
+    return [tuple(row[p] for p in positions) for row in rows]
+
+
+def _advance(conn: Any, seconds: float) -> None:
+    clock = getattr(conn, "clock", None)
+    if clock is not None:
+        clock.advance(seconds=seconds)
+    else:  # a live account: real time has to pass
+        time.sleep(seconds)
+
+
 def run_case(conn: Any, item: Case) -> None:
     """Run a case's steps on a DB-API connection (emulator or live)."""
     cursor = conn.cursor()
     for number, step in enumerate(item.steps, start=1):
         if isinstance(step, str):
             cursor.execute(step)
+        elif isinstance(step, Advance):
+            _advance(conn, step.seconds)
         elif isinstance(step, Expect):
             rows = cursor.execute(step.query).fetchall()
+            if step.columns:
+                rows = _project(cursor, rows, step.columns)
             got, want = normalize(rows, step.ordered), normalize(step.rows, step.ordered)
             assert got == want, f"step {number}: {step.query}\n  expected {want}\n  got      {got}"
         else:

@@ -98,6 +98,11 @@ CASES = [
     case("CTEs, subqueries and set operations", "CREATE TABLE t (a INT)", "INSERT INTO t VALUES (1), (2), (3)",
          Expect("WITH big AS (SELECT a FROM t WHERE a > 1) SELECT a FROM big WHERE a IN (SELECT MAX(a) FROM t)", [(3,)]),
          Expect("SELECT a FROM t WHERE a = 1 UNION ALL SELECT a FROM t WHERE a = 1", [(1,), (1,)])),
+    case("ORDER BY ALL sorts by every selected column, not beside aggregates", "CREATE TABLE t (a INT, b STRING)",
+         "INSERT INTO t VALUES (2, 'x'), (1, 'z'), (1, 'y')",
+         Expect("SELECT a, b FROM t ORDER BY ALL", [(1, "y"), (1, "z"), (2, "x")], ordered=True),
+         Expect("SELECT a, b FROM t ORDER BY ALL DESC", [(2, "x"), (1, "z"), (1, "y")], ordered=True),
+         Fails("SELECT a, COUNT(*) FROM t GROUP BY a ORDER BY ALL", "ORDER BY ALL")),
     # transactions
     case("ROLLBACK discards and COMMIT keeps", "CREATE TABLE t (a INT)", "BEGIN", "INSERT INTO t VALUES (1)", "ROLLBACK",
          Expect("SELECT COUNT(*) FROM t", [(0,)]), "BEGIN TRANSACTION", "INSERT INTO t VALUES (2)", "COMMIT",

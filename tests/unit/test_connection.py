@@ -12,7 +12,7 @@ import pytest
 
 from backends import duckdb as local
 from backends.duckdb.results import BOOLEAN, FIXED, REAL, TEXT, TIMESTAMP_LTZ, TIMESTAMP_NTZ, VARIANT
-from backends.errors import InterfaceError, ProgrammingError
+from backends.errors import DataError, InterfaceError, ProgrammingError
 
 
 @pytest.fixture
@@ -90,6 +90,30 @@ def test_executemany_reports_the_total(cur) -> None:
     cur.executemany("INSERT INTO t (id, name) VALUES (%s, %s)", [(10, "x"), (11, "y"), (12, "z")])
     assert cur.rowcount == 3
     assert cur.execute("SELECT COUNT(*) FROM t WHERE id >= 10").fetchone() == (3,)
+
+
+def test_executemany_insert_is_one_statement_over_all_sets(snowsim_connection, cur) -> None:
+    """Like the connector's bulk insert: one statement (one query id, one commit), expressions per row."""
+    cur.execute("CREATE STREAM s ON TABLE t")
+    rows = [(10 + i, f"n{i}", Decimal("1.25") * i, datetime(2024, 3, 1, i), f'{{"i": {i}}}') for i in range(5)]
+    cur.executemany("INSERT INTO t (id, name, price, ts, v) VALUES (%s, UPPER(%s), %s, %s, PARSE_JSON(%s))", rows)
+    assert cur.rowcount == 5
+    assert cur.execute("SELECT id, name, price, ts, v:i::INT FROM t WHERE id >= 10 ORDER BY id").fetchall() == [
+        (10 + i, f"N{i}", Decimal("1.25") * i, datetime(2024, 3, 1, i), i) for i in range(5)]
+    assert cur.execute("SELECT COUNT(*), COUNT(DISTINCT METADATA$ACTION) FROM s").fetchone() == (5, 1)
+
+
+def test_executemany_falls_back_to_one_statement_per_set(cur) -> None:
+    cur.executemany("INSERT INTO t (id, name) VALUES (%s, %s)", [(20, "x"), ("21", "y")])  # mixed types in a column
+    cur.executemany("UPDATE t SET name = %s WHERE id = %s", [("p", 20), ("q", 21)])
+    assert cur.rowcount == 2
+    assert cur.execute("SELECT id, name FROM t WHERE id >= 20 ORDER BY id").fetchall() == [(20, "p"), (21, "q")]
+
+
+def test_a_bad_row_fails_the_whole_executemany(cur) -> None:
+    with pytest.raises(DataError, match="'oops' is not recognized"):
+        cur.executemany("INSERT INTO t (id, name) VALUES (%s, %s)", [(30, "x"), ("oops", "y")] * 2 + [(31, "z")])
+    assert cur.execute("SELECT COUNT(*) FROM t WHERE id >= 30").fetchone() == (0,)
 
 
 def test_execute_string_and_execute_stream(snowsim_connection) -> None:
