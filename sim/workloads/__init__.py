@@ -1,0 +1,1 @@
+"""Synthetic source workloads: seeded generators of the changes a pipeline's source receives."""
