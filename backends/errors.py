@@ -96,3 +96,11 @@ def object_does_not_exist(name: str, *, query: str | None = None) -> Programming
 def object_already_exists(name: str, *, query: str | None = None) -> ProgrammingError:
     """Snowflake's 002002 for CREATE without OR REPLACE / IF NOT EXISTS on an existing name."""
     return compilation_error(f"Object '{name}' already exists.", errno=2002, sqlstate="42710", query=query)
+
+
+def duplicate_merge_row(*, query: str | None = None) -> IntegrityError:
+    """Snowflake's 100090: a MERGE would update or delete one target row through several source rows."""
+    return IntegrityError(
+        "Duplicate row detected during DML action: a target row matched more than one source row",
+        errno=100090, sqlstate="42P18", query=query,
+    )

@@ -294,6 +294,9 @@ def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
         session.catalog.version, steps=[], bindings=bindings, result="merge", consumes=True,
         writes=[table] if table.tracking else [], check=Step(merge_sql), clause_kinds=order,
     )
+    matched = [when for when in ast.args["whens"].expressions if when.args.get("matched")]
+    if any(isinstance(when.args["then"], exp.Update) for when in matched):
+        plan.duplicate_check = Step(_duplicate_match_sql(ast, sql, table, alias, matched))
     if table.tracking is None:
         plan.merge = Step(merge_sql + " RETURNING merge_action")
         return plan
@@ -327,6 +330,31 @@ def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
             )
         )
     return plan
+
+
+def _duplicate_match_sql(ast: exp.Merge, sql: str, table: Table, alias: str, matched: list[exp.When]) -> str:
+    """A query that finds a target row a MERGE could not update deterministically.
+
+    Snowflake refuses a MERGE (ERROR_ON_NONDETERMINISTIC_MERGE, TRUE by default) when a target row
+    is selected by several source rows and one of them would UPDATE it; several source rows that
+    all DELETE it are fine. DuckDB 2.0.1 silently applies one match, so the emulator looks first.
+    https://docs.snowflake.com/en/sql-reference/sql/merge#duplicate-join-behavior
+    """
+    source = translate.generate(ast.args["using"], sql=sql)
+    on = translate.generate(ast.args["on"], sql=sql)
+    conditions = [
+        "TRUE" if when.args.get("condition") is None else f"({translate.generate(when.args['condition'], sql=sql)})"
+        for when in matched
+    ]
+    # The first clause whose condition holds decides what a source row does to its target row.
+    updates = " ".join(
+        f"WHEN {condition} THEN {isinstance(when.args['then'], exp.Update)}" for condition, when in zip(conditions, matched)
+    )
+    row_id = f"{alias}.{quote(tracking.ROW_ID)}" if table.tracking else f"{alias}.rowid"
+    return (
+        f"SELECT 1 FROM {table.duck_rows} AS {alias} JOIN {source} ON {on} WHERE {' OR '.join(conditions)} "
+        f"GROUP BY {row_id} HAVING COUNT(*) > 1 AND BOOL_OR(CASE {updates} END) LIMIT 1"
+    )
 
 
 def _start_transaction(sql: str, session: Session) -> Plan | None:

@@ -65,10 +65,7 @@ def _string_too_long(m: re.Match, sql: str | None) -> errors.Error:
 
 @_rule(duckdb.InvalidInputException, r"cannot affect the same target row more than once")
 def _duplicate_merge_row(m: re.Match, sql: str | None) -> errors.Error:
-    return errors.IntegrityError(
-        "Duplicate row detected during DML action: a target row matched more than one source row",
-        errno=100090, sqlstate="42P18", query=sql,
-    )
+    return errors.duplicate_merge_row(query=sql)
 
 
 @_rule(duckdb.InvalidInputException, r"Division by zero")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..errors import duplicate_merge_row
 from .catalog import Stream, Table
 from .relations import Bindings
 from .results import DuckResult, Result, counts_result, status_result
@@ -162,9 +163,12 @@ class MergePlan(SqlPlan):
     pre: Step | None = field(default=None, kw_only=True)
     log_before: Step | None = field(default=None, kw_only=True)
     log_after: Step | None = field(default=None, kw_only=True)
+    duplicate_check: Step | None = field(default=None, kw_only=True)
 
     def _execute(self, session: Session, run: StatementRun, params: Sequence[Any]) -> Result:
         assert self.merge is not None
+        if self.duplicate_check is not None and session.execute_step(self.duplicate_check, run, params).fetchone():
+            raise duplicate_merge_row()
         if self.table is None:
             actions = [row[0] for row in session.execute_step(self.merge, run, params).fetchall()]
         else:

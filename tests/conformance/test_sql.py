@@ -90,6 +90,20 @@ CASES = [
          Fails("MERGE INTO t USING (SELECT 1 AS id, 'x' AS v UNION ALL SELECT 1, 'y') s ON t.id = s.id "
                "WHEN MATCHED THEN UPDATE SET v = s.v", "Duplicate row"),
          Expect("SELECT v FROM t", [("a",)])),
+    case("MERGE with duplicate matches fails on a tracked table too", "CREATE TABLE t (id INT, v STRING)",
+         "INSERT INTO t VALUES (1, 'a')", "CREATE STREAM st ON TABLE t",
+         Fails("MERGE INTO t USING (SELECT 1 AS id, 'x' AS v UNION ALL SELECT 1, 'y') s ON t.id = s.id "
+               "WHEN MATCHED AND s.v = 'x' THEN DELETE WHEN MATCHED THEN UPDATE SET v = s.v", "Duplicate row"),
+         Expect("SELECT v FROM t", [("a",)]), Expect("SELECT COUNT(*) FROM st", [(0,)])),
+    case("MERGE whose duplicate matches all DELETE is deterministic", "CREATE TABLE t (id INT, v STRING)",
+         "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+         Expect("MERGE INTO t USING (SELECT 1 AS id UNION ALL SELECT 1) s ON t.id = s.id WHEN MATCHED THEN DELETE", [(1,)]),
+         Expect("SELECT id FROM t", [(2,)])),
+    case("MERGE where one duplicate match passes the clause condition is deterministic",
+         "CREATE TABLE t (id INT, v STRING)", "INSERT INTO t VALUES (1, 'a')",
+         Expect("MERGE INTO t USING (SELECT 1 AS id, 'x' AS v UNION ALL SELECT 1, 'y') s ON t.id = s.id "
+                "WHEN MATCHED AND s.v = 'x' THEN UPDATE SET v = s.v", [(1,)]),
+         Expect("SELECT v FROM t", [("x",)])),
     case("UPDATE ... FROM joins another table", "CREATE TABLE t (id INT, v STRING)", "CREATE TABLE u (id INT, v STRING)",
          "INSERT INTO t VALUES (1, 'a'), (2, 'b')", "INSERT INTO u VALUES (2, 'B')",
          "UPDATE t SET v = u.v FROM u WHERE t.id = u.id", Expect("SELECT id, v FROM t", [(1, "a"), (2, "B")])),
