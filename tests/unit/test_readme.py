@@ -25,6 +25,14 @@ def test_the_readme_library_example_runs() -> None:
     exec(compile(example, "README.md", "exec"), {})
 
 
+def test_the_readme_pipeline_example_runs(monkeypatch, capsys) -> None:
+    example = next(block for block in _blocks("python") if "pipeline.sql" in block)
+    monkeypatch.chdir(ROOT)
+    exec(compile(example, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "M000" in printed and "CONSUME_STREAM_TASK" in printed
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     test_command = next(block.strip() for block in _blocks("bash") if "pytest" in block)
     assert test_command in (ROOT / ".ci" / "run").read_text()
