@@ -16,6 +16,7 @@ from ..errors import NotSupportedError, compilation_error
 from . import (
     ddl,
     dynamic_table_commands,
+    pipes,
     session_commands,
     show,
     stream_commands,
@@ -378,6 +379,7 @@ _TEXT_COMMANDS = (
     stream_commands.compile_stream_command,
     task_commands.compile_task_command,
     dynamic_table_commands.compile_dynamic_table_command,
+    pipes.compile_pipe_command,
 )
 
 _HANDLERS = {

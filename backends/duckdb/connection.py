@@ -10,6 +10,9 @@ import pyarrow as pa
 from sim.clock import VirtualClock
 
 from ..errors import Error, InterfaceError, NotSupportedError
+from . import channels, pipes
+from .channels import Channel
+from .lineage import Lineage
 from .results import Result, ResultMetadata
 from .scripts import split_statements
 from .session import DEFAULT_TIMEZONE, Account, Session
@@ -105,6 +108,34 @@ class Connection:
         if not self._closed:
             self._session.close()
             self._closed = True
+
+    # --- ingestion verbs: how the harness's Snowpipe and Streaming models deliver rows ------------
+
+    @property
+    def lineage(self) -> Lineage:
+        """Every committed table version, when it became visible and what it read (the harness's latency source)."""
+        return self._account.lineage
+
+    def open_channel(self, table: str, name: str) -> Channel:
+        """Open or reopen a Snowpipe Streaming channel on `table` (in a session of its own, autocommit)."""
+        self._check_open()
+        session = Session(self._account, database=self.database, schema=self.schema, timezone=self._session.timezone)
+        try:
+            return channels.open_channel(session, table, name)
+        except Error as error:
+            session.close()
+            self._raise(error)
+            raise
+
+    def insert_files(self, pipe: str, files: Iterable[str]) -> int:
+        """Snowpipe's insertFiles (or an auto-ingest notification): queue staged files on `pipe`."""
+        self._check_open()
+        return pipes.insert_files(self._session, pipes.find_pipe(self._session, pipe), list(files))
+
+    def load_next_file(self, pipe: str) -> pipes.LoadRecord | None:
+        """Load the oldest file queued on `pipe`, now; None when the pipe had loaded that file already."""
+        self._check_open()
+        return pipes.load_next(self._session, pipes.find_pipe(self._session, pipe))
 
     def is_closed(self) -> bool:
         return self._closed

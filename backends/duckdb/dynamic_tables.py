@@ -419,6 +419,7 @@ class DynamicTableScheduler:
         except WarehouseSuspended as error:
             return self._failed(dt, data_timestamp, now, completion_target, trigger, "000606", str(error))
         session = self.account.session_for(dt, dt.warehouse)
+        mark = account.lineage.mark()
         try:
             inserted, deleted, processed = self._apply(session, dt, hi, action)
         except Error as error:
@@ -426,6 +427,7 @@ class DynamicTableScheduler:
                                 f"{error.errno:06d}" if error.errno >= 0 else "100000", error.msg)
         end = start + account.cost_model.duration_ms(warehouse.size, processed)
         warehouse.occupy(start, end, account.clock)
+        account.lineage.settle(mark, end)
         dt.busy_until = end
         dt.source_csn = hi
         first = not dt.initialized
@@ -453,6 +455,7 @@ class DynamicTableScheduler:
     def _apply(self, session: Session, dt: DynamicTable, hi: int, action: str) -> tuple[int, int, int]:
         """Bring the content to commit `hi` in one transaction: (rows inserted, rows deleted, rows processed)."""
         session.begin()
+        session.txn.reads.update(dt.sources)
         try:
             run = session.internal_run()
             run.values.update(dt_lo=dt.source_csn)

@@ -15,8 +15,11 @@ the last committed CSN in autocommit, the CSN at BEGIN inside an explicit transa
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -27,9 +30,10 @@ from sim.clock import VirtualClock
 from ..errors import OperationalError, ProgrammingError
 from . import compiler, engine_errors
 from . import params as params_module
-from .catalog import Catalog, CatalogObject, Database, Schema, Stream, Table
+from .catalog import Catalog, CatalogObject, Database, Schema, Stream, Table, stream_sources
 from .compiler import BOUND_ROWS
 from .dynamic_tables import DynamicTableScheduler
+from .lineage import Lineage
 from .plans import Plan, SqlPlan, Step
 from .relations import SessionContext
 from .results import Result
@@ -51,7 +55,7 @@ DEFAULT_TIMEZONE = "America/Los_Angeles"
 class Account:
     """One emulated Snowflake account: a DuckDB database, its catalog, clock and CSN."""
 
-    def __init__(self, duck: duckdb.DuckDBPyConnection, clock: VirtualClock) -> None:
+    def __init__(self, duck: duckdb.DuckDBPyConnection, clock: VirtualClock, *, stage_root: Path | None = None) -> None:
         from .macros import create_macros
 
         self.duck = duck
@@ -59,6 +63,12 @@ class Account:
         self.clock = clock
         self.catalog = Catalog()
         self.committed_csn = 0
+        self.lineage = Lineage()
+        #: Files loaded by COPY INTO and pipes (COPY_HISTORY); Snowpipe Streaming channels by (table, name).
+        self.copy_history: list = []
+        self.channels: dict = {}
+        self._stage_root = stage_root
+        self._own_stage_root = False
         self._seq = itertools.count(1)
         self._query_ids = itertools.count(1)
         self.plans: dict[tuple, Plan] = {}
@@ -85,9 +95,18 @@ class Account:
             )
 
     def close(self) -> None:
-        """Release the DuckDB database (in memory, so its data is gone)."""
+        """Release the DuckDB database (in memory, so its data is gone) and a stage directory of its own."""
         self.plans.clear()
         self.duck.close()
+        if self._own_stage_root and self._stage_root is not None:
+            shutil.rmtree(self._stage_root, ignore_errors=True)
+
+    def stage_root(self) -> Path:
+        """Where internal stages keep their files: the root given at connect, else a temporary directory."""
+        if self._stage_root is None:
+            self._stage_root = Path(tempfile.mkdtemp(prefix="snowsim-stages-"))
+            self._own_stage_root = True
+        return self._stage_root
 
     def next_seq(self) -> int:
         return next(self._seq)
@@ -139,6 +158,8 @@ class Transaction:
     csn: int
     consumed: dict[Stream, int] = field(default_factory=dict)
     written: set[Table] = field(default_factory=set)
+    #: Tables its statements read (directly or through streams), for version lineage.
+    reads: set[Table] = field(default_factory=set)
     aborted: str | None = None  # the error that ended it inside DuckDB
     implicit: bool = False
 
@@ -222,6 +243,22 @@ class Session:
             rows = pa.table({f"c{i}": [values[i] for values in value_rows] for i in range(len(value_rows[0]))})
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, IndexError):
             return None
+        return self._run_bulk(bulk, rows)
+
+    def insert_arrow(self, table: str, rows: pa.Table) -> Result:
+        """INSERT an Arrow table's rows into `table` by column name, as one statement.
+
+        How Snowpipe loads and Snowpipe Streaming commits land rows: no SQL text per row, and the
+        table's defaults, computed columns and change tracking apply as for any INSERT.
+        """
+        columns = ", ".join(rows.column_names)
+        slots = ", ".join(f":{i}" for i in range(1, rows.num_columns + 1))
+        plan = self._plan(f"INSERT INTO {table} ({columns}) VALUES ({slots})")
+        bulk = getattr(plan, "bulk", None)
+        assert bulk is not None, "an INSERT ... VALUES of binds always has a bulk plan"
+        return self._run_bulk(bulk, rows.rename_columns([f"c{i}" for i in range(rows.num_columns)]))
+
+    def _run_bulk(self, bulk: Plan, rows: pa.Table) -> Result:
         self.last_query_id = self.account.next_query_id()
         self._release_pending()
         self.duck.register(BOUND_ROWS.strip('"'), rows)
@@ -282,7 +319,8 @@ class Session:
                 if atomic:
                     self._rollback_quietly()
                 raise
-            self._apply(run.csn if run.writes else None, run.writes, {s: run.hi for s in run.streams} if run.consumes else {})
+            self._apply(run.csn if run.writes else None, run.writes, {s: run.hi for s in run.streams} if run.consumes else {},
+                        reads=_reads(plan), snapshot=run.hi)
             return result
         if plan.check is not None:
             self._bind_check(plan.check, run, params)
@@ -295,6 +333,8 @@ class Session:
             for stream in run.streams:
                 txn.consumed.setdefault(stream, run.hi)
         txn.written.update(run.writes)
+        if run.writes:
+            txn.reads.update(_reads(plan))
         return result
 
     def _statement_run(self, plan: SqlPlan) -> StatementRun:
@@ -405,7 +445,7 @@ class Session:
             self.txn = None
             raise engine_errors.translate(error) from error
         self.txn = None
-        self._apply(txn.csn if txn.written else None, txn.written, txn.consumed)
+        self._apply(txn.csn if txn.written else None, txn.written, txn.consumed, reads=txn.reads, snapshot=txn.start_csn)
 
     def rollback(self) -> None:
         if self.txn is None:
@@ -424,14 +464,15 @@ class Session:
         except duckdb.Error:
             pass  # DuckDB had no transaction left to roll back
 
-    def _apply(self, csn: int | None, written: Any, consumed: dict[Stream, int]) -> None:
-        """Make a committed statement's or transaction's effects visible to streams."""
+    def _apply(self, csn: int | None, written: Any, consumed: dict[Stream, int], *, reads: Any = (), snapshot: int = 0) -> None:
+        """Make a committed statement's or transaction's effects visible to streams, and log the versions."""
+        now = self.account.clock.now()
         if csn is not None:
             self.account.committed_csn = csn
-            for table in written:
-                if table.tracking is not None:
-                    table.tracking.last_change_csn = csn
-        now = self.account.clock.now()
+            tracked = [table for table in written if table.tracking is not None]
+            for table in tracked:
+                table.tracking.last_change_csn = csn
+            self.account.lineage.record(csn, [str(t.name) for t in tracked], [str(t.name) for t in reads], snapshot, now)
         for stream, hi in consumed.items():
             stream.offset = hi
             stream.stale_from = now
@@ -475,3 +516,8 @@ class Session:
         self.duck.close()
         if self.account.close_with_last_session and not self.account.sessions:
             self.account.close()
+
+
+def _reads(plan: SqlPlan) -> list[Table]:
+    """The tables a statement reads, directly or through the streams it reads."""
+    return [*plan.bindings.tables, *(table for stream in plan.bindings.streams for table in stream_sources(stream))]

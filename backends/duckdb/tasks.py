@@ -324,6 +324,7 @@ class TaskScheduler:
         model = self.account.cost_model
         elapsed, rows, failure = 0, 0, None
         wrap = not any(s.lstrip().upper().startswith(TRANSACTION_WORDS) for s in task.statements)
+        mark = self.account.lineage.mark()
         for statement in task.statements:
             try:
                 if wrap:
@@ -348,6 +349,7 @@ class TaskScheduler:
                 break
         record.rows = rows
         end = start + max(elapsed, model.overhead_ms)
+        self.account.lineage.settle(mark, end)
         self._occupy(task, start, end, size)
         code, message = failure if failure else (None, None)
         clock.schedule(end, lambda: self._finish(task, record, graph, code=code, message=message), priority=5)

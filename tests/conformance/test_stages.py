@@ -1,0 +1,70 @@
+"""Internal stages, PUT, LIST and bulk COPY INTO with its load metadata (semantics section 4.4).
+
+Each test writes its own small files and runs on every available backend.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def _put(cursor, path, stage_path: str) -> None:
+    cursor.execute(f"PUT file://{path} @{stage_path}")
+
+
+def test_put_compresses_and_list_shows_the_file(backend, tmp_path) -> None:
+    _, conn = backend
+    cur = conn.cursor()
+    (tmp_path / "a.csv").write_text("1,x\n2,y\n")
+    cur.execute("CREATE STAGE st")
+    put = cur.execute(f"PUT file://{tmp_path}/a.csv @st/in").fetchall()
+    assert [(row[0], row[1], row[6]) for row in put] == [("a.csv", "a.csv.gz", "UPLOADED")]
+    assert [row[0] for row in cur.execute("LIST @st").fetchall()] == ["st/in/a.csv.gz"]
+
+
+def test_copy_loads_each_file_once(backend, tmp_path) -> None:
+    _, conn = backend
+    cur = conn.cursor()
+    (tmp_path / "a.csv").write_text("id,v\n1,x\n2,\"y, z\"\n")
+    cur.execute("CREATE TABLE t (id INT, v STRING)")
+    cur.execute("CREATE STAGE st")
+    _put(cur, tmp_path / "a.csv", "st")
+    loaded = cur.execute("COPY INTO t FROM @st FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1)").fetchall()
+    assert [(row[1], row[2], row[3]) for row in loaded] == [("LOADED", 2, 2)]
+    again = cur.execute("COPY INTO t FROM @st FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1)").fetchall()
+    assert again == [("Copy executed with 0 files processed.",)]
+    assert sorted(cur.execute("SELECT id, v FROM t").fetchall()) == [(1, "x"), (2, "y, z")]
+    history = cur.execute(
+        "SELECT FILE_NAME, STATUS, ROW_COUNT FROM TABLE(INFORMATION_SCHEMA.COPY_HISTORY("
+        "TABLE_NAME => 'T', START_TIME => DATEADD(HOUR, -1, CURRENT_TIMESTAMP())))").fetchall()
+    assert history == [("a.csv.gz", "Loaded", 2)]
+
+
+def test_json_loads_into_one_variant_column_or_by_column_name(backend, tmp_path) -> None:
+    _, conn = backend
+    cur = conn.cursor()
+    (tmp_path / "e.json").write_text("\n".join(json.dumps({"ID": i, "tag": f"t{i}"}) for i in (1, 2)))
+    cur.execute("CREATE TABLE raw (v VARIANT)")
+    cur.execute("CREATE TABLE typed (id INT, tag STRING)")
+    cur.execute("CREATE STAGE st")
+    _put(cur, tmp_path / "e.json", "st")
+    cur.execute("COPY INTO raw FROM @st FILE_FORMAT = (TYPE = JSON)")
+    assert sorted(cur.execute("SELECT v:ID::INT, v:tag::STRING FROM raw").fetchall()) == [(1, "t1"), (2, "t2")]
+    with pytest.raises(Exception, match="one and only one column"):
+        cur.execute("COPY INTO typed FROM @st FILE_FORMAT = (TYPE = JSON)")
+    cur.execute("COPY INTO typed FROM @st FILE_FORMAT = (TYPE = JSON) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE")
+    assert sorted(cur.execute("SELECT id, tag FROM typed").fetchall()) == [(1, "t1"), (2, "t2")]
+
+
+def test_a_bad_file_aborts_the_copy_and_loads_nothing(backend, tmp_path) -> None:
+    _, conn = backend
+    cur = conn.cursor()
+    (tmp_path / "bad.csv").write_text("1\nnot a number\n")
+    cur.execute("CREATE TABLE t (id INT)")
+    cur.execute("CREATE STAGE st")
+    _put(cur, tmp_path / "bad.csv", "st")
+    with pytest.raises(Exception, match="not recognized|not a number"):
+        cur.execute("COPY INTO t FROM @st FILE_FORMAT = (TYPE = CSV)")
+    assert cur.execute("SELECT COUNT(*) FROM t").fetchall() == [(0,)]
