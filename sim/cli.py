@@ -1,6 +1,10 @@
 """Command line: `python -m sim <command>`.
 
-    sql FILE      run a Snowflake SQL script on the embedded DuckDB emulator and print each result
+    run FILE          run a scenario: every variant, a summary table, a report folder
+    validate FILE...  check scenario files and list every problem
+    compare A B       one mark per metric between two runs
+    schema            print the JSON Schema of scenario files
+    sql FILE          run a Snowflake SQL script on the embedded DuckDB emulator and print each result
 """
 
 from __future__ import annotations
@@ -33,14 +37,161 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("--start", default=None, help="the virtual clock's start, ISO-8601 (default 2025-01-06T00:00:00Z)")
     sql.add_argument("--timezone", default="America/Los_Angeles", help="session TIMEZONE (Snowflake's default)")
     sql.add_argument("--max-rows", type=int, default=20, help="rows printed per result (default 20)")
+
+    run = commands.add_parser(
+        "run",
+        help="run a scenario's variants and write a report",
+        description=(
+            "Validate FILE, then run every ingestion variant on the same seeded workload, each on its own "
+            "emulated account and virtual clock. Prints a summary table and writes "
+            "<out>/<scenario>-<time>/: run.json, report.md, report.html and PNG charts. Exits 1 if any "
+            "variant lost or duplicated events."
+        ),
+    )
+    run.add_argument("file", type=Path, help="the scenario file (YAML)")
+    run.add_argument("--out", type=Path, default=Path("reports"), help="where the run folder goes (default reports/)")
+    run.add_argument("--no-charts", action="store_true", help="skip the PNG charts (faster)")
+
+    validate = commands.add_parser(
+        "validate", help="check scenario files", description="Check scenario files; print every problem, by file and key.")
+    validate.add_argument("files", type=Path, nargs="+", help="scenario files (YAML)")
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare two runs",
+        description="One mark per metric and variant between two runs (run folders or run.json files): better, "
+                    "worse, same, or not comparable when their scenario files differ.",
+    )
+    compare.add_argument("before", type=Path, help="the baseline run")
+    compare.add_argument("after", type=Path, help="the run to judge")
+
+    commands.add_parser("schema", help="print the JSON Schema of scenario files",
+                        description="Print the JSON Schema of scenario files (scenarios/schema.json holds a copy).")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    console, errors = Console(), Console(stderr=True, soft_wrap=True)
     if args.command == "sql":
-        return run_sql(args, Console(), Console(stderr=True, soft_wrap=True))
+        return run_sql(args, console, errors)
+    if args.command == "run":
+        return run_scenario(args, console, errors)
+    if args.command == "validate":
+        return validate(args, console, errors)
+    if args.command == "compare":
+        return compare_runs(args, console, errors)
+    if args.command == "schema":
+        import json
+
+        from sim.scenario import json_schema
+
+        console.print_json(json.dumps(json_schema()))
+        return 0
     return 2  # pragma: no cover - argparse requires a command
+
+
+def validate(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    from sim.scenario import ScenarioError, load
+
+    failed = 0
+    for path in args.files:
+        try:
+            loaded = load(path)
+        except ScenarioError as error:
+            failed += 1
+            for line in str(error).splitlines():
+                errors.print(f"[red]{line}[/red]", highlight=False)
+            continue
+        console.print(f"{path}: ok ({len(loaded.scenario.variants)} variants)", highlight=False)
+    return 1 if failed else 0
+
+
+def run_scenario(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    import shutil
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sim import wallclock
+    from sim.report import charts, document, record
+    from sim.run import RunError, run_scenario as run_all
+    from sim.scenario import ScenarioError, load
+
+    try:
+        loaded = load(args.file)
+    except ScenarioError as error:
+        for line in str(error).splitlines():
+            errors.print(f"[red]{line}[/red]", highlight=False)
+        return 2
+    scenario = loaded.scenario
+    run_id = f"{scenario.name}-{wallclock.stamp()}"
+    folder = args.out / run_id
+    working = args.out / f".{run_id}.partial"
+    working.mkdir(parents=True, exist_ok=False)
+    began = wallclock.seconds()
+    try:
+        with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TimeElapsedColumn(), console=console, transient=False) as bar:
+            tasks = {v.name: bar.add_task(v.name, total=1.0) for v in scenario.variants}
+            results = run_all(loaded, working, lambda name, done: bar.update(tasks[name], completed=done))
+        shutil.rmtree(working / "stages", ignore_errors=True)  # the loaded copies; outbox/ keeps the files produced
+        run_record = record.build(loaded, results, run_id=run_id, wall_seconds=wallclock.seconds() - began)
+        record.write(run_record, working)
+        drawn = charts.draw_all(run_record, working) if scenario.report.charts and not args.no_charts else []
+        document.write(run_record, drawn, working)
+        working.rename(folder)
+    except RunError as error:
+        shutil.rmtree(working, ignore_errors=True)
+        errors.print(f"[red]{error}[/red]", highlight=False)
+        return 2
+    except BaseException:
+        shutil.rmtree(working, ignore_errors=True)  # nothing half-written is left behind
+        raise
+    console.print(_summary(run_record))
+    console.print(f"report: {folder / 'report.html'}", highlight=False)
+    if not run_record["conserved"]:
+        errors.print("[red bold]conservation FAILED: events were lost or duplicated (see the report)[/red bold]")
+        return 1
+    console.print("conservation: every generated event landed exactly once, in every variant", highlight=False)
+    return 0
+
+
+def _summary(run_record: dict) -> Table:
+    layers = run_record["scenario"]["snapshot"]["pipeline"]["layers"]
+    table = Table(title=f"{run_record['scenario']['name']}: latency (s) and cost", show_header=True, header_style="bold")
+    for column in ("variant", "events", "landing p50", "landing p95", "gold p50", "gold p95", "$ / month", "$ / M events", "speed-up"):
+        table.add_column(column, justify="left" if column == "variant" else "right")
+    for v in run_record["variants"]:
+        landing, gold = v["latency"].get(layers[0], {}), v["latency"].get(layers[-1], {})
+        per_million = v["costs"]["dollars_per_million_events"]
+        table.add_row(
+            v["name"], f"{v['events']:,}", *(f"{s.get(k, float('nan')):.1f}" for s in (landing,) for k in ("p50", "p95")),
+            *(f"{s.get(k, float('nan')):.1f}" for s in (gold,) for k in ("p50", "p95")),
+            f"{v['costs']['dollars_per_month']:,.2f}", "-" if per_million is None else f"{per_million:,.2f}",
+            f"{v['speedup']:,.0f}x" if v.get("speedup") else "-",
+        )
+    return table
+
+
+def compare_runs(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    from sim.report.compare import compare
+    from sim.report.record import read
+
+    try:
+        before, after = read(args.before), read(args.after)
+    except ValueError as error:
+        errors.print(f"[red]{error}[/red]", highlight=False)
+        return 2
+    table = Table(title=f"{args.before} -> {args.after}", show_header=True, header_style="bold")
+    for column in ("variant", "metric", "before", "after", "mark"):
+        table.add_column(column)
+    colors = {"better": "green", "worse": "red", "same": "white", "not comparable": "yellow"}
+    for mark in compare(before, after):
+        shown = [("-" if v is None else f"{v:,.3f}") for v in (mark.before, mark.after)]
+        verdict = mark.verdict + (f" ({mark.reason})" if mark.reason else "")
+        table.add_row(mark.variant, mark.metric, *shown, f"[{colors[mark.verdict]}]{verdict}[/]")
+    console.print(table)
+    return 0
 
 
 def run_sql(args: argparse.Namespace, console: Console, errors: Console) -> int:

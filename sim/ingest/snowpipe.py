@@ -1,0 +1,117 @@
+"""Snowpipe: the producer writes files, stages them, a notification queues them, the pipe loads them.
+
+The chain, per file (R40-R43): rotate (every `rotate_every`, or at `max_file_mb`) -> PUT to the
+stage -> notification after `notification_delay` -> the pipe's queue -> load, oldest first, one at a
+time, taking `load_overhead` + size / `load_mb_per_second`. Files are real JSON (newline-delimited)
+or CSV files under the run's folder. Billing: 0.0037 credits per GB (text at uncompressed size), or
+the legacy model's compute plus 0.06 credits per 1,000 files (R45-R49).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from sim.clock import Millis
+from sim.scenario import SnowpipeVariant
+
+from . import Delivery, Usage, sample_seconds, split_at_boundaries
+
+
+class SnowpipeModel:
+    """A producer rotating files into a stage, and the pipe's load queue on the virtual clock."""
+
+    def __init__(self, variant: SnowpipeVariant, backend: Any, stage: str, pipe: str, outbox: Path,
+                 rng: np.random.Generator) -> None:
+        self.variant = variant
+        self.backend = backend
+        self.stage = stage
+        self.pipe = pipe
+        self.outbox = outbox
+        self.rng = rng
+        outbox.mkdir(parents=True, exist_ok=True)
+        self.step_ms = round(1000 * variant.rotate_every)
+        self.deliveries: list[Delivery] = []
+        self.usage = Usage()
+        self._origin: Millis | None = None
+        #: Rows of each file still open, by its rotation time.
+        self._files: dict[Millis, list[pa.Table]] = {}
+        self._sequence = 0
+        self._queue: deque[tuple[str, np.ndarray, int]] = deque()
+        self._loading = False
+        self._in_flight = 0
+
+    @property
+    def pending(self) -> int:
+        """Files still open, or written but not loaded yet."""
+        return self._in_flight + len(self._files)
+
+    def accept(self, events: pa.Table, now: Millis) -> None:
+        """Take the events of the next workload chunk (all at or after `now`) into the files they belong to."""
+        if self._origin is None:
+            self._origin = now
+        for rotate_at, rows in split_at_boundaries(events, self._origin, self.step_ms):
+            if rotate_at not in self._files:
+                self._files[rotate_at] = []
+                self.backend.clock.schedule(rotate_at, lambda at=rotate_at: self._rotate(at))
+            self._files[rotate_at].append(rows)
+
+    def finish(self, now: Millis) -> None:
+        """The workload stopped; files still open rotate at their scheduled times."""
+
+    def _rotate(self, at: Millis) -> None:
+        rows = pa.concat_tables(self._files.pop(at))
+        limit = self.variant.max_file_mb
+        per_file = max(1, int(limit * 1e6 // max(1, rows.nbytes // max(1, rows.num_rows)))) if limit else rows.num_rows
+        for offset in range(0, rows.num_rows, per_file):
+            self._write(rows.slice(offset, per_file), at)
+
+    def _write(self, rows: pa.Table, now: Millis) -> None:
+        self._sequence += 1
+        self._in_flight += 1
+        name = f"{self.variant.name}-{self._sequence:06d}.{self.variant.file_format}"
+        path = self.outbox / name
+        if self.variant.file_format == "json":
+            pl.from_arrow(rows).write_ndjson(path)
+        else:
+            pa_csv.write_csv(rows, path, pa_csv.WriteOptions(include_header=False))
+        # Parameters bind only values; a file path in PUT is part of the statement, quoted here.
+        self.backend.cursor().execute(f"PUT 'file://{path.as_posix()}' @{self.stage}")
+        staged = name + ".gz"
+        notified = now + round(1000 * sample_seconds(self.variant.notification_delay, self.rng))
+        size = path.stat().st_size
+        self.backend.clock.schedule(notified, lambda: self._notify(staged, rows["event_id"].to_numpy(), size))
+
+    def _notify(self, staged: str, event_ids: np.ndarray, size: int) -> None:
+        self.backend.insert_files(self.pipe, [staged])
+        self._queue.append((staged, event_ids, size))
+        if not self._loading:
+            self._start_load()
+
+    def _start_load(self) -> None:
+        _, _, size = self._queue[0]
+        seconds = sample_seconds(self.variant.load_overhead, self.rng) + size / 1e6 / self.variant.load_mb_per_second
+        self._loading = True
+        self.usage.load_seconds += seconds
+        self.backend.clock.schedule(self.backend.clock.now() + round(1000 * seconds), self._finish_load, priority=-1)
+
+    def _finish_load(self) -> None:
+        staged, event_ids, _ = self._queue.popleft()
+        self._in_flight -= 1
+        record = self.backend.load_next_file(self.pipe)
+        if record is not None:
+            self.usage.files += 1
+            if record.status == "Loaded":
+                self.usage.bytes_billed += record.bytes_billed
+                self.deliveries.append(Delivery(event_ids, record.csn, record.last_load_time))
+            else:
+                self.usage.failed_files.append(f"{staged}: {record.first_error_message}")
+        self._loading = False
+        if self._queue:
+            self._start_load()

@@ -1,0 +1,134 @@
+"""The report's charts, drawn from a run record with matplotlib (Agg, files only).
+
+Every chart has a title, axis labels with units and a legend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+
+def draw_all(record: dict[str, Any], folder: Path) -> list[tuple[str, Path]]:
+    """Every chart of the report: (title, PNG path)."""
+    charts = [
+        ("Latency CDF by layer", latency_cdf(record, folder / "latency_cdf.png")),
+        ("Gold freshness over time", freshness(record, folder / "gold_freshness.png")),
+        ("Cost breakdown", cost_breakdown(record, folder / "cost_breakdown.png")),
+        ("Latency vs cost", latency_vs_cost(record, folder / "latency_vs_cost.png")),
+        ("Warehouse activity", warehouse_activity(record, folder / "warehouse_activity.png")),
+    ]
+    plt.close("all")
+    return charts
+
+
+def _layers(record: dict[str, Any]) -> list[str]:
+    return record["scenario"]["snapshot"]["pipeline"]["layers"]
+
+
+def latency_cdf(record: dict[str, Any], path: Path) -> Path:
+    layers = _layers(record)
+    columns = min(3, len(layers))
+    rows = (len(layers) + columns - 1) // columns
+    figure, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.6 * rows), squeeze=False)
+    for position, layer in enumerate(layers):
+        axis = axes[position // columns][position % columns]
+        for color, variant in zip(COLORS, record["variants"], strict=False):
+            values = variant["latency_percentiles"].get(layer) or []
+            if values:
+                axis.plot(values, [p / 100 for p in range(101)], color=color, label=variant["name"])
+        axis.set_title(layer, fontsize=10)
+        axis.set_xlabel("event to visible (s)")
+        axis.set_ylabel("share of events")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    for position in range(len(layers), rows * columns):
+        axes[position // columns][position % columns].axis("off")
+    figure.suptitle(f"Latency from source commit to visible, by layer — {record['scenario']['name']}")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    return path
+
+
+def freshness(record: dict[str, Any], path: Path) -> Path:
+    figure, axis = plt.subplots(figsize=(10, 4))
+    for color, variant in zip(COLORS, record["variants"], strict=False):
+        series = variant["freshness"]
+        minutes = [s / 60 for s in series["seconds"]]
+        axis.plot(minutes, series["lag"], color=color, label=variant["name"], linewidth=1)
+    axis.set_title(f"Gold freshness: age of the newest source event gold shows ({_layers(record)[-1]})")
+    axis.set_xlabel("simulated time since start (min)")
+    axis.set_ylabel("lag (s)")
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    return path
+
+
+def cost_breakdown(record: dict[str, Any], path: Path) -> Path:
+    variants = record["variants"]
+    components = sorted({name for v in variants for name in v["costs"]["components"]})
+    figure, axis = plt.subplots(figsize=(10, 1.2 + 0.8 * len(variants)))
+    left = [0.0] * len(variants)
+    for color, component in zip(COLORS * 3, components, strict=False):
+        widths = [v["costs"]["components"].get(component, 0.0) * v["costs"]["dollars_per_credit"]
+                  * _month_scale(v) for v in variants]
+        axis.barh([v["name"] for v in variants], widths, left=left, color=color, label=component)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    axis.set_title("Cost per 30-day month at the simulated rate, by component")
+    axis.set_xlabel("US dollars per month")
+    axis.set_ylabel("variant")
+    axis.legend(fontsize=8, loc="lower right")
+    axis.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    return path
+
+
+def _month_scale(variant: dict[str, Any]) -> float:
+    return 30 * 86_400 / variant["simulated_seconds"] if variant["simulated_seconds"] else 0.0
+
+
+def latency_vs_cost(record: dict[str, Any], path: Path) -> Path:
+    gold = _layers(record)[-1]
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    for color, variant in zip(COLORS, record["variants"], strict=False):
+        p95 = variant["latency"].get(gold, {}).get("p95")
+        if p95 is None:
+            continue
+        dollars = variant["costs"]["dollars_per_month"]
+        axis.scatter([p95], [dollars], color=color, s=60, label=variant["name"])
+        axis.annotate(variant["name"], (p95, dollars), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    axis.set_title("Gold p95 latency vs cost per month")
+    axis.set_xlabel(f"p95 latency to {gold} (s)")
+    axis.set_ylabel("US dollars per 30-day month")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    return path
+
+
+def warehouse_activity(record: dict[str, Any], path: Path) -> Path:
+    variants = record["variants"]
+    figure, axis = plt.subplots(figsize=(10, 1.2 + 0.7 * len(variants)))
+    for row, (color, variant) in enumerate(zip(COLORS, variants, strict=False)):
+        spans = [(start / 60, max(end - start, 0.5) / 60) for start, end, _ in variant["busy"]]
+        axis.broken_barh(spans, (row - 0.35, 0.7), color=color, label=variant["name"])
+    axis.set_yticks(range(len(variants)), [v["name"] for v in variants])
+    axis.set_title("Warehouse activity: task runs and dynamic table refreshes")
+    axis.set_xlabel("simulated time since start (min)")
+    axis.set_ylabel("variant")
+    axis.legend(fontsize=8, loc="upper right")
+    axis.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    return path

@@ -1,0 +1,245 @@
+"""A scenario run: every variant on the same seeded workload, on its own emulated account and clock.
+
+Per variant: set up the warehouse and the pipeline SQL, apply the schedule overrides, generate the
+workload step by step and hand it to the ingestion model, then drain (in-flight files and commits
+land, the pipeline catches up), check conservation and measure latency, freshness and cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from backends import duckdb as local
+from backends.duckdb.scripts import split_with_lines
+from backends.errors import Error
+from sim import costs, metrics, wallclock
+from sim.clock import Millis, to_millis
+from sim.ingest import Delivery
+from sim.ingest.snowpipe import SnowpipeModel
+from sim.ingest.streaming import StreamingModel
+from sim.scenario import LoadedScenario, Scenario, SnowpipeVariant
+from sim.workloads.booking_feed import BookingFeed
+from sim.workloads.rates import arrivals
+
+MINUTE_MS = 60_000
+#: The workload is generated in chunks of this length, whatever the variant, so every variant sees the same events.
+CHUNK_MS = 10_000
+
+
+class RunError(Exception):
+    """A run that could not go on: a pipeline script failed, or an override named a missing object."""
+
+
+@dataclass
+class VariantResult:
+    """Everything measured for one variant."""
+
+    name: str
+    ingestion: str
+    description: str
+    events: int
+    landed: int
+    duplicates: int
+    missing: int
+    failed_files: list[str]
+    latency: dict[str, dict]
+    not_visible: dict[str, int]
+    costs: dict
+    wall_seconds: float
+    simulated_seconds: float
+    #: For charts: per layer, the latencies in seconds (a sample when large); gold freshness; busy intervals.
+    latency_samples: dict[str, list[float]] = field(default_factory=dict)
+    freshness: dict[str, list] = field(default_factory=dict)
+    busy: list[tuple[float, float, str]] = field(default_factory=list)
+
+    @property
+    def conserved(self) -> bool:
+        return self.duplicates == 0 and self.missing == 0 and self.landed == self.events
+
+
+def run_scenario(loaded: LoadedScenario, out_dir: Path, progress: Callable[[str, float], None] | None = None) -> list[VariantResult]:
+    """Run every variant of the scenario; `progress(variant, fraction)` is told how far each has got."""
+    return [run_variant(loaded, index, out_dir, progress) for index in range(len(loaded.scenario.variants))]
+
+
+def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
+                progress: Callable[[str, float], None] | None = None) -> VariantResult:
+    scenario = loaded.scenario
+    variant = scenario.variants[index]
+    began = wallclock.seconds()
+    conn = local.connect(start=scenario.start_utc, stage_root=out_dir / "stages" / variant.name)
+    try:
+        _set_up(conn, loaded)
+        model = _model(conn, scenario, variant, out_dir, np.random.default_rng([scenario.seed, index + 1]))
+        feed = BookingFeed(seed=scenario.seed, movies=scenario.workload.movies, customers=scenario.workload.customers,
+                           mix=(scenario.workload.mix.new, scenario.workload.mix.change, scenario.workload.mix.delete),
+                           invalid_share=scenario.workload.invalid_share)
+        start = conn.clock.now()
+        end = start + round(scenario.duration * 1000)
+        event_times = _generate(conn, feed, model, scenario, start, end, lambda f: progress and progress(variant.name, f))
+        model.finish(conn.clock.now())
+        _drain(conn, model, scenario, end + round(scenario.drain * 1000))
+        result = _measure(conn, scenario, variant, model, event_times, start, end)
+    finally:
+        conn.close()
+    result.wall_seconds = wallclock.seconds() - began
+    if progress:
+        progress(variant.name, 1.0)
+    return result
+
+
+def _set_up(conn: Any, loaded: LoadedScenario) -> None:
+    scenario = loaded.scenario
+    cursor = conn.cursor()
+    warehouse = scenario.warehouse
+    cursor.execute(f"ALTER WAREHOUSE {warehouse.name} SET WAREHOUSE_SIZE = {warehouse.size} "
+                   f"AUTO_SUSPEND = {round(warehouse.auto_suspend)}")
+    for path in loaded.sql_paths():
+        for statement, line in split_with_lines(path.read_text()):
+            try:
+                cursor.execute(statement)
+            except Error as error:
+                raise RunError(f"{path}:{line}: {error}") from error
+    overrides = [f"ALTER DYNAMIC TABLE {name} SET TARGET_LAG = '{lag}'" for name, lag in scenario.schedules.target_lags.items()]
+    for name, schedule in scenario.schedules.tasks.items():
+        overrides += [f"ALTER TASK {name} SUSPEND", f"ALTER TASK {name} SET SCHEDULE = '{schedule}'", f"ALTER TASK {name} RESUME"]
+    for statement in overrides:
+        try:
+            cursor.execute(statement)
+        except Error as error:
+            raise RunError(f"{loaded.path.name}: schedules: {statement}: {error}") from error
+
+
+def _model(conn: Any, scenario: Scenario, variant: Any, out_dir: Path, rng: np.random.Generator) -> Any:
+    pipeline = scenario.pipeline
+    if isinstance(variant, SnowpipeVariant):
+        return SnowpipeModel(variant, conn, pipeline.stage, pipeline.pipe, out_dir / "outbox" / variant.name, rng)
+    return StreamingModel(variant, conn, pipeline.landing_table, pipeline.key, rng)
+
+
+def _generate(conn: Any, feed: BookingFeed, model: Any, scenario: Scenario, start: Millis, end: Millis,
+              progress: Callable[[float], Any]) -> np.ndarray:
+    """Generate the workload in fixed chunks, the same for every variant; the events' source times by event id - 1.
+
+    Each chunk is handed to the ingestion model at its start; the model delivers its events at
+    their flush or rotation times, all in the chunk or later, so nothing arrives early.
+    """
+    workload = scenario.workload
+    profile = workload.profile
+    rng = np.random.default_rng(scenario.seed)
+    times: list[np.ndarray] = []
+    t = start
+    reported = -1
+    while t < end:
+        chunk_end = min(t + CHUNK_MS, end)
+        arrived = arrivals(rng, t, chunk_end, workload.rate, profile.peak_hours if profile else None,
+                           profile.peak_factor if profile else 1.0)
+        conn.clock.run_until(t)
+        model.accept(feed.batch(arrived), t)
+        times.append(arrived)
+        t = chunk_end
+        percent = int(100 * (t - start) / (end - start))
+        if percent != reported:
+            progress(0.9 * (t - start) / (end - start))
+            reported = percent
+    conn.clock.run_until(end)
+    return np.concatenate(times) if times else np.empty(0, np.int64)
+
+
+def _drain(conn: Any, model: Any, scenario: Scenario, deadline: Millis) -> None:
+    """Let in-flight deliveries land and the pipeline reach gold, a minute at a time, up to the deadline."""
+    gold = scenario.pipeline.layers[-1]
+    while conn.clock.now() < deadline:
+        conn.clock.run_until(min(conn.clock.now() + MINUTE_MS, deadline))
+        if model.pending:
+            continue
+        landed = max((d.csn for d in model.deliveries if d.csn is not None), default=0)
+        layers = metrics.layer_versions(conn.lineage.versions, scenario.pipeline.landing_table, [gold])
+        marks = layers[gold].watermark
+        if landed == 0 or (len(marks) and marks[-1] >= landed):
+            return
+
+
+def _measure(conn: Any, scenario: Scenario, variant: Any, model: Any, event_times: np.ndarray,
+             start: Millis, end: Millis) -> VariantResult:
+    pipeline = scenario.pipeline
+    cursor = conn.cursor()
+    landed_ids = cursor.execute(f"SELECT event_id FROM {pipeline.landing_table}").fetch_arrow_all()
+    landed = landed_ids.column(0).to_numpy().astype(np.int64) if landed_ids is not None and landed_ids.num_rows else np.empty(0, np.int64)
+    events = len(event_times)
+    unique = np.unique(landed)
+    duplicates = len(landed) - len(unique)
+    missing = events - int(np.count_nonzero((unique >= 1) & (unique <= events)))
+    event_csn = _event_csn(model.deliveries, events)
+    layers = metrics.layer_versions(conn.lineage.versions, pipeline.landing_table, pipeline.layers)
+    latency, samples, not_visible = {}, {}, {}
+    sample = np.random.default_rng(0).permutation(events)[:20_000] if events > 20_000 else np.arange(events)
+    for layer in pipeline.layers:
+        visible = metrics.visible_times(event_csn, layers[layer])
+        lag = np.where((visible >= 0) & (event_csn > 0), visible - event_times, metrics.NEVER)
+        latency[layer] = metrics.summary(lag)
+        not_visible[layer] = int(np.count_nonzero(lag < 0))
+        chosen = lag[sample]
+        samples[layer] = sorted(float(v) / 1000 for v in chosen[chosen >= 0])
+    step = round(scenario.report.freshness_step * 1000)
+    times, lag = metrics.freshness(layers[pipeline.layers[-1]], event_csn, event_times, start, conn.clock.now(), step)
+    simulated = (end - start) / 1000
+    components = costs.ingestion_credits(variant.ingestion, model.usage, scenario.pricing)
+    components.update(_compute_credits(cursor, start))
+    return VariantResult(
+        name=variant.name, ingestion=variant.ingestion, description=describe(variant), events=events,
+        landed=len(landed), duplicates=duplicates, missing=missing, failed_files=model.usage.failed_files,
+        latency=latency, not_visible=not_visible, costs=costs.cost_summary(components, scenario.pricing, events, simulated),
+        wall_seconds=0.0, simulated_seconds=simulated, latency_samples=samples,
+        freshness={"seconds": [(t - start) / 1000 for t in times.tolist()],
+                   "lag": [None if np.isnan(v) else round(float(v), 3) for v in lag.tolist()]},
+        busy=_busy(cursor, start),
+    )
+
+
+def _event_csn(deliveries: list[Delivery], events: int) -> np.ndarray:
+    """The landing CSN that delivered each event (indexed by event id - 1); 0 if none did."""
+    csn = np.zeros(events, dtype=np.int64)
+    for delivery in deliveries:
+        ids = delivery.event_ids
+        csn[ids[(ids >= 1) & (ids <= events)] - 1] = delivery.csn or 0
+    return csn
+
+
+def _compute_credits(cursor: Any, start: Millis) -> dict[str, float]:
+    since = f"TO_TIMESTAMP_LTZ({start // 1000})"
+    warehouse = cursor.execute(
+        f"SELECT COALESCE(SUM(CREDITS_USED), 0) FROM TABLE(INFORMATION_SCHEMA.WAREHOUSE_METERING_HISTORY("
+        f"DATE_RANGE_START => {since}))").fetchone()[0]
+    serverless = cursor.execute(
+        f"SELECT COALESCE(SUM(CREDITS_USED), 0) FROM TABLE(INFORMATION_SCHEMA.SERVERLESS_TASK_HISTORY("
+        f"DATE_RANGE_START => {since}))").fetchone()[0]
+    return {"warehouse": float(warehouse), "serverless tasks": float(serverless)}
+
+
+def _busy(cursor: Any, start: Millis) -> list[tuple[float, float, str]]:
+    """Task runs and refreshes as (start s, end s, what) from the run's start: the warehouse activity chart."""
+    rows = cursor.execute(
+        "SELECT QUERY_START_TIME, COMPLETED_TIME, NAME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(RESULT_LIMIT => 10000)) "
+        "WHERE STATE IN ('SUCCEEDED', 'FAILED') "
+        "UNION ALL SELECT REFRESH_START_TIME, REFRESH_END_TIME, NAME FROM "
+        "TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(RESULT_LIMIT => 10000)) "
+        "WHERE STATE = 'SUCCEEDED' AND REFRESH_ACTION <> 'NO_DATA'").fetchall()
+    return sorted(((to_millis(a) - start) / 1000, (to_millis(b) - start) / 1000, name) for a, b, name in rows if a and b)
+
+
+def describe(variant: Any) -> str:
+    """A variant's delay chain in one line, for tables and legends."""
+    if isinstance(variant, SnowpipeVariant):
+        return (f"Snowpipe, {variant.file_format.upper()} file every {variant.rotate_every:g} s; notification "
+                f"{variant.notification_delay.describe()}; load {variant.load_overhead.describe()} + size")
+    if variant.ingestion == "streaming_classic":
+        return (f"Streaming classic, {variant.clients} client(s), MAX_CLIENT_LAG {variant.max_client_lag:g} s; "
+                f"commit {variant.commit_latency.describe()}")
+    return f"Streaming high-performance, flush every {variant.flush_every:g} s; ingest to query {variant.ingest_to_query.describe()}"
+

@@ -1,0 +1,369 @@
+"""Scenario files: YAML in, a validated, frozen `Scenario` out, or every error at once.
+
+Errors name the file, the key path and what was expected (`booking.yaml: workload.rate: must be > 0,
+got -5`); an unknown key gets a "did you mean". Durations are written `90s`, `15 min`, `1h`, `2 days`
+(or a number of seconds); delays are a duration (fixed), `{min: 5s, max: 10s}` (uniform) or
+`{median: 20s, p95: 60s}` (log-normal). `python -m sim schema` writes the JSON Schema.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from sim.clock import DEFAULT_START
+
+_UNITS = {
+    "ms": 0.001, "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "d": 86400, "day": 86400, "days": 86400,
+}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.I)
+
+
+def parse_seconds(value: Any) -> float:
+    """Seconds from `90`, `'90s'`, `'15 min'`, `'1h'`, `'2 days'`."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 90s, 15 min or 1h")
+    if isinstance(value, (int, float)):
+        return float(value)
+    match = _DURATION.match(str(value))
+    if match is None or match[2].lower() not in {"", *_UNITS}:
+        raise ValueError(f"expected a duration such as 90s, 15 min or 1h, got {value!r}")
+    return float(match[1]) * _UNITS.get(match[2].lower(), 1)
+
+
+Seconds = Annotated[float, BeforeValidator(parse_seconds), Field(ge=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Delay(_Model):
+    """A random delay: fixed, uniform between min and max, or log-normal by its median and 95th percentile."""
+
+    fixed: Seconds | None = None
+    min: Seconds | None = None
+    max: Seconds | None = None
+    median: Seconds | None = None
+    p95: Seconds | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_duration(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {"fixed": value}
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Delay:
+        shapes = [self.fixed is not None, self.min is not None or self.max is not None,
+                  self.median is not None or self.p95 is not None]
+        if sum(shapes) != 1:
+            raise ValueError("give a duration, or {min, max}, or {median, p95}")
+        if shapes[1] and (self.min is None or self.max is None or self.min > self.max):
+            raise ValueError("a uniform delay needs min <= max")
+        if shapes[2] and (self.median is None or self.p95 is None or self.p95 < self.median):
+            raise ValueError("a log-normal delay needs median <= p95")
+        return self
+
+    def describe(self) -> str:
+        if self.fixed is not None:
+            return f"{self.fixed:g} s"
+        if self.min is not None:
+            return f"uniform {self.min:g}-{self.max:g} s"
+        return f"log-normal, median {self.median:g} s, p95 {self.p95:g} s"
+
+
+class Mix(_Model):
+    """Shares of new bookings, status changes and deletions among changes (once bookings exist)."""
+
+    new: float = Field(0.6, ge=0, le=1)
+    change: float = Field(0.3, ge=0, le=1)
+    delete: float = Field(0.1, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> Mix:
+        if abs(self.new + self.change + self.delete - 1) > 1e-9:
+            raise ValueError(f"new + change + delete must be 1, got {self.new + self.change + self.delete:g}")
+        return self
+
+
+class DailyProfile(_Model):
+    """A rate that follows the day: `rate` off-peak, `rate * peak_factor` during the peak hours (UTC)."""
+
+    peak_hours: list[Annotated[int, Field(ge=0, le=23)]] = [12, 13, 18, 19, 20]
+    peak_factor: float = Field(3.0, gt=0)
+
+
+class BookingWorkloadSpec(_Model):
+    kind: Literal["booking"] = "booking"
+    rate: float = Field(gt=0, description="mean source events per second (off-peak when a profile is set)")
+    profile: DailyProfile | None = None
+    mix: Mix = Mix()
+    invalid_share: float = Field(0.02, ge=0, le=1, description="share of new bookings that break a silver data-quality rule")
+    movies: int = Field(20, gt=0)
+    customers: int = Field(5000, gt=0)
+
+
+class SnowpipeVariant(_Model):
+    """Files: the producer rotates a file, stages it, a notification queues it, the pipe loads it."""
+
+    name: str = Field(min_length=1)
+    ingestion: Literal["snowpipe"]
+    file_format: Literal["json", "csv"] = "json"
+    #: Docs: create a file about once per minute when data arrives slower than that (R41).
+    rotate_every: Seconds = Field(60.0, gt=0)
+    max_file_mb: float | None = Field(None, gt=0)
+    #: INFERRED: cloud event notifications take seconds; Snowflake publishes no figure.
+    notification_delay: Delay = Delay(median=2, p95=10)
+    #: INFERRED from "typically within a minute after a file notification is sent" (R41).
+    load_overhead: Delay = Delay(median=20, p95=60)
+    load_mb_per_second: float = Field(50.0, gt=0)
+
+
+class StreamingClassicVariant(_Model):
+    """Rows through the classic SDK: a client buffer flushed every MAX_CLIENT_LAG, then committed."""
+
+    name: str = Field(min_length=1)
+    ingestion: Literal["streaming_classic"]
+    #: Default 1 s, configurable 1 s to 10 min (R61, R62).
+    max_client_lag: Seconds = Field(1.0, ge=1, le=600)
+    #: INFERRED: blob persist and commit come on top of the flush (R65, R66).
+    commit_latency: Delay = Delay(median=1, p95=3)
+    clients: int = Field(1, gt=0)
+
+
+class StreamingHighPerformanceVariant(_Model):
+    """Rows through the high-performance SDK and its pipe; ingest-to-query latency per the docs."""
+
+    name: str = Field(min_length=1)
+    ingestion: Literal["streaming_high_performance"]
+    flush_every: Seconds = Field(1.0, gt=0)
+    #: "end-to-end ingest to query latencies within 5 to 10 seconds" (R73).
+    ingest_to_query: Delay = Delay(min=5, max=10)
+
+
+Variant = Annotated[
+    SnowpipeVariant | StreamingClassicVariant | StreamingHighPerformanceVariant, Field(discriminator="ingestion")
+]
+
+
+class PipelineSpec(_Model):
+    sql: list[Path] = Field(min_length=1, description="SQL scripts run in order, relative to the scenario file")
+    landing_table: str = Field(min_length=1)
+    layers: list[str] = Field(min_length=1, description="tables whose freshness is measured, landing first, gold last")
+    key: str = Field(description="the feed's column that orders changes: one key's rows share a Streaming channel")
+    stage: str | None = Field(None, description="the stage Snowpipe variants PUT files to")
+    pipe: str | None = Field(None, description="the pipe Snowpipe variants notify")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_script(cls, value: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("sql"), str):
+            return {**value, "sql": [value["sql"]]}
+        return value
+
+
+class Schedules(_Model):
+    tasks: dict[str, str] = Field(default_factory=dict, description="task name -> SCHEDULE, e.g. '1 MINUTE'")
+    target_lags: dict[str, str] = Field(default_factory=dict, description="dynamic table -> TARGET_LAG, e.g. '1 minute'")
+
+
+class WarehouseSpec(_Model):
+    name: str = "COMPUTE_WH"
+    size: Literal["XSMALL", "SMALL", "MEDIUM", "LARGE", "XLARGE"] = "XSMALL"
+    auto_suspend: Seconds = 60.0
+
+
+#: On-demand $ per credit (Consumption Table eff. 2026-03-31, Table 2; R93).
+PRICE_PER_CREDIT = {
+    "aws_us_east_1": {"standard": 2.00, "enterprise": 3.00, "business_critical": 4.00},
+    "aws_eu_central_1": {"standard": 2.60, "enterprise": 3.90, "business_critical": 5.20},
+    "aws_eu_west_2": {"standard": 2.70, "enterprise": 4.00, "business_critical": 5.40},
+}
+
+
+class Pricing(_Model):
+    edition: Literal["standard", "enterprise", "business_critical"] = "enterprise"
+    region: Literal["aws_us_east_1", "aws_eu_central_1", "aws_eu_west_2"] = "aws_us_east_1"
+    price_per_credit: float | None = Field(None, gt=0, description="overrides edition and region")
+    #: per_gb: 0.0037 credits/GB (current); legacy: compute + 0.06 credits per 1,000 files (before 2025-12-08).
+    snowpipe: Literal["per_gb", "legacy"] = "per_gb"
+    #: INFERRED, for classic Streaming's file migration and legacy Snowpipe's load compute: calibrate live.
+    classic_migration_seconds_per_gb: float = Field(60.0, ge=0)
+
+    @property
+    def dollars_per_credit(self) -> float:
+        return self.price_per_credit or PRICE_PER_CREDIT[self.region][self.edition]
+
+
+class ReportSpec(_Model):
+    charts: bool = True
+    freshness_step: Seconds = Field(10.0, gt=0)
+
+
+class Scenario(_Model):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    seed: int = 0
+    start: datetime = DEFAULT_START
+    duration: Seconds = Field(gt=0)
+    drain: Seconds = Field(900.0, description="how long in-flight data may take to reach gold after the workload stops")
+    pipeline: PipelineSpec
+    workload: BookingWorkloadSpec
+    variants: list[Variant] = Field(min_length=1)
+    schedules: Schedules = Schedules()
+    warehouse: WarehouseSpec = WarehouseSpec()
+    pricing: Pricing = Pricing()
+    report: ReportSpec = ReportSpec()
+
+    @model_validator(mode="after")
+    def _variants_fit(self) -> Scenario:
+        names = [v.name for v in self.variants]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"variant names must be unique, {', '.join(duplicates)} repeats")
+        if any(v.ingestion == "snowpipe" for v in self.variants) and not (self.pipeline.stage and self.pipeline.pipe):
+            raise ValueError("a snowpipe variant needs pipeline.stage and pipeline.pipe")
+        return self
+
+    @property
+    def start_utc(self) -> datetime:
+        return self.start if self.start.tzinfo else self.start.replace(tzinfo=UTC)
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot run: every problem found, each naming the file and key path."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(f"{path.name}: {p}" for p in problems))
+
+
+class LoadedScenario(BaseModel):
+    """A validated scenario, where it came from, and its checksum."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    path: Path
+    sha256: str
+    scenario: Scenario
+
+    def sql_paths(self) -> list[Path]:
+        return [(self.path.parent / p).resolve() for p in self.scenario.pipeline.sql]
+
+
+def load(path: str | Path) -> LoadedScenario:
+    """Read and validate a scenario file; raises ScenarioError listing every problem."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ScenarioError(path, [f"cannot read the file: {error.strerror}"]) from error
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ScenarioError(path, [f"{where}not valid YAML: {getattr(error, 'problem', error)}"]) from error
+    if not isinstance(data, dict):
+        raise ScenarioError(path, [f"expected a mapping of keys (name, duration, pipeline, ...), got {type(data).__name__}"])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(path, [_problem(e, data) for e in error.errors()]) from None
+    loaded = LoadedScenario(path=path, sha256=hashlib.sha256(raw).hexdigest(), scenario=scenario)
+    missing = [f"pipeline.sql[{i}]: no such file {p}" for i, p in enumerate(loaded.sql_paths()) if not p.is_file()]
+    if missing:
+        raise ScenarioError(path, missing)
+    return loaded
+
+
+def _problem(error: dict, data: Any) -> str:
+    location = [str(part) for part in error["loc"]]
+    # Discriminated unions add the tag (e.g. 'snowpipe') to the path; it is not a key of the file.
+    key_path = ".".join(p if not p.isdigit() else f"[{p}]" for p in location if not _is_tag(p)).replace(".[", "[")
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        parent, name = location[:-1], location[-1]
+        suggestion = difflib.get_close_matches(name, _fields_at(parent, data), n=1)
+        hint = f"; did you mean '{suggestion[0]}'?" if suggestion else f"; expected one of {', '.join(_fields_at(parent, data))}"
+        return f"{key_path}: unknown key{hint}"
+    got = f", got {_show(error.get('input'))}" if "input" in error and kind != "missing" else ""
+    messages = {
+        "missing": "required",
+        "greater_than": f"must be > {_show(context.get('gt'))}",
+        "greater_than_equal": f"must be >= {_show(context.get('ge'))}",
+        "less_than_equal": f"must be <= {_show(context.get('le'))}",
+        "literal_error": f"must be one of {context.get('expected')}",
+        "union_tag_invalid": f"must be one of {context.get('expected_tags')}",
+        "union_tag_not_found": "needs an 'ingestion' key: snowpipe, streaming_classic or streaming_high_performance",
+        "too_short": "must not be empty",
+    }
+    message = messages.get(kind) or error["msg"].removeprefix("Value error, ")
+    if kind == "union_tag_invalid":
+        got = f", got {_show(context.get('tag'))}"
+    return f"{key_path or '(top level)'}: {message[0].lower() + message[1:]}{got}"
+
+
+def _is_tag(part: str) -> bool:
+    return part in ("snowpipe", "streaming_classic", "streaming_high_performance")
+
+
+def _fields_at(location: list[str], data: Any) -> list[str]:
+    """The keys the model at a path of the file accepts (for "did you mean")."""
+    annotation: Any = Scenario
+    node = data
+    for part in location:
+        if _is_tag(part):
+            continue
+        if part.isdigit():
+            node = node[int(part)] if isinstance(node, list) and int(part) < len(node) else {}
+            continue
+        model = _model_of(annotation, node)
+        field = model.model_fields.get(part) if model else None
+        if field is None:
+            return []
+        annotation, node = field.annotation, node.get(part, {}) if isinstance(node, dict) else {}
+    model = _model_of(annotation, node)
+    return list(model.model_fields) if model else []
+
+
+def _model_of(annotation: Any, node: Any) -> type[BaseModel] | None:
+    """The model class an annotation stands for at `node` (a union's member is chosen by its 'ingestion' tag)."""
+    from typing import get_args
+
+    models, pending = [], [annotation]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            models.append(current)
+        else:
+            pending.extend(a for a in get_args(current) if not isinstance(a, type(Field())))
+    for model in models:
+        tag = model.model_fields.get("ingestion")
+        if tag is None or (isinstance(node, dict) and node.get("ingestion") in get_args(tag.annotation)):
+            return model
+    return None
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def json_schema() -> dict:
+    """The JSON Schema of scenario files (scenarios/schema.json)."""
+    schema = Scenario.model_json_schema()
+    schema["$id"] = "https://snowsim.dev/schemas/scenario.json"
+    schema["title"] = "snowsim scenario"
+    return schema
