@@ -119,6 +119,12 @@ class SqlPlan(Plan):
     def run(self, session: Session, params: Sequence[Any]) -> Result:
         return session.run_statement(self, params, self._execute)
 
+    @property
+    def one_statement(self) -> bool:
+        """All its work is one DuckDB statement, atomic by itself: no BEGIN/COMMIT needed around it in autocommit."""
+        return len(self.steps) == 1 and self.multi_join_count is None and self.after is None
+
+
     def _execute(self, session: Session, run: StatementRun, params: Sequence[Any]) -> Result:
         multi_joined = 0
         if self.multi_join_count is not None:
@@ -164,6 +170,10 @@ class MergePlan(SqlPlan):
     log_before: Step | None = field(default=None, kw_only=True)
     log_after: Step | None = field(default=None, kw_only=True)
     duplicate_check: Step | None = field(default=None, kw_only=True)
+
+    @property
+    def one_statement(self) -> bool:
+        return False
 
     def _execute(self, session: Session, run: StatementRun, params: Sequence[Any]) -> Result:
         assert self.merge is not None

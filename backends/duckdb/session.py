@@ -308,7 +308,7 @@ class Session:
         for function in plan.bindings.functions:
             self.duck.register(function.view, function.arrow(self.account))
         if txn is None:
-            atomic = len(plan.steps) > 1 or plan.multi_join_count is not None or bool(plan.writes) or plan.after is not None
+            atomic = not plan.one_statement
             if atomic:
                 self.duck.execute("BEGIN TRANSACTION")
             try:
