@@ -336,7 +336,7 @@ def read_file(duck: duckdb.DuckDBPyConnection, path: Path, copy: CopyInto, table
             f"delim = {sql_string(fmt.field_delimiter)}, quote = '\"', columns = {{{fields}}})"
         ).to_arrow_table()
         return data.rename_columns([quote(c.name) for c in writable])
-    records = _json_records(path, fmt)
+    layout = "array" if fmt.strip_outer_array else "newline_delimited"
     if not copy.match_by_column_name:
         if len(table.columns) != 1 or table.columns[0].type.upper() not in ("VARIANT", "OBJECT"):
             raise ProgrammingError(
@@ -344,44 +344,14 @@ def read_file(duck: duckdb.DuckDBPyConnection, path: Path, copy: CopyInto, table
                 "Load data into separate columns using the MATCH_BY_COLUMN_NAME copy option or copy with transformation.",
                 errno=2019,
             )
-        return pa.table({quote(table.columns[0].name): pa.array([json.dumps(r, separators=(",", ":")) for r in records], pa.string())})
-    by_key: dict[str, str] = {}
-    for record in records[:1000]:
-        for key in record:
-            by_key.setdefault(key.upper(), key)
-    columns = {}
-    for column in writable:
-        key = by_key.get(column.name.upper())
-        if key is not None:
-            columns[quote(column.name)] = pa.array([_text(r.get(key)) for r in records], pa.string())
-    if not columns:
+        objects = duck.sql(f"SELECT json FROM read_json_objects({source}, format = '{layout}')").to_arrow_table()
+        return objects.rename_columns([quote(table.columns[0].name)])
+    data = duck.sql(f"SELECT * FROM read_json({source}, format = '{layout}', sample_size = -1)").to_arrow_table()
+    by_name = {c.name.upper(): c.name for c in writable}
+    keep = [(i, by_name[name.upper()]) for i, name in enumerate(data.column_names) if name.upper() in by_name]
+    if not keep:
         raise ProgrammingError("no field of the file matches a column of the table (MATCH_BY_COLUMN_NAME)", errno=100072)
-    return pa.table(columns)
-
-
-def _json_records(path: Path, fmt: FileFormat) -> list[dict]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        text = handle.read()
-    if fmt.strip_outer_array:
-        records = json.loads(text)
-    else:
-        records = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as error:
-                    raise ValueError(f"Error parsing JSON at line {number}: {error.msg}") from error
-    return records
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
-    return json.dumps(value)
+    return pa.table({quote(column): data.column(i) for i, column in keep})
 
 
 def _uncompressed_size(path: Path) -> int:
