@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from sim.scenario import json_schema
 
-        console.print_json(json.dumps(json_schema()))
+        print(json.dumps(json_schema(), indent=2, sort_keys=True))
         return 0
     return 2  # pragma: no cover - argparse requires a command
 

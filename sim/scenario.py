@@ -227,12 +227,15 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _variants_fit(self) -> Scenario:
+        problems = []
         names = [v.name for v in self.variants]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"variant names must be unique, {', '.join(duplicates)} repeats")
+            problems.append(f"variant names must be unique, {', '.join(duplicates)} repeats")
         if any(v.ingestion == "snowpipe" for v in self.variants) and not (self.pipeline.stage and self.pipeline.pipe):
-            raise ValueError("a snowpipe variant needs pipeline.stage and pipeline.pipe")
+            problems.append("a snowpipe variant needs pipeline.stage and pipeline.pipe")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -298,7 +301,8 @@ def _problem(error: dict, data: Any) -> str:
         suggestion = difflib.get_close_matches(name, _fields_at(parent, data), n=1)
         hint = f"; did you mean '{suggestion[0]}'?" if suggestion else f"; expected one of {', '.join(_fields_at(parent, data))}"
         return f"{key_path}: unknown key{hint}"
-    got = f", got {_show(error.get('input'))}" if "input" in error and kind != "missing" else ""
+    # Our own checks say what they got; the top-level ones would echo the whole file.
+    got = f", got {_show(error.get('input'))}" if "input" in error and kind not in ("missing", "value_error") else ""
     messages = {
         "missing": "required",
         "greater_than": f"must be > {_show(context.get('gt'))}",
@@ -308,6 +312,7 @@ def _problem(error: dict, data: Any) -> str:
         "union_tag_invalid": f"must be one of {context.get('expected_tags')}",
         "union_tag_not_found": "needs an 'ingestion' key: snowpipe, streaming_classic or streaming_high_performance",
         "too_short": "must not be empty",
+        "string_pattern_mismatch": "must contain only letters, digits, '_', '.' and '-' (it names the report folder)",
     }
     message = messages.get(kind) or error["msg"].removeprefix("Value error, ")
     if kind == "union_tag_invalid":

@@ -38,7 +38,19 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert test_command in (ROOT / ".ci" / "run").read_text()
 
 
-def test_the_quick_start_script_exists() -> None:
+def test_the_quick_start_scenario_exists_and_validates() -> None:
+    from sim.scenario import load
+
     main_job = next(block.strip() for block in _blocks("bash") if "-m sim" in block)
-    script = re.search(r"sim sql (\S+)", main_job).group(1)
-    assert (ROOT / script).is_file()
+    scenario = re.search(r"sim run (\S+)", main_job).group(1)
+    assert load(ROOT / scenario).scenario.name in README
+
+
+def test_the_readme_scenario_example_validates(tmp_path) -> None:
+    from sim.scenario import load
+
+    example = next(block for block in _blocks("yaml") if "variants:" in block)
+    (tmp_path / "booking_cdc").symlink_to(ROOT / "scenarios" / "booking_cdc")
+    (tmp_path / "example.yaml").write_text(example)
+    assert [v.name for v in load(tmp_path / "example.yaml").scenario.variants] == [
+        "snowpipe-60s", "streaming-classic-1s", "streaming-hp"]

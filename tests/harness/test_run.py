@@ -1,0 +1,126 @@
+"""A scenario end to end: `python -m sim run` on a few simulated minutes, its report, compare and failures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = f"""
+name: tiny
+seed: 3
+start: 2025-01-06T16:00:00Z
+duration: 4 min
+pipeline:
+  sql: [{ROOT}/scenarios/booking_cdc/landing.sql, {ROOT}/scenarios/booking_cdc/pipeline.sql]
+  landing_table: booking_changes
+  key: booking_id
+  stage: booking_changes_stage
+  pipe: booking_changes_pipe
+  layers: [booking_changes, raw_movie_bookings, movie_booking_insights]
+workload: {{kind: booking, rate: 5}}
+variants:
+  - {{name: snowpipe, ingestion: snowpipe, file_format: {{fmt}}}}
+  - {{name: classic, ingestion: streaming_classic}}
+  - {{name: hp, ingestion: streaming_high_performance}}
+"""
+
+
+def _scenario(folder: Path, fmt: str = "json", **replace: str) -> Path:
+    text = SCENARIO.replace("{fmt}", fmt)
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    path = folder / "tiny.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("run")
+    assert main(["run", str(_scenario(folder)), "--out", str(folder / "reports")]) == 0
+    (run,) = (folder / "reports").iterdir()
+    return run
+
+
+def _record(run: Path) -> dict:
+    return json.loads((run / "run.json").read_text())
+
+
+def test_a_run_writes_its_report_folder(run_folder) -> None:
+    names = {p.name for p in run_folder.iterdir()}
+    assert {"run.json", "report.md", "report.html", "latency_cdf.png", "gold_freshness.png", "cost_breakdown.png",
+            "latency_vs_cost.png", "warehouse_activity.png", "outbox"} <= names
+    assert "stages" not in names
+    html = (run_folder / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 5  # self-contained
+    assert "exactly once" in (run_folder / "report.md").read_text()
+
+
+def test_every_variant_lands_the_same_events_exactly_once(run_folder) -> None:
+    record = _record(run_folder)
+    events = {v["events"] for v in record["variants"]}
+    assert len(events) == 1 and events.pop() > 1000
+    assert record["conserved"] and all(v["duplicates"] == v["missing"] == 0 for v in record["variants"])
+
+
+def test_streaming_is_fresher_than_snowpipe_by_the_documented_delays(run_folder) -> None:
+    latency = {v["name"]: v["latency"] for v in _record(run_folder)["variants"]}
+    landing = {name: lat["booking_changes"]["p50"] for name, lat in latency.items()}
+    # classic: 1 s flush + ~1 s commit; HP: 5-10 s; Snowpipe: ~30 s to rotate + notification + ~20 s load
+    assert landing["classic"] < 5 < landing["hp"] < 11 < 30 < landing["snowpipe"]
+    for lat in latency.values():  # a layer never shows an event before the layer it reads
+        assert lat["booking_changes"]["p50"] <= lat["raw_movie_bookings"]["p50"] <= lat["movie_booking_insights"]["p50"]
+
+
+def test_costs_are_broken_down_and_priced(run_folder) -> None:
+    variants = {v["name"]: v for v in _record(run_folder)["variants"]}
+    assert set(variants["snowpipe"]["costs"]["components"]) == {"snowpipe per GB", "warehouse", "serverless tasks"}
+    assert set(variants["classic"]["costs"]["components"]) >= {"streaming client hours", "streaming migration"}
+    assert set(variants["hp"]["costs"]["components"]) >= {"streaming per GB"}
+    for v in variants.values():
+        assert v["costs"]["components"]["warehouse"] > 0
+        assert v["costs"]["dollars"] == pytest.approx(v["costs"]["credits"] * 3.0)  # Enterprise, AWS us-east-1
+
+
+def test_compare_marks_each_metric(run_folder, capsys) -> None:
+    assert main(["compare", str(run_folder), str(run_folder)]) == 0
+    out = capsys.readouterr().out
+    assert "same" in out and "better" not in out and "worse" not in out
+
+
+def test_compare_refuses_to_judge_runs_of_different_scenarios(run_folder, tmp_path, capsys) -> None:
+    other = _record(run_folder)
+    other["scenario"]["sha256"] = "0" * 64
+    (tmp_path / "run.json").write_text(json.dumps(other))
+    assert main(["compare", str(run_folder), str(tmp_path)]) == 0
+    assert "not comparable" in capsys.readouterr().out
+
+
+def test_a_run_that_loses_events_fails_loudly(tmp_path, capsys) -> None:
+    # CSV files into a pipe that loads JSON: every Snowpipe load fails, so events never land.
+    path = _scenario(tmp_path, fmt="csv", **{"duration: 4 min": "duration: 1 min"})
+    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts"]) == 1
+    assert "conservation FAILED" in capsys.readouterr().err
+    (run,) = (tmp_path / "reports").iterdir()
+    assert "snowpipe: FAILED" in (run / "report.md").read_text()
+
+
+def test_a_bad_scenario_stops_before_anything_runs(tmp_path, capsys) -> None:
+    path = _scenario(tmp_path, **{"rate: 5": "rate: -5"})
+    assert main(["run", str(path), "--out", str(tmp_path / "reports")]) == 2
+    assert "tiny.yaml: workload.rate: must be > 0, got -5" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
+
+
+def test_a_failing_pipeline_statement_names_file_and_line(tmp_path, capsys) -> None:
+    broken = tmp_path / "broken.sql"
+    broken.write_text("CREATE TABLE booking_changes (event_id INT);\nSELECT * FROM nowhere;\n")
+    path = _scenario(tmp_path, **{f"[{ROOT}/scenarios/booking_cdc/landing.sql, {ROOT}/scenarios/booking_cdc/pipeline.sql]": str(broken)})
+    assert main(["run", str(path), "--out", str(tmp_path / "reports")]) == 2
+    assert f"{broken}:2:" in capsys.readouterr().err
+    assert list((tmp_path / "reports").iterdir()) == []  # nothing half-written
