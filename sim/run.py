@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from backends import duckdb as local
 from backends.duckdb.scripts import split_with_lines
@@ -22,8 +24,10 @@ from sim.clock import Millis, to_millis
 from sim.ingest import Delivery
 from sim.ingest.snowpipe import SnowpipeModel
 from sim.ingest.streaming import StreamingModel
-from sim.scenario import LoadedScenario, Scenario, SnowpipeVariant
+from sim.scenario import LoadedScenario, RetailWorkloadSpec, Scenario, SnowpipeVariant
 from sim.workloads.booking_feed import BookingFeed
+from sim.workloads.retail_feed import RetailFeed
+from sim.workloads.retail_feed import reference_rows as retail_reference_rows
 from sim.workloads.rates import arrivals
 
 MINUTE_MS = 60_000
@@ -76,9 +80,7 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
     try:
         _set_up(conn, loaded)
         model = _model(conn, scenario, variant, out_dir, np.random.default_rng([scenario.seed, index + 1]))
-        feed = BookingFeed(seed=scenario.seed, movies=scenario.workload.movies, customers=scenario.workload.customers,
-                           mix=(scenario.workload.mix.new, scenario.workload.mix.change, scenario.workload.mix.delete),
-                           invalid_share=scenario.workload.invalid_share)
+        feed = make_feed(scenario)
         start = conn.clock.now()
         end = start + round(scenario.duration * 1000)
         event_times = _generate(conn, feed, model, scenario, start, end, lambda f: progress and progress(variant.name, f))
@@ -99,12 +101,18 @@ def _set_up(conn: Any, loaded: LoadedScenario) -> None:
     warehouse = scenario.warehouse
     cursor.execute(f"ALTER WAREHOUSE {warehouse.name} SET WAREHOUSE_SIZE = {warehouse.size} "
                    f"AUTO_SUSPEND = {round(warehouse.auto_suspend)}")
+    reference = reference_rows(scenario)
     for path in loaded.sql_paths():
         for statement, line in split_with_lines(path.read_text()):
             try:
                 cursor.execute(statement)
             except Error as error:
                 raise RunError(f"{path}:{line}: {error}") from error
+        for table in [t for t in reference if _exists(cursor, t)]:  # load reference data once its table exists
+            columns, rows = reference.pop(table)
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+    if reference:
+        raise RunError(f"{loaded.path.name}: the pipeline SQL creates no table for the reference data {', '.join(reference)}")
     overrides = [f"ALTER DYNAMIC TABLE {name} SET TARGET_LAG = '{lag}'" for name, lag in scenario.schedules.target_lags.items()]
     for name, schedule in scenario.schedules.tasks.items():
         overrides += [f"ALTER TASK {name} SUSPEND", f"ALTER TASK {name} SET SCHEDULE = '{schedule}'", f"ALTER TASK {name} RESUME"]
@@ -115,6 +123,30 @@ def _set_up(conn: Any, loaded: LoadedScenario) -> None:
             raise RunError(f"{loaded.path.name}: schedules: {statement}: {error}") from error
 
 
+def make_feed(scenario: Scenario) -> BookingFeed | RetailFeed:
+    """The workload's event generator, seeded by the scenario (the same for every variant)."""
+    workload = scenario.workload
+    if isinstance(workload, RetailWorkloadSpec):
+        return RetailFeed(seed=scenario.seed, reference=workload.reference)
+    return BookingFeed(seed=scenario.seed, movies=workload.movies, customers=workload.customers,
+                       mix=(workload.mix.new, workload.mix.change, workload.mix.delete),
+                       invalid_share=workload.invalid_share)
+
+
+def reference_rows(scenario: Scenario) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Reference data the scenario carries for the pipeline's tables (the retail demo's REFERENCE_DATA.*)."""
+    workload = scenario.workload
+    return retail_reference_rows(workload.reference) if isinstance(workload, RetailWorkloadSpec) else {}
+
+
+def _exists(cursor: Any, table: str) -> bool:
+    schema, name = table.split(".")
+    try:
+        return bool(cursor.execute(f"SHOW TABLES LIKE '{name}' IN SCHEMA {schema}").fetchall())
+    except Error:  # the schema does not exist yet
+        return False
+
+
 def _model(conn: Any, scenario: Scenario, variant: Any, out_dir: Path, rng: np.random.Generator) -> Any:
     pipeline = scenario.pipeline
     if isinstance(variant, SnowpipeVariant):
@@ -122,9 +154,9 @@ def _model(conn: Any, scenario: Scenario, variant: Any, out_dir: Path, rng: np.r
     return StreamingModel(variant, conn, pipeline.landing_table, pipeline.key, rng)
 
 
-def _generate(conn: Any, feed: BookingFeed, model: Any, scenario: Scenario, start: Millis, end: Millis,
+def _generate(conn: Any, feed: BookingFeed | RetailFeed, model: Any, scenario: Scenario, start: Millis, end: Millis,
               progress: Callable[[float], Any]) -> np.ndarray:
-    """Generate the workload in fixed chunks, the same for every variant; the events' source times by event id - 1.
+    """Generate the workload in fixed chunks, the same for every variant; the events' source times, by event id - 1.
 
     Each chunk is handed to the ingestion model at its start; the model delivers its events at
     their flush or rotation times, all in the chunk or later, so nothing arrives early.
@@ -140,8 +172,9 @@ def _generate(conn: Any, feed: BookingFeed, model: Any, scenario: Scenario, star
         arrived = arrivals(rng, t, chunk_end, workload.rate, profile.peak_hours if profile else None,
                            profile.peak_factor if profile else 1.0)
         conn.clock.run_until(t)
-        model.accept(feed.batch(arrived), t)
-        times.append(arrived)
+        events = feed.batch(arrived)  # a feed may emit more events than arrivals (a new customer's profile)
+        model.accept(events, t)
+        times.append(pc.cast(events["source_ts"], pa.int64()).to_numpy())
         t = chunk_end
         percent = int(100 * (t - start) / (end - start))
         if percent != reported:

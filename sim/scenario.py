@@ -104,13 +104,89 @@ class DailyProfile(_Model):
 
 
 class BookingWorkloadSpec(_Model):
-    kind: Literal["booking"] = "booking"
+    kind: Literal["booking"]
     rate: float = Field(gt=0, description="mean source events per second (off-peak when a profile is set)")
     profile: DailyProfile | None = None
     mix: Mix = Mix()
     invalid_share: float = Field(0.02, ge=0, le=1, description="share of new bookings that break a silver data-quality rule")
     movies: int = Field(20, gt=0)
     customers: int = Field(5000, gt=0)
+
+
+class CustomerSegment(_Model):
+    name: str
+    share: float = Field(gt=0, le=1, description="share of new customers in this segment")
+    avg_order_value: float = Field(gt=0)
+    purchase_frequency: float = Field(gt=0, description="how often a customer of the segment buys again (relative)")
+    price_sensitivity: float = Field(ge=0, le=1, description="how much discounts matter (0-1)")
+
+
+class ProductCategory(_Model):
+    name: str
+    peak_months: list[Annotated[int, Field(ge=1, le=12)]] = []
+    margin_pct: float = Field(ge=0, le=1)
+    popularity: float = Field(gt=0, description="relative share of purchases outside peak months")
+    seasonal_boost: float = Field(2.0, ge=1, description="popularity multiplier in peak months")
+
+
+class MarketingChannel(_Model):
+    name: str
+    share: float = Field(gt=0)
+    avg_discount_pct: float = Field(ge=0, lt=1)
+
+
+class RetailWarehouse(_Model):
+    warehouse_id: str
+    city: str
+    capacity_share: float = Field(gt=0)
+
+
+class RetailReference(_Model):
+    """The retail demo's reference data: it drives the generator and is loaded into REFERENCE_DATA.* tables."""
+
+    customer_segments: list[CustomerSegment] = [
+        CustomerSegment(name="premium", share=0.15, avg_order_value=180.0, purchase_frequency=3.0, price_sensitivity=0.2),
+        CustomerSegment(name="regular", share=0.60, avg_order_value=75.0, purchase_frequency=1.5, price_sensitivity=0.5),
+        CustomerSegment(name="occasional", share=0.25, avg_order_value=45.0, purchase_frequency=0.5, price_sensitivity=0.8),
+    ]
+    product_categories: list[ProductCategory] = [
+        ProductCategory(name="electronics", peak_months=[11, 12], margin_pct=0.25, popularity=0.20),
+        ProductCategory(name="apparel", peak_months=[3, 4, 9, 10], margin_pct=0.55, popularity=0.25),
+        ProductCategory(name="home_garden", peak_months=[4, 5, 6], margin_pct=0.40, popularity=0.15),
+        ProductCategory(name="sports_outdoors", peak_months=[5, 6, 7], margin_pct=0.35, popularity=0.10),
+        ProductCategory(name="toys_games", peak_months=[11, 12], margin_pct=0.50, popularity=0.10),
+        ProductCategory(name="grocery", peak_months=[], margin_pct=0.20, popularity=0.20),
+    ]
+    marketing_channels: list[MarketingChannel] = [
+        MarketingChannel(name="organic", share=0.35, avg_discount_pct=0.0),
+        MarketingChannel(name="email", share=0.25, avg_discount_pct=0.10),
+        MarketingChannel(name="paid_search", share=0.20, avg_discount_pct=0.05),
+        MarketingChannel(name="social", share=0.15, avg_discount_pct=0.12),
+        MarketingChannel(name="affiliate", share=0.05, avg_discount_pct=0.15),
+    ]
+    warehouses: list[RetailWarehouse] = [
+        RetailWarehouse(warehouse_id="WH-EAST", city="Newark", capacity_share=0.40),
+        RetailWarehouse(warehouse_id="WH-CENTRAL", city="Dallas", capacity_share=0.35),
+        RetailWarehouse(warehouse_id="WH-WEST", city="Reno", capacity_share=0.25),
+    ]
+    repeat_customer_probability: float = Field(0.7, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _segments_share_one(self) -> RetailReference:
+        total = sum(s.share for s in self.customer_segments)
+        if not self.customer_segments or abs(total - 1) > 1e-9:
+            raise ValueError(f"customer_segments shares must sum to 1, got {total:g}")
+        return self
+
+
+class RetailWorkloadSpec(_Model):
+    kind: Literal["retail"]
+    rate: float = Field(gt=0, description="mean purchases per second; a new customer's profile event comes with its first")
+    profile: DailyProfile | None = None
+    reference: RetailReference = RetailReference()
+
+
+Workload = Annotated[BookingWorkloadSpec | RetailWorkloadSpec, Field(discriminator="kind")]
 
 
 class SnowpipeVariant(_Model):
@@ -218,7 +294,7 @@ class Scenario(_Model):
     duration: Seconds = Field(gt=0)
     drain: Seconds = Field(900.0, description="how long in-flight data may take to reach gold after the workload stops")
     pipeline: PipelineSpec
-    workload: BookingWorkloadSpec
+    workload: Workload
     variants: list[Variant] = Field(min_length=1)
     schedules: Schedules = Schedules()
     warehouse: WarehouseSpec = WarehouseSpec()
@@ -310,7 +386,7 @@ def _problem(error: dict, data: Any) -> str:
         "less_than_equal": f"must be <= {_show(context.get('le'))}",
         "literal_error": f"must be one of {context.get('expected')}",
         "union_tag_invalid": f"must be one of {context.get('expected_tags')}",
-        "union_tag_not_found": "needs an 'ingestion' key: snowpipe, streaming_classic or streaming_high_performance",
+        "union_tag_not_found": f"needs the key {context.get('discriminator')} (see scenarios/schema.json for its values)",
         "too_short": "must not be empty",
         "string_pattern_mismatch": "must contain only letters, digits, '_', '.' and '-' (it names the report folder)",
     }
@@ -321,7 +397,7 @@ def _problem(error: dict, data: Any) -> str:
 
 
 def _is_tag(part: str) -> bool:
-    return part in ("snowpipe", "streaming_classic", "streaming_high_performance")
+    return part in ("snowpipe", "streaming_classic", "streaming_high_performance", "booking", "retail")
 
 
 def _fields_at(location: list[str], data: Any) -> list[str]:
@@ -355,8 +431,9 @@ def _model_of(annotation: Any, node: Any) -> type[BaseModel] | None:
         else:
             pending.extend(a for a in get_args(current) if not isinstance(a, type(Field())))
     for model in models:
-        tag = model.model_fields.get("ingestion")
-        if tag is None or (isinstance(node, dict) and node.get("ingestion") in get_args(tag.annotation)):
+        tag = model.model_fields.get("ingestion") or model.model_fields.get("kind")
+        key = "ingestion" if "ingestion" in model.model_fields else "kind"
+        if tag is None or len(models) == 1 or (isinstance(node, dict) and node.get(key) in get_args(tag.annotation)):
             return model
     return None
 

@@ -51,15 +51,20 @@ def sample_seconds(delay: Delay, rng: np.random.Generator) -> float:
 
 
 def value_bytes(rows: pa.Table) -> int:
-    """Uncompressed bytes of the values (not keys or headers), as Snowpipe Streaming bills them (R74)."""
-    total = 0
-    for column in rows.columns:
-        kind = column.type
-        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            total += pc.sum(pc.binary_length(column)).as_py() or 0
-        else:
-            total += (kind.bit_width // 8) * (len(column) - column.null_count)
-    return total
+    """Uncompressed bytes of the values (not keys or headers), as Snowpipe Streaming bills them (R74).
+
+    Strings count their UTF-8 bytes, fixed-width values their width, objects (structs) their fields' values.
+    """
+    return sum(_column_bytes(column) for column in rows.columns)
+
+
+def _column_bytes(column: pa.ChunkedArray) -> int:
+    kind = column.type
+    if pa.types.is_struct(kind):
+        return sum(_column_bytes(child) for child in column.flatten())
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind):
+        return pc.sum(pc.binary_length(column)).as_py() or 0
+    return (kind.bit_width // 8) * (len(column) - column.null_count)
 
 
 def split_at_boundaries(rows: pa.Table, origin: Millis, every_ms: int, time_column: str = "source_ts") -> list[tuple[Millis, pa.Table]]:
