@@ -206,6 +206,8 @@ class Session:
         self._clock_ms: int | None = None
         self.timezone = timezone
         self.query_tag = ""
+        #: Check statements by binding them first inside explicit transactions (see `_bind_check`).
+        self.bind_checks = True
         self.duck.execute(f"SET TimeZone = '{timezone}'")
         # sqlglot writes DuckDB lambdas with a single arrow; JSON's -> operator is unaffected.
         self.duck.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
@@ -322,7 +324,7 @@ class Session:
             self._apply(run.csn if run.writes else None, run.writes, {s: run.hi for s in run.streams} if run.consumes else {},
                         reads=_reads(plan), snapshot=run.hi)
             return result
-        if plan.check is not None:
+        if plan.check is not None and self.bind_checks:
             self._bind_check(plan.check, run, params)
         try:
             result = execute(self, run, params)

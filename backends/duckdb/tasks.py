@@ -424,7 +424,11 @@ class TaskScheduler:
     # --- helpers -------------------------------------------------------------------------------
 
     def _session(self, task: Task) -> Session:
-        return self.account.session_for(task, task.warehouse)
+        session = self.account.session_for(task, task.warehouse)
+        # A failing statement fails the run and rolls its transaction back: there is no earlier
+        # work of the transaction to keep, so the bind-first check (a second compile) is not needed.
+        session.bind_checks = False
+        return session
 
     def _condition_streams(self, task: Task) -> list:
         from .catalog import Stream
