@@ -346,12 +346,32 @@ def read_file(duck: duckdb.DuckDBPyConnection, path: Path, copy: CopyInto, table
             )
         objects = duck.sql(f"SELECT json FROM read_json_objects({source}, format = '{layout}')").to_arrow_table()
         return objects.rename_columns([quote(table.columns[0].name)])
-    data = duck.sql(f"SELECT * FROM read_json({source}, format = '{layout}', sample_size = -1)").to_arrow_table()
-    by_name = {c.name.upper(): c.name for c in writable}
-    keep = [(i, by_name[name.upper()]) for i, name in enumerate(data.column_names) if name.upper() in by_name]
-    if not keep:
+    # The table's columns, read as text and cast by the INSERT: DuckDB reads named fields only, no type sniffing.
+    by_name = {c.name.upper(): c for c in writable}
+    keys = [key for key in _first_record_keys(path, fmt) if key.upper() in by_name]
+    if not keys:
         raise ProgrammingError("no field of the file matches a column of the table (MATCH_BY_COLUMN_NAME)", errno=100072)
-    return pa.table({quote(column): data.column(i) for i, column in keep})
+    fields = ", ".join(f"{sql_string(key)}: '{_json_reading_type(by_name[key.upper()].type)}'" for key in keys)
+    data = duck.sql(f"SELECT * FROM read_json({source}, format = '{layout}', columns = {{{fields}}})").to_arrow_table()
+    return data.rename_columns([quote(by_name[key.upper()].name) for key in keys])
+
+
+def _first_record_keys(path: Path, fmt: FileFormat) -> list[str]:
+    """The field names of a JSON file's first record (Snowflake matches every record's own; files here are uniform)."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        if fmt.strip_outer_array:
+            records = json.load(handle)
+            return list(records[0]) if records else []
+        for line in handle:
+            if line.strip():
+                return list(json.loads(line))
+    return []
+
+
+def _json_reading_type(snowflake_type: str) -> str:
+    """How DuckDB should read a field for a column: objects stay JSON, the rest is text the INSERT casts."""
+    return "JSON" if snowflake_type.upper().split("(")[0] in ("VARIANT", "OBJECT", "ARRAY") else "VARCHAR"
 
 
 def _uncompressed_size(path: Path) -> int:
