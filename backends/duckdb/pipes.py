@@ -57,6 +57,8 @@ _CREATE_STAGE = re.compile(
 _PUT = re.compile(rf"^\s*PUT\s+'?file://(?P<file>[^'\s]+)'?\s+{_STAGE_REF}(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
 _LIST = re.compile(rf"^\s*(?:LIST|LS)\s+{_STAGE_REF}\s*;?\s*$", re.I | re.S)
 _COPY = re.compile(rf"^\s*COPY\s+INTO\s+(?P<table>{_NAME})\s+FROM\s+{_STAGE_REF}(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
+#: Any other COPY INTO (a transformation, unloading to a stage): refused by parse_copy, by name.
+_OTHER_COPY = re.compile(r"^\s*COPY\s+INTO\b", re.I)
 _CREATE_PIPE = re.compile(
     rf"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?PIPE\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})(?P<options>.*?)\s+AS\s+(?P<copy>COPY\s+INTO\b.*?)\s*;?\s*$",
     re.I | re.S,
@@ -157,12 +159,10 @@ def _create_stage(match: re.Match, sql: str, session: Session) -> Plan:
     name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="CREATE STAGE")
 
     def run(session: Session, _params: Sequence[Any]) -> Result:
-        existing = session.catalog.get(name)
+        existing = _existing(session, name, Stage, match, sql)
+        if isinstance(existing, Result):
+            return existing
         if existing is not None:
-            if match["exists"]:
-                return status_result(f"{display(name.name)} already exists, statement succeeded.")
-            if not match["replace"] or not isinstance(existing, Stage):
-                raise object_already_exists(display(name.name), query=sql)
             shutil.rmtree(existing.directory, ignore_errors=True)
         directory = session.account.stage_root() / name.database / name.schema / name.name
         shutil.rmtree(directory, ignore_errors=True)
@@ -171,6 +171,18 @@ def _create_stage(match: re.Match, sql: str, session: Session) -> Plan:
         return status_result(f"Stage area {display(name.name)} successfully created.")
 
     return command_plan(session, run)
+
+
+def _existing(session: Session, name: QualifiedName, kind: type, match: re.Match, sql: str) -> Any:
+    """CREATE's rules for a name in use: the IF NOT EXISTS status result, an error, or the object OR REPLACE replaces."""
+    existing = session.catalog.get(name)
+    if existing is None:
+        return None
+    if match["exists"]:
+        return status_result(f"{display(name.name)} already exists, statement succeeded.")
+    if not match["replace"] or not isinstance(existing, kind):
+        raise object_already_exists(display(name.name), query=sql)
+    return existing
 
 
 def _stage(session: Session, text: str, sql: str) -> Stage:
@@ -263,7 +275,7 @@ def parse_copy(text: str, session: Session, sql: str) -> CopyInto:
         resolver.qualify(parse_name_parts(match["table"]), action="COPY"),
         resolver.qualify(parse_name_parts(match["stage"])),
         (match["path"] or "").strip("/"),
-        FileFormat.parse(options.get("FILE_FORMAT", "(TYPE = CSV)"), sql),
+        FileFormat.parse(options.get("FILE_FORMAT", "TYPE = CSV"), sql),
         match_by == "CASE_INSENSITIVE",
         on_error,
     )
@@ -393,12 +405,9 @@ def _create_pipe(match: re.Match, sql: str, session: Session) -> Plan:
     name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="CREATE PIPE")
 
     def run(session: Session, _params: Sequence[Any]) -> Result:
-        existing = session.catalog.get(name)
-        if existing is not None:
-            if match["exists"]:
-                return status_result(f"{display(name.name)} already exists, statement succeeded.")
-            if not match["replace"] or not isinstance(existing, Pipe):
-                raise object_already_exists(display(name.name), query=sql)
+        existing = _existing(session, name, Pipe, match, sql)
+        if isinstance(existing, Result):
+            return existing
         _stage(session, str(copy.stage), sql)
         if not isinstance(session.catalog.get(copy.table), Table):
             raise object_does_not_exist(str(copy.table), query=sql)
@@ -594,6 +603,7 @@ _COMMANDS = text_commands(
     (_LIST, _list),
     (_CREATE_PIPE, _create_pipe),
     (_COPY, _copy),
+    (_OTHER_COPY, lambda match, sql, session: parse_copy(sql, session, sql)),
     (_DROP, _drop),
     (_PIPE_STATUS, _pipe_status),
 )

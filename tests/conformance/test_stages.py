@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from .cases import Fails, case, run_case
+
 
 def _put(cursor, path, stage_path: str) -> None:
     cursor.execute(f"PUT file://{path} @{stage_path}")
@@ -68,3 +70,28 @@ def test_a_bad_file_aborts_the_copy_and_loads_nothing(backend, tmp_path) -> None
     with pytest.raises(Exception, match="not recognized|not a number"):
         cur.execute("COPY INTO t FROM @st FILE_FORMAT = (TYPE = CSV)")
     assert cur.execute("SELECT COUNT(*) FROM t").fetchall() == [(0,)]
+
+
+DDL = [
+    case("CREATE STAGE on a name in use fails; IF NOT EXISTS and OR REPLACE do not",
+         "CREATE STAGE st", Fails("CREATE STAGE st", "already exists"), "CREATE STAGE IF NOT EXISTS st",
+         "CREATE OR REPLACE STAGE st", "CREATE TABLE t (a INT)", Fails("CREATE OR REPLACE STAGE t", "already exists")),
+    case("a pipe needs its stage and its table",
+         "CREATE TABLE t (a INT)", Fails("CREATE PIPE p AS COPY INTO t FROM @nowhere", "does not exist"),
+         "CREATE STAGE st", Fails("CREATE PIPE p AS COPY INTO nothing FROM @st", "does not exist"),
+         "CREATE PIPE p AS COPY INTO t FROM @st FILE_FORMAT = (TYPE = CSV)", "DROP PIPE p", "DROP STAGE st",
+         Fails("LIST @st", "does not exist")),
+    case("COPY options the emulator cannot honour are refused by name",
+         "CREATE TABLE t (a INT)", "CREATE STAGE st",
+         Fails("COPY INTO t FROM @st FILE_FORMAT = (TYPE = PARQUET)", "TYPE = PARQUET"),
+         Fails("COPY INTO t FROM @st ON_ERROR = CONTINUE", "ON_ERROR = CONTINUE"),
+         Fails("COPY INTO t FROM (SELECT $1 FROM @st)", "COPY INTO"), snowflake="asserts the emulator's refusals"),
+]
+
+
+@pytest.mark.parametrize("item", DDL, ids=str)
+def test_stage_and_pipe_ddl(backend, item) -> None:
+    name, conn = backend
+    if item.skip.get(name):
+        pytest.skip(item.skip[name])
+    run_case(conn, item)
