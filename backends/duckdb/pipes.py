@@ -54,7 +54,8 @@ _CREATE_STAGE = re.compile(
     rf"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?STAGE\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})(?P<rest>.*?)\s*;?\s*$",
     re.I | re.S,
 )
-_PUT = re.compile(rf"^\s*PUT\s+'?file://(?P<file>[^'\s]+)'?\s+{_STAGE_REF}(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
+#: PUT file://path or, for paths with spaces, 'file://path'.
+_PUT = re.compile(rf"^\s*PUT\s+(?:'file://(?P<quoted>[^']+)'|file://(?P<file>\S+))\s+{_STAGE_REF}(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
 _LIST = re.compile(rf"^\s*(?:LIST|LS)\s+{_STAGE_REF}\s*;?\s*$", re.I | re.S)
 _COPY = re.compile(rf"^\s*COPY\s+INTO\s+(?P<table>{_NAME})\s+FROM\s+{_STAGE_REF}(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
 #: Any other COPY INTO (a transformation, unloading to a stage): refused by parse_copy, by name.
@@ -203,7 +204,8 @@ def _put(match: re.Match, sql: str, session: Session) -> Plan:
 
     def run(session: Session, _params: Sequence[Any]) -> Result:
         stage = _stage(session, match["stage"], sql)
-        sources = sorted(Path().glob(match["file"])) if any(c in match["file"] for c in "*?[") else [Path(match["file"])]
+        pattern = match["quoted"] or match["file"]
+        sources = sorted(Path(pattern).parent.glob(Path(pattern).name)) if any(c in pattern for c in "*?[") else [Path(pattern)]
         rows = []
         for source in sources:
             if not source.is_file():

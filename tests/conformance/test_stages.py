@@ -95,3 +95,15 @@ def test_stage_and_pipe_ddl(backend, item) -> None:
     if item.skip.get(name):
         pytest.skip(item.skip[name])
     run_case(conn, item)
+
+
+def test_put_takes_quoted_paths_with_spaces_and_wildcards(backend, tmp_path) -> None:
+    _, conn = backend
+    cur = conn.cursor()
+    folder = tmp_path / "my files"
+    folder.mkdir()
+    for name in ("a.csv", "b.csv", "c.txt"):
+        (folder / name).write_text("1\n")
+    cur.execute("CREATE STAGE st")
+    put = cur.execute(f"PUT 'file://{folder}/*.csv' @st AUTO_COMPRESS = FALSE").fetchall()
+    assert sorted(row[1] for row in put) == ["a.csv", "b.csv"]
