@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from sim.clock import Millis
@@ -53,28 +54,44 @@ class SnowpipeModel:
         return self._in_flight + len(self._files)
 
     def accept(self, events: pa.Table, now: Millis) -> None:
-        """Take the events of the next workload chunk (all at or after `now`) into the files they belong to."""
+        """Take the events of the next workload chunk (all at or after `now`) into the files they belong to.
+
+        A file rotates at its time, or earlier when it reaches `max_file_mb` (sized by its Arrow bytes):
+        then at the time of the event that filled it.
+        """
         if self._origin is None:
             self._origin = now
+        limit = self.variant.max_file_mb * 1e6 if self.variant.max_file_mb else None
         for rotate_at, rows in split_at_boundaries(events, self._origin, self.step_ms):
             if rotate_at not in self._files:
                 self._files[rotate_at] = []
                 self.backend.clock.schedule(rotate_at, lambda at=rotate_at: self._rotate(at))
             self._files[rotate_at].append(rows)
+            while limit and sum(t.nbytes for t in self._files[rotate_at]) >= limit:
+                self._cut(rotate_at, limit)
+
+    def _cut(self, rotate_at: Millis, limit: float) -> None:
+        """Close a full file early: the rows up to the size limit, written when the last of them arrives."""
+        rows = pa.concat_tables(self._files[rotate_at])
+        count = max(1, int(limit // max(1, rows.nbytes // max(1, rows.num_rows))))
+        full, rest = rows.slice(0, count), rows.slice(count)
+        self._files[rotate_at] = [rest] if rest.num_rows else []
+        filled_at = int(pc.cast(full["source_ts"][-1:], pa.int64())[0].as_py())
+        self._in_flight += 1  # counted from now: the write is scheduled
+        self.backend.clock.schedule(filled_at, lambda: self._write(full, filled_at, scheduled=True))
 
     def finish(self, now: Millis) -> None:
         """The workload stopped; files still open rotate at their scheduled times."""
 
     def _rotate(self, at: Millis) -> None:
-        rows = pa.concat_tables(self._files.pop(at))
-        limit = self.variant.max_file_mb
-        per_file = max(1, int(limit * 1e6 // max(1, rows.nbytes // max(1, rows.num_rows)))) if limit else rows.num_rows
-        for offset in range(0, rows.num_rows, per_file):
-            self._write(rows.slice(offset, per_file), at)
+        parts = self._files.pop(at)
+        if parts:
+            self._write(pa.concat_tables(parts), at)
 
-    def _write(self, rows: pa.Table, now: Millis) -> None:
+    def _write(self, rows: pa.Table, now: Millis, *, scheduled: bool = False) -> None:
         self._sequence += 1
-        self._in_flight += 1
+        if not scheduled:
+            self._in_flight += 1
         name = f"{self.variant.name}-{self._sequence:06d}.{self.variant.file_format}"
         path = self.outbox / name
         if self.variant.file_format == "json":

@@ -130,3 +130,14 @@ def test_value_bytes_counts_values_not_keys() -> None:
     import pyarrow as pa
 
     assert value_bytes(pa.table({"a_long_key_name": ["xy", None, "z"], "n": pa.array([1, 2, None], pa.int64())})) == 3 + 16
+
+
+def test_snowpipe_closes_a_full_file_early(conn, tmp_path) -> None:
+    variant = SnowpipeVariant(name="sp", ingestion="snowpipe", rotate_every=60, max_file_mb=0.01,
+                              notification_delay=Delay(fixed=0), load_overhead=Delay(fixed=1))
+    model = SnowpipeModel(variant, conn, "st", "p", tmp_path / "outbox", np.random.default_rng(0))
+    generated = _drive(conn, model, 60)
+    assert len(model.deliveries) > 1  # 1,200 events do not fit in one 10 kB file
+    assert _delivered(model).tolist() == generated.tolist()
+    first = model.deliveries[0]
+    assert first.visible_at < 1_736_150_400_000 + 60_000  # loaded before the minute's rotation
