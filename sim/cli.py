@@ -127,9 +127,13 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
         return 2
     scenario = loaded.scenario
     run_id = f"{scenario.name}-{wallclock.stamp()}"
+    copies = 1
+    while (args.out / run_id).exists() or (args.out / f".{run_id}.partial").exists():  # two runs in one second
+        copies += 1
+        run_id = f"{scenario.name}-{wallclock.stamp()}-{copies}"
     folder = args.out / run_id
-    working = args.out / f".{run_id}.partial"
-    working.mkdir(parents=True, exist_ok=False)
+    working = args.out / f".{run_id}.partial"  # renamed to `folder` once complete: nothing half-written stays
+    working.mkdir(parents=True)
     began = wallclock.seconds()
     try:
         with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
