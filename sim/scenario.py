@@ -215,6 +215,8 @@ class StreamingClassicVariant(_Model):
     #: INFERRED: blob persist and commit come on top of the flush (R65, R66).
     commit_latency: Delay = Delay(median=1, p95=3)
     clients: int = Field(1, gt=0)
+    restarts: list[Seconds] = Field([], description="times after the start when the client restarts and resends "
+                                                    "from its channels' committed offset tokens")
 
 
 class StreamingHighPerformanceVariant(_Model):
@@ -225,6 +227,8 @@ class StreamingHighPerformanceVariant(_Model):
     flush_every: Seconds = Field(1.0, gt=0)
     #: "end-to-end ingest to query latencies within 5 to 10 seconds" (R73).
     ingest_to_query: Delay = Delay(min=5, max=10)
+    restarts: list[Seconds] = Field([], description="times after the start when the client restarts and resends "
+                                                    "from its channel's committed offset token")
 
 
 Variant = Annotated[

@@ -16,15 +16,24 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from sim.clock import Millis
+from sim.clock import Millis, Scheduled
 from sim.scenario import StreamingClassicVariant, StreamingHighPerformanceVariant
 
 from . import Delivery, Usage, sample_seconds, split_at_boundaries, value_bytes
 
+#: How long a restarted client takes to reopen its channels (INFERRED: a client start and an open call).
+RECONNECT_MS = 5_000
+
 
 class StreamingModel:
-    """One client per channel; events are spread over channels by booking, so each booking stays in order."""
+    """One client per channel; events are spread over channels by key, so each key's changes stay in order.
+
+    A client restart (`restarts`) loses what the client had not committed; the client reopens its
+    channel, reads the latest committed offset token and sends again every event after it, as a
+    Kafka connector replays its partition from the committed offset: nothing lost, nothing twice.
+    """
 
     def __init__(self, variant: StreamingClassicVariant | StreamingHighPerformanceVariant, backend: Any,
                  landing_table: str, key: str, rng: np.random.Generator) -> None:
@@ -33,24 +42,32 @@ class StreamingModel:
         self.rng = rng
         self.classic = isinstance(variant, StreamingClassicVariant)
         self.key = key
+        self.landing_table = landing_table
         clients = variant.clients if self.classic else 1
         self.step_ms = round(1000 * (variant.max_client_lag if self.classic else variant.flush_every))
-        self.channels = [backend.open_channel(landing_table, f"{variant.name}_{i}") for i in range(clients)]
+        self.channels = [backend.open_channel(landing_table, self._channel_name(i)) for i in range(clients)]
         self.last_commit: list[Millis] = [0] * clients
         self.deliveries: list[Delivery] = []
         self.usage = Usage()
+        self.restarts = 0
         self._active_from: Millis | None = None
-        self._in_flight = 0
+        #: Per channel, in commit order: (flush time, rows, scheduled commit) not committed yet.
+        self._uncommitted: list[list[tuple[Millis, pa.Table, Scheduled]]] = [[] for _ in range(clients)]
+
+    def _channel_name(self, index: int) -> str:
+        return f"{self.variant.name}_{index}"
 
     @property
     def pending(self) -> int:
-        """Flushed batches not committed yet."""
-        return self._in_flight
+        """Batches not committed yet."""
+        return sum(len(batches) for batches in self._uncommitted)
 
     def accept(self, events: pa.Table, now: Millis) -> None:
         """Take the events of the next workload chunk (all at or after `now`): each flush commits what it buffered."""
         if self._active_from is None:
             self._active_from = now
+            for seconds in self.variant.restarts:
+                self.backend.clock.schedule(now + round(1000 * seconds), self._restart, priority=-2)
         if events.num_rows == 0:
             return
         if len(self.channels) == 1:
@@ -62,21 +79,38 @@ class StreamingModel:
             parts = [events.filter(pa.array(which == i)) for i in range(len(self.channels))]
         for index, rows in enumerate(parts):
             for flush_at, batch in split_at_boundaries(rows, self._active_from, self.step_ms):
+                self.usage.bytes_billed += value_bytes(batch)
                 self._schedule_commit(index, batch, flush_at)
 
     def _schedule_commit(self, index: int, rows: pa.Table, flushed_at: Millis) -> None:
         delay = self.variant.commit_latency if self.classic else self.variant.ingest_to_query
         at = max(flushed_at + round(1000 * sample_seconds(delay, self.rng)), self.last_commit[index])
         self.last_commit[index] = at
-        self.usage.bytes_billed += value_bytes(rows)
-        self._in_flight += 1
-        self.backend.clock.schedule(at, lambda: self._commit(index, rows), priority=-1)
+        handle = self.backend.clock.schedule(at, lambda: self._commit(index), priority=-1)
+        self._uncommitted[index].append((flushed_at, rows, handle))
 
-    def _commit(self, index: int, rows: pa.Table) -> None:
+    def _commit(self, index: int) -> None:
+        _, rows, _ = self._uncommitted[index].pop(0)
         token = str(rows["event_id"][-1].as_py())
         commit = self.channels[index].insert_rows(rows, token)
-        self._in_flight -= 1
         self.deliveries.append(Delivery(rows["event_id"].to_numpy(), commit.csn, commit.committed_at))
+
+    def _restart(self) -> None:
+        """The client process restarts: reopen each channel and resend everything after its committed token."""
+        now = self.backend.clock.now()
+        self.restarts += 1
+        for index, batches in enumerate(self._uncommitted):
+            for _, _, handle in batches:
+                handle.cancel()
+            self._uncommitted[index] = []
+            self.last_commit[index] = now
+            self.channels[index] = self.backend.open_channel(self.landing_table, self._channel_name(index))
+            token = self.channels[index].latest_committed_offset_token
+            committed = int(token) if token is not None else 0
+            for flushed_at, rows, _ in batches:
+                resend = rows.filter(pc.greater(rows["event_id"], committed))
+                if resend.num_rows:  # flushed before the restart: sent again once the client is back
+                    self._schedule_commit(index, resend, max(flushed_at, now + RECONNECT_MS))
 
     def finish(self, now: Millis) -> None:
         """The workload stopped: the client stays up until its last commit (classic bills client time)."""
