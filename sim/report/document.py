@@ -52,7 +52,7 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
                   f"minutes from {snapshot['start']} (seed {snapshot['seed']}). Scenario sha256 `{scenario['sha256'][:16]}`; "
                   f"run `{record['run_id']}` took {record['wall_seconds']:.1f} s of wall time."),
         Heading("Conservation"),
-        Paragraph(_conservation(record)),
+        *[Paragraph(line) for line in _conservation(record)],
         Heading("Summary"),
         Table(["variant", f"landing p50 / p95 (s)", f"gold p50 / p95 (s)", "$ / month", "$ / M events", "credits", "speed-up"],
               [[v["name"], _pair(v["latency"].get(landing)), _pair(v["latency"].get(gold)),
@@ -88,7 +88,7 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
     return [b for b in out if not (isinstance(b, Paragraph) and not b.text)]
 
 
-def _conservation(record: dict[str, Any]) -> str:
+def _conservation(record: dict[str, Any]) -> list[str]:
     lines = []
     for v in record["variants"]:
         if v["conserved"]:
@@ -97,7 +97,7 @@ def _conservation(record: dict[str, Any]) -> str:
             lines.append(f"{v['name']}: FAILED: {v['events']:,} generated, {v['landed']:,} landed, "
                          f"{v['missing']:,} missing, {v['duplicates']:,} duplicated"
                          + (f"; failed files: {'; '.join(v['failed_files'][:3])}" if v["failed_files"] else "") + ".")
-    return " ".join(lines)
+    return lines
 
 
 def _verdict(variants: list[dict], landing: str, gold: str) -> str:
