@@ -5,8 +5,8 @@
 --   booking_changes (append-only, one row per change)
 --     --stream--> apply_booking_changes (every minute) --MERGE--> raw_movie_bookings --> pipeline.sql
 --
--- Run it before pipeline.sql, so that at each minute mark the changes are applied before
--- consume_stream_task reads raw_movie_bookings' stream.
+-- Run it before pipeline.sql (it creates the task that writes raw_movie_bookings), and
+-- chain_tasks.sql after, which makes consume_stream_task run after each MERGE.
 
 CREATE OR REPLACE TABLE booking_changes (
     event_id NUMBER(38, 0),           -- gap-free sequence of the source's changes
