@@ -174,6 +174,8 @@ def compile_insert(ast: exp.Insert, sql: str, session: Session) -> SqlPlan:
     bulk_ast = ast.copy() if one_row else None
     bindings, insert_sql = translate_dml(ast, sql, resolver, table_node, table, alias=False)
     plan = _insert_plan(session, table, insert_sql, bindings, overwrite=overwrite)
+    if isinstance(values, exp.Values):
+        plan.reads_clock = _values_read_clock(plan, table)
     if bulk_ast is not None and bulk_ast.find(exp.Placeholder):
         row = bulk_ast.expression.expressions[0]
         select = exp.Select(expressions=[e.copy() for e in row.expressions]).from_(exp.Var(this=BOUND_ROWS))
@@ -181,7 +183,14 @@ def compile_insert(ast: exp.Insert, sql: str, session: Session) -> SqlPlan:
         bulk_target = bulk_ast.this.this if isinstance(bulk_ast.this, exp.Schema) else bulk_ast.this
         bulk_bindings, bulk_sql = translate_dml(bulk_ast, sql, resolver, bulk_target, table, alias=False)
         plan.bulk = _insert_plan(session, table, bulk_sql, bulk_bindings, overwrite=False, bound_rows=BOUND_ROWS)
+        plan.bulk.reads_clock = _values_read_clock(plan.bulk, table)
     return plan
+
+
+def _values_read_clock(plan: SqlPlan, table: Table) -> bool:
+    """An INSERT ... VALUES reads the clock only through its own expressions or the table's column defaults."""
+    defaults = any(c.expression or (c.default and not c.default.endswith(".NEXTVAL")) for c in table.columns)
+    return defaults or any(translate.NOW_VARIABLE in step.template.text for step in plan.steps)
 
 
 #: The DuckDB relation executemany registers its parameter sets as (columns c0, c1, ...).

@@ -75,6 +75,8 @@ class Plan:
     ddl: bool = field(default=False, kw_only=True)
     #: Kept in the plan cache (DDL never is: running it changes the catalog version anyway).
     cacheable: bool = field(default=True, kw_only=True)
+    #: Commands read the clock in Python; SqlPlan says whether its SQL may.
+    reads_clock = True
 
     def run(self, session: Session, params: Sequence[Any]) -> Result:
         raise NotImplementedError
@@ -115,6 +117,9 @@ class SqlPlan(Plan):
     after: Callable[[Session], Result] | None = field(default=None, kw_only=True)
     #: For INSERT ... VALUES (binds): the same insert over every parameter set at once (executemany).
     bulk: SqlPlan | None = field(default=None, kw_only=True)
+    #: Whether running it may read the virtual clock (CURRENT_TIMESTAMP(), a column default), so the
+    #: session must set DuckDB's clock variable first; only proven clock-free plans say False.
+    reads_clock: bool = field(default=True, kw_only=True)
 
     def run(self, session: Session, params: Sequence[Any]) -> Result:
         return session.run_statement(self, params, self._execute)

@@ -263,11 +263,9 @@ class Session:
     def _run_bulk(self, bulk: Plan, rows: pa.Table) -> Result:
         self.last_query_id = self.account.next_query_id()
         self._release_pending()
+        # Registering again replaces the relation: no unregister (a DuckDB call) per statement.
         self.duck.register(BOUND_ROWS.strip('"'), rows)
-        try:
-            return self.run(bulk, [])
-        finally:
-            self.duck.unregister(BOUND_ROWS.strip('"'))
+        return self.run(bulk, [])
 
     def _plan(self, text: str) -> Plan:
         """The compiled plan of a normalized statement, from the account's cache when still valid."""
@@ -282,7 +280,8 @@ class Session:
 
     def run(self, plan: Plan, values: Sequence[Any]) -> Result:
         self._release_pending()
-        self._sync_clock()
+        if plan.reads_clock:
+            self._sync_clock()
         if plan.ddl:
             self.commit_implicitly()
         result = plan.run(self, values)

@@ -163,3 +163,17 @@ def test_compiled_plans_are_reused_until_the_catalog_changes(conn) -> None:
     cur.execute("CREATE STREAM s ON TABLE t")  # tracking changes how INSERT compiles
     cur.execute("INSERT INTO t VALUES (9)")
     assert cur.execute("SELECT a FROM s").fetchall() == [(9,)]
+
+
+def test_inserted_defaults_read_the_clock_as_it_is_now() -> None:
+    conn = local.connect()
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE plain (id INT)")
+    cur.execute("CREATE TABLE stamped (id INT, at TIMESTAMP DEFAULT CURRENT_TIMESTAMP())")
+    for step in range(3):  # a clock-free insert between the moves must not leave the clock behind
+        cur.execute("INSERT INTO plain VALUES (%s)", (step,))
+        cur.executemany("INSERT INTO stamped (id) VALUES (%s)", [(step,), (step,)])
+        conn.clock.advance(minutes=1)
+    minutes = cur.execute("SELECT DISTINCT DATEDIFF('minute', MIN(at) OVER (), at) FROM stamped ORDER BY 1").fetchall()
+    assert minutes == [(0,), (1,), (2,)]
+    conn.close()
