@@ -307,6 +307,10 @@ def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
     matched = [when for when in ast.args["whens"].expressions if when.args.get("matched")]
     if any(isinstance(when.args["then"], exp.Update) for when in matched):
         plan.duplicate_check = Step(_duplicate_match_sql(ast, sql, table, alias, matched))
+        keys = _source_join_keys(ast.args["on"], target_alias(target, table), ast.args["using"].alias_or_name, sql)
+        if keys:
+            source = translate.generate(ast.args["using"], sql=sql)
+            plan.duplicate_keys = Step(f"SELECT 1 FROM {source} GROUP BY {', '.join(keys)} HAVING COUNT(*) > 1 LIMIT 1")
     if table.tracking is None:
         plan.merge = Step(merge_sql + " RETURNING merge_action")
         return plan
@@ -365,6 +369,29 @@ def _duplicate_match_sql(ast: exp.Merge, sql: str, table: Table, alias: str, mat
         f"SELECT 1 FROM {table.duck_rows} AS {alias} JOIN {source} ON {on} WHERE {' OR '.join(conditions)} "
         f"GROUP BY {row_id} HAVING COUNT(*) > 1 AND BOOL_OR(CASE {updates} END) LIMIT 1"
     )
+
+
+def _source_join_keys(on: exp.Expression, target: str, source: str, sql: str) -> list[str] | None:
+    """The source side of `ON t.a = s.x AND t.b = s.y`: keys whose uniqueness in the source rules out duplicate matches.
+
+    None when the condition is anything else (the full check then runs).
+    """
+    def only(side: exp.Expression, alias: str) -> bool:
+        columns = list(side.find_all(exp.Column))
+        return bool(columns) and all(c.table.upper() == alias.upper() for c in columns)
+
+    keys = []
+    for equality in (on.flatten() if isinstance(on, exp.And) else [on]):
+        if not isinstance(equality, exp.EQ):
+            return None
+        left, right = equality.this, equality.expression
+        if only(left, target) and only(right, source):
+            keys.append(translate.generate(right, sql=sql))
+        elif only(right, target) and only(left, source):
+            keys.append(translate.generate(left, sql=sql))
+        else:
+            return None
+    return keys
 
 
 def _start_transaction(sql: str, session: Session) -> Plan | None:

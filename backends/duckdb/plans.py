@@ -175,6 +175,9 @@ class MergePlan(SqlPlan):
     log_before: Step | None = field(default=None, kw_only=True)
     log_after: Step | None = field(default=None, kw_only=True)
     duplicate_check: Step | None = field(default=None, kw_only=True)
+    #: Whether the source repeats a join key: when it does not, no target row can match twice and
+    #: the duplicate check (a scan of the target) is skipped.
+    duplicate_keys: Step | None = field(default=None, kw_only=True)
 
     @property
     def one_statement(self) -> bool:
@@ -182,7 +185,9 @@ class MergePlan(SqlPlan):
 
     def _execute(self, session: Session, run: StatementRun, params: Sequence[Any]) -> Result:
         assert self.merge is not None
-        if self.duplicate_check is not None and session.execute_step(self.duplicate_check, run, params).fetchone():
+        if self.duplicate_check is not None and (
+            self.duplicate_keys is None or session.execute_step(self.duplicate_keys, run, params).fetchone()
+        ) and session.execute_step(self.duplicate_check, run, params).fetchone():
             raise duplicate_merge_row()
         if self.table is None:
             actions = [row[0] for row in session.execute_step(self.merge, run, params).fetchall()]
