@@ -139,7 +139,10 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
         with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=console, transient=False) as bar:
             tasks = {v.name: bar.add_task(v.name, total=1.0) for v in scenario.variants}
-            progress = lambda name, done: bar.update(tasks[name], completed=done)  # noqa: E731
+
+            def progress(name: str, done: float) -> None:
+                bar.update(tasks[name], completed=done)
+
             results = _profiled(working, run_all, loaded, progress) if args.profile else run_all(loaded, working, progress)
         shutil.rmtree(working / "stages", ignore_errors=True)  # the loaded copies; outbox/ keeps the files produced
         run_record = record.build(loaded, results, run_id=run_id, wall_seconds=wallclock.seconds() - began)

@@ -13,7 +13,7 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -425,8 +425,6 @@ def _fields_at(location: list[str], data: Any) -> list[str]:
 
 def _model_of(annotation: Any, node: Any) -> type[BaseModel] | None:
     """The model class an annotation stands for at `node` (a union's member is chosen by its 'ingestion' tag)."""
-    from typing import get_args
-
     models, pending = [], [annotation]
     while pending:
         current = pending.pop()
