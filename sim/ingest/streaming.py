@@ -109,7 +109,8 @@ class StreamingModel:
             committed = int(token) if token is not None else 0
             for flushed_at, rows, _ in batches:
                 resend = rows.filter(pc.greater(rows["event_id"], committed))
-                if resend.num_rows:  # flushed before the restart: sent again once the client is back
+                if resend.num_rows:  # sent again once the client is back, and received (billed) again
+                    self.usage.bytes_billed += value_bytes(resend)
                     self._schedule_commit(index, resend, max(flushed_at, now + RECONNECT_MS))
 
     def finish(self, now: Millis) -> None:
