@@ -109,9 +109,11 @@ class StreamingModel:
             committed = int(token) if token is not None else 0
             for flushed_at, rows, _ in batches:
                 resend = rows.filter(pc.greater(rows["event_id"], committed))
-                if resend.num_rows:  # sent again once the client is back, and received (billed) again
+                if not resend.num_rows:
+                    continue
+                if flushed_at <= now:  # sent before the restart: received, and billed, twice
                     self.usage.bytes_billed += value_bytes(resend)
-                    self._schedule_commit(index, resend, max(flushed_at, now + RECONNECT_MS))
+                self._schedule_commit(index, resend, max(flushed_at, now + RECONNECT_MS))
 
     def finish(self, now: Millis) -> None:
         """The workload stopped: the client stays up until its last commit (classic bills client time)."""
