@@ -188,7 +188,7 @@ def _summary(run_record: dict) -> Table:
     table = Table(title=f"{run_record['scenario']['name']}: latency from source commit (s) and cost",
                   box=box.SIMPLE_HEAD, header_style="bold")
     table.add_column("variant", no_wrap=True)
-    for column in ("landing p50/p95", "gold p50/p95", "$/month", "$/M events"):
+    for column in ("landing p50/p95", "gold p50/p95", "$/month", "$/1M ev"):
         table.add_column(column, justify="right", no_wrap=True)
     for v in run_record["variants"]:
         landing, gold = v["latency"].get(layers[0], {}), v["latency"].get(layers[-1], {})
