@@ -63,14 +63,8 @@ def freshness(record: dict[str, Any], path: Path) -> Path:
         series = variant["freshness"]
         minutes = [s / 60 for s in series["seconds"]]
         axis.plot(minutes, series["lag"], color=color, label=variant["name"], linewidth=1)
-    axis.set_title(f"Gold freshness: age of the newest source event gold shows ({_layers(record)[-1]})")
-    axis.set_xlabel("simulated time since start (min)")
-    axis.set_ylabel("lag (s)")
-    axis.grid(alpha=0.3)
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    return path
+    return _save(figure, axis, path, f"Gold freshness: age of the newest source event gold shows ({_layers(record)[-1]})",
+                 "simulated time since start (min)", "lag (s)")
 
 
 def cost_breakdown(record: dict[str, Any], path: Path) -> Path:
@@ -83,14 +77,8 @@ def cost_breakdown(record: dict[str, Any], path: Path) -> Path:
                   * _month_scale(v) for v in variants]
         axis.barh([v["name"] for v in variants], widths, left=left, color=color, label=component)
         left = [a + b for a, b in zip(left, widths, strict=True)]
-    axis.set_title("Cost per 30-day month at the simulated rate, by component")
-    axis.set_xlabel("US dollars per month")
-    axis.set_ylabel("variant")
-    axis.legend(fontsize=8, loc="lower right")
-    axis.grid(axis="x", alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    return path
+    return _save(figure, axis, path, "Cost per 30-day month at the simulated rate, by component", "US dollars per month",
+                 "variant", legend="lower right", grid="x")
 
 
 def _month_scale(variant: dict[str, Any]) -> float:
@@ -107,14 +95,8 @@ def latency_vs_cost(record: dict[str, Any], path: Path) -> Path:
         dollars = variant["costs"]["dollars_per_month"]
         axis.scatter([p95], [dollars], color=color, s=60, label=variant["name"])
         axis.annotate(variant["name"], (p95, dollars), textcoords="offset points", xytext=(6, 4), fontsize=8)
-    axis.set_title("Gold p95 latency vs cost per month")
-    axis.set_xlabel(f"p95 latency to {gold} (s)")
-    axis.set_ylabel("US dollars per 30-day month")
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    return path
+    return _save(figure, axis, path, "Gold p95 latency vs cost per month", f"p95 latency to {gold} (s)",
+                 "US dollars per 30-day month")
 
 
 def warehouse_activity(record: dict[str, Any], path: Path) -> Path:
@@ -124,11 +106,18 @@ def warehouse_activity(record: dict[str, Any], path: Path) -> Path:
         spans = [(start / 60, max(end - start, 0.5) / 60) for start, end, _ in variant["busy"]]
         axis.broken_barh(spans, (row - 0.35, 0.7), color=color, label=variant["name"])
     axis.set_yticks(range(len(variants)), [v["name"] for v in variants])
-    axis.set_title("Warehouse activity: task runs and dynamic table refreshes")
-    axis.set_xlabel("simulated time since start (min)")
-    axis.set_ylabel("variant")
-    axis.legend(fontsize=8, loc="upper right")
-    axis.grid(axis="x", alpha=0.3)
+    return _save(figure, axis, path, "Warehouse activity: task runs and dynamic table refreshes",
+                 "simulated time since start (min)", "variant", legend="upper right", grid="x")
+
+
+def _save(figure: Any, axis: Any, path: Path, title: str, xlabel: str, ylabel: str, *, legend: str = "best",
+          grid: str = "both") -> Path:
+    """Title, axis labels with units, legend and grid: every chart has them."""
+    axis.set_title(title)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(ylabel)
+    axis.legend(fontsize=8, loc=legend)
+    axis.grid(axis=grid, alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     return path
