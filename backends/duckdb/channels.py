@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ..errors import OperationalError, object_does_not_exist
 from .catalog import Table
-from .names import parse_name_parts
+from .names import QualifiedName, parse_name_parts
 from .relations import Resolver
 
 if TYPE_CHECKING:
@@ -50,10 +50,11 @@ class Commit:
 class Channel:
     """A client's open channel; `insert_rows` commits a batch and its offset token together."""
 
-    def __init__(self, session: Session, state: ChannelState) -> None:
+    def __init__(self, session: Session, state: ChannelState, table: QualifiedName) -> None:
         self._session = session
         self._state = state
         self._generation = state.generation
+        self._table = table
 
     @property
     def name(self) -> str:
@@ -74,7 +75,10 @@ class Channel:
             )
         account = self._session.account
         before = account.committed_csn
-        if rows.num_rows:
+        table = account.catalog.get(self._table)
+        if not isinstance(table, Table):
+            raise object_does_not_exist(str(self._table))
+        if rows.num_rows and account.commit_append(table, rows) is None:
             self._session.insert_arrow(state.table, rows)
         state.offset_token = offset_token
         state.rows_inserted += rows.num_rows
@@ -93,4 +97,4 @@ def open_channel(session: Session, table: str, name: str) -> Channel:
         state = ChannelState(str(qualified), name.upper(), session.account.clock.now())
         session.account.channels[key] = state
     state.generation += 1
-    return Channel(session, state)
+    return Channel(session, state, qualified)

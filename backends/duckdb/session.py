@@ -28,7 +28,7 @@ import pyarrow as pa
 from sim.clock import VirtualClock
 
 from ..errors import OperationalError, ProgrammingError
-from . import compiler, engine_errors
+from . import compiler, deferred, engine_errors
 from . import params as params_module
 from .catalog import Catalog, CatalogObject, Database, Schema, Stream, Table, stream_sources
 from .compiler import BOUND_ROWS
@@ -67,6 +67,10 @@ class Account:
         #: Files loaded by COPY INTO and pipes (COPY_HISTORY); Snowpipe Streaming channels by (table, name).
         self.copy_history: list = []
         self.channels: dict = {}
+        #: Appends committed but not yet written to DuckDB (deferred.py), in commit order.
+        self.deferred: list[deferred.DeferredAppend] = []
+        self.deferred_schemas: dict[tuple[int, int], pa.Schema] = {}
+        self._flusher: duckdb.DuckDBPyConnection | None = None
         self._stage_root = stage_root
         self._own_stage_root = False
         self._seq = itertools.count(1)
@@ -100,6 +104,34 @@ class Account:
         self.duck.close()
         if self._own_stage_root and self._stage_root is not None:
             shutil.rmtree(self._stage_root, ignore_errors=True)
+
+    def commit_append(self, table: Table, rows: pa.Table) -> int | None:
+        """Commit an append that cannot fail now and write it before the next reader (deferred.py).
+
+        Returns its CSN, or None when it must take the INSERT path instead.
+        """
+        prepared = deferred.prepare(self, table, rows)
+        if prepared is None:
+            return None
+        csn = self.committed_csn + 1
+        self.committed_csn = csn
+        table.tracking.last_change_csn = csn
+        self.deferred.append(deferred.DeferredAppend(table, prepared, csn, self.next_seq()))
+        self.lineage.record(csn, [str(table.name)], [], csn - 1, self.clock.now())
+        self.tasks.on_commit({table})
+        return csn
+
+    def flush_deferred(self) -> None:
+        """Write every waiting append (before any statement or transaction reads the data)."""
+        if self.deferred:
+            waiting, self.deferred = self.deferred, []
+            deferred.write(self, waiting)
+
+    def flusher(self) -> duckdb.DuckDBPyConnection:
+        """The connection deferred appends are written through."""
+        if self._flusher is None:
+            self._flusher = self.duck.cursor()
+        return self._flusher
 
     def stage_root(self) -> Path:
         """Where internal stages keep their files: the root given at connect, else a temporary directory."""
@@ -279,6 +311,7 @@ class Session:
         return plan
 
     def run(self, plan: Plan, values: Sequence[Any]) -> Result:
+        self.account.flush_deferred()
         self._release_pending()
         if plan.reads_clock:
             self._sync_clock()
@@ -424,6 +457,7 @@ class Session:
     def begin(self, *, implicit: bool = False) -> None:
         if self.txn is not None:
             return  # Snowflake ignores BEGIN inside a transaction
+        self.account.flush_deferred()  # the transaction's snapshot holds everything committed before it
         self.duck.execute("BEGIN TRANSACTION")
         committed = self.account.committed_csn
         self.txn = Transaction(start_csn=committed, csn=committed + 1, implicit=implicit)
