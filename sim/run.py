@@ -60,6 +60,8 @@ class VariantResult:
     latency_samples: dict[str, list[float]] = field(default_factory=dict)
     freshness: dict[str, list] = field(default_factory=dict)
     busy: list[tuple[float, float, str]] = field(default_factory=list)
+    #: Layers with no recorded version fed by the landing table: not change-tracked, or not downstream of it.
+    untraced_layers: list[str] = field(default_factory=list)
 
     @property
     def conserved(self) -> bool:
@@ -113,6 +115,12 @@ def _set_up(conn: Any, loaded: LoadedScenario) -> None:
             cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
     if reference:
         raise RunError(f"{loaded.path.name}: the pipeline SQL creates no table for the reference data {', '.join(reference)}")
+    # Latency is traced through committed versions, which only change-tracked tables record.
+    landing = scenario.pipeline.landing_table
+    try:
+        cursor.execute(f"ALTER TABLE {landing} SET CHANGE_TRACKING = TRUE")
+    except Error as error:
+        raise RunError(f"{loaded.path.name}: pipeline.landing_table: {landing}: {error}") from error
     overrides = [f"ALTER DYNAMIC TABLE {name} SET TARGET_LAG = '{lag}'" for name, lag in scenario.schedules.target_lags.items()]
     for name, schedule in scenario.schedules.tasks.items():
         overrides += [f"ALTER TASK {name} SUSPEND", f"ALTER TASK {name} SET SCHEDULE = '{schedule}'", f"ALTER TASK {name} RESUME"]
@@ -210,9 +218,11 @@ def _measure(conn: Any, scenario: Scenario, variant: Any, model: Any, event_time
     missing = events - int(np.count_nonzero((unique >= 1) & (unique <= events)))
     event_csn = _event_csn(model.deliveries, events)
     layers = metrics.layer_versions(conn.lineage.versions, pipeline.landing_table, pipeline.layers)
-    latency, samples, not_visible = {}, {}, {}
+    latency, samples, not_visible, untraced = {}, {}, {}, []
     sample = np.random.default_rng(0).permutation(events)[:20_000] if events > 20_000 else np.arange(events)
     for layer in pipeline.layers:
+        if not len(layers[layer].watermark):
+            untraced.append(layer)
         visible = metrics.visible_times(event_csn, layers[layer])
         lag = np.where((visible >= 0) & (event_csn > 0), visible - event_times, metrics.NEVER)
         latency[layer] = metrics.summary(lag)
@@ -232,6 +242,7 @@ def _measure(conn: Any, scenario: Scenario, variant: Any, model: Any, event_time
         freshness={"seconds": [(t - start) / 1000 for t in times.tolist()],
                    "lag": [None if np.isnan(v) else round(float(v), 3) for v in lag.tolist()]},
         busy=_busy(cursor, start),
+        untraced_layers=untraced,
     )
 
 

@@ -53,6 +53,9 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
                   f"run `{record['run_id']}` took {record['wall_seconds']:.1f} s of wall time."),
         Heading("Conservation"),
         *[Paragraph(line) for line in _conservation(record)],
+        *[Paragraph(f"{v['name']}: no version of {', '.join(v['untraced_layers'])} reflects the landing table, so "
+                    "their latency is unknown: change-track them (a stream, or CHANGE_TRACKING = TRUE) and check "
+                    "that they read from it.") for v in variants if v.get("untraced_layers")],
         Heading("Summary"),
         Table(["variant", f"landing p50 / p95 (s)", f"gold p50 / p95 (s)", "$ / month", "$ / M events", "credits", "speed-up"],
               [[v["name"], _pair(v["latency"].get(landing)), _pair(v["latency"].get(gold)),

@@ -124,3 +124,16 @@ def test_a_failing_pipeline_statement_names_file_and_line(tmp_path, capsys) -> N
     assert main(["run", str(path), "--out", str(tmp_path / "reports")]) == 2
     assert f"{broken}:2:" in capsys.readouterr().err
     assert list((tmp_path / "reports").iterdir()) == []  # nothing half-written
+
+
+def test_a_layer_that_is_not_change_tracked_is_named_in_the_report(tmp_path) -> None:
+    extra = tmp_path / "side.sql"
+    extra.write_text("CREATE TABLE side_table (id INT);\n")
+    path = _scenario(tmp_path, **{
+        "pipeline.sql]": f"pipeline.sql, {extra}]",
+        "layers: [booking_changes, raw_movie_bookings, movie_booking_insights]": "layers: [booking_changes, side_table]",
+        "duration: 4 min": "duration: 1 min",
+    })
+    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts"]) == 0
+    (run,) = (tmp_path / "reports").iterdir()
+    assert "no version of side_table reflects the landing table" in (run / "report.md").read_text()
