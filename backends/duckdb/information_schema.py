@@ -45,6 +45,8 @@ class TableFunction:
     #: A condition always applied (the function's window), if any.
     window: str | None = None
     required: list[str] = field(default_factory=list)
+    #: Arguments' values when not given (DuckDB SQL; `{now}` is the clock), e.g. a default time window.
+    defaults: dict[str, str] = field(default_factory=dict)
     #: Columns Snowflake types VARIANT; the rows carry them as JSON text.
     variant_columns: list[str] = field(default_factory=list)
 
@@ -241,10 +243,14 @@ def rewrite(node: exp.TableFromRows, generate: Callable[[exp.Expression], str], 
                 f"it takes {', '.join(accepted)}", errno=1044, query=sql,
             )
         given[key] = arg.expression
+    now = "getvariable('SNOWSIM_NOW')"
+    for key, default in function.defaults.items():
+        if key not in given:
+            given[key] = exp.Var(this=default.format(now=now))
     for required in function.required:
         if required not in given:
             raise compilation_error(f"INFORMATION_SCHEMA.{name} requires the argument {required}", errno=1044, query=sql)
-    conditions = [function.window.format(now="getvariable('SNOWSIM_NOW')")] if function.window else []
+    conditions = [function.window.format(now=now)] if function.window else []
     limit = function.default_limit
     for key, value in given.items():
         argument = accepted[key]

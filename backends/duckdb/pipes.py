@@ -568,6 +568,7 @@ info.register(info.TableFunction(
     order_by='"START_TIME"',
     default_limit=None,
     window='"END_TIME" > {now} - INTERVAL 14 DAY',
+    defaults={"DATE_RANGE_START": "{now} - INTERVAL 10 MINUTE"},  # the function's documented default window (R44)
 ))
 
 

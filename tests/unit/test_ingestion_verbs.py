@@ -108,3 +108,13 @@ def test_lineage_records_what_each_version_read_and_when_it_became_visible(conn)
     assert copied.visible_at == int(runs[0][0].timestamp() * 1000)  # when the run completed, not when it started
     assert counted.reads == ("SNOWSIM.PUBLIC.COPIED",) and counted.snapshot >= copied.csn
     assert counted.visible_at >= copied.visible_at
+
+
+def test_pipe_usage_history_looks_back_ten_minutes_unless_told(conn, tmp_path) -> None:
+    conn.insert_files("p", [_stage_file(conn, tmp_path, "a.json", range(10))])
+    conn.load_next_file("p")
+    conn.clock.advance(hours=2)
+    usage = "SELECT FILES_INSERTED FROM TABLE(INFORMATION_SCHEMA.PIPE_USAGE_HISTORY({}))"
+    assert conn.cursor().execute(usage.format("")).fetchall() == []
+    since = "DATE_RANGE_START => DATEADD(HOUR, -3, CURRENT_TIMESTAMP())"
+    assert conn.cursor().execute(usage.format(since)).fetchall() == [(1,)]
