@@ -30,7 +30,7 @@ from .dynamic_tables import (
     sources_of,
 )
 from .ivm import KEY
-from .names import display, normalize, parse_name_parts, quote, sql_string
+from .names import OBJECT_NAME_PATTERN, display, normalize, parse_name_parts, quote, sql_string
 from .plans import Plan, command_plan, text_commands
 from .properties import check_known, parse_properties
 from .relations import Resolver
@@ -49,7 +49,7 @@ from .tracking import ROW_ID, Tracking
 if TYPE_CHECKING:
     from .session import Session
 
-_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)){0,2}'
+_NAME = OBJECT_NAME_PATTERN
 _CREATE = re.compile(
     rf"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?(?:TRANSIENT\s+)?DYNAMIC\s+TABLE\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?"
     rf"(?P<name>{_NAME})\s*(?P<columns>\((?:[^()']|'[^']*')*\))?(?P<rest>.*)$",

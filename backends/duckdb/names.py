@@ -84,3 +84,8 @@ def parse_name_parts(text: str) -> list[str]:
         raise ValueError(f"not an object name: {text!r}") from error
     parts = [table.args.get("catalog"), table.args.get("db"), table.this]
     return [normalize(p) for p in parts if p is not None]
+
+
+#: A one- to three-part object name as SQL text (quoted parts may hold any character), for the
+#: statements recognised by their text (CREATE STREAM, TASK, DYNAMIC TABLE, STAGE, PIPE, ...).
+OBJECT_NAME_PATTERN = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)){0,2}'

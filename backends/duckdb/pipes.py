@@ -31,7 +31,7 @@ import pyarrow as pa
 from ..errors import Error, NotSupportedError, ProgrammingError, compilation_error, object_already_exists, object_does_not_exist
 from . import information_schema as info
 from .catalog import CatalogObject, Table
-from .names import QualifiedName, display, parse_name_parts, quote, sql_string
+from .names import OBJECT_NAME_PATTERN, QualifiedName, display, parse_name_parts, quote, sql_string
 from .plans import Plan, command_plan, text_commands
 from .relations import Resolver
 from .results import Result, RowsResult, number_column, status_result, text_column, timestamp_column
@@ -48,7 +48,7 @@ GB = 1024**3
 SNOWPIPE_HISTORY_MS = 14 * 24 * 3600 * 1000
 BULK_HISTORY_MS = 64 * 24 * 3600 * 1000
 
-_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)){0,2}'
+_NAME = OBJECT_NAME_PATTERN
 _STAGE_REF = rf"@(?P<stage>{_NAME})(?P<path>/[^\s;]*)?"
 _CREATE_STAGE = re.compile(
     rf"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?STAGE\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})(?P<rest>.*?)\s*;?\s*$",

@@ -17,7 +17,7 @@ from ..errors import (
 )
 from .catalog import Stream, View, stream_sources
 from .ddl import enable_tracking
-from .names import display, parse_name_parts
+from .names import OBJECT_NAME_PATTERN, display, parse_name_parts
 from .plans import CommandPlan, Plan
 from .relations import Resolver
 from .results import Result, RowsResult, status_result, text_column, timestamp_column
@@ -27,7 +27,7 @@ from .streams import STALE_AFTER_MS
 if TYPE_CHECKING:
     from .session import Session
 
-_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)){0,2}'
+_NAME = OBJECT_NAME_PATTERN
 
 _CREATE = re.compile(
     rf"""^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?STREAM\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})

@@ -23,7 +23,7 @@ from ..errors import (
     object_does_not_exist,
 )
 from . import translate
-from .names import QualifiedName, display, parse_name_parts
+from .names import OBJECT_NAME_PATTERN, QualifiedName, display, parse_name_parts
 from .plans import Plan, command_plan, text_commands
 from .properties import Property, check_known, parse_properties
 from .relations import Resolver
@@ -37,7 +37,7 @@ from .warehouses import normalize_size
 if TYPE_CHECKING:
     from .session import Session
 
-_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)){0,2}'
+_NAME = OBJECT_NAME_PATTERN
 _CREATE = re.compile(
     rf"^\s*CREATE\s+(?P<replace>OR\s+(?:REPLACE|ALTER)\s+)?TASK\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})(?P<rest>.*)$",
     re.I | re.S,
