@@ -1,0 +1,33 @@
+"""The credit model, against the Consumption Table's rates (semantics sections 4.6, 5, 6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.costs import GB, cost_summary, ingestion_credits
+from sim.ingest import Usage
+from sim.scenario import Pricing
+
+
+@pytest.mark.parametrize(("ingestion", "pricing", "usage", "expected"), [
+    ("snowpipe", Pricing(), Usage(files=1000, bytes_billed=10 * GB), {"snowpipe per GB": 0.037}),
+    ("snowpipe", Pricing(snowpipe="legacy"), Usage(files=1000, load_seconds=3600),
+     {"snowpipe files": 0.06, "snowpipe compute": 1.25}),
+    ("streaming_high_performance", Pricing(), Usage(bytes_billed=GB), {"streaming per GB": 0.0037}),
+    ("streaming_classic", Pricing(classic_migration_seconds_per_gb=36), Usage(bytes_billed=100 * GB, client_seconds=7200),
+     {"streaming client hours": 0.02, "streaming migration": 1.0}),
+])
+def test_ingestion_credits(ingestion, pricing, usage, expected) -> None:
+    assert ingestion_credits(ingestion, usage, pricing) == pytest.approx(expected)
+
+
+def test_a_summary_prices_credits_per_million_events_and_per_month() -> None:
+    summary = cost_summary({"warehouse": 1.0, "snowpipe per GB": 0.5}, Pricing(edition="standard"), 500_000, 3600)
+    assert summary["credits"] == 1.5 and summary["dollars"] == 3.0  # $2.00 a credit, Standard, AWS us-east-1
+    assert summary["dollars_per_million_events"] == pytest.approx(6.0)
+    assert summary["credits_per_month"] == pytest.approx(1.5 * 24 * 30)
+
+
+def test_an_explicit_price_per_credit_wins() -> None:
+    assert Pricing(price_per_credit=2.5, edition="business_critical").dollars_per_credit == 2.5
+    assert Pricing(region="aws_eu_central_1", edition="enterprise").dollars_per_credit == 3.90
