@@ -137,3 +137,18 @@ def test_a_layer_that_is_not_change_tracked_is_named_in_the_report(tmp_path) -> 
     assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts"]) == 0
     (run,) = (tmp_path / "reports").iterdir()
     assert "no version of side_table reflects the landing table" in (run / "report.md").read_text()
+
+
+def test_compare_marks_lower_latency_better_and_higher_cost_worse(run_folder) -> None:
+    from sim.report.compare import compare
+
+    before = _record(run_folder)
+    after = json.loads(json.dumps(before))
+    variant = after["variants"][0]
+    variant["latency"]["movie_booking_insights"]["p50"] *= 0.5
+    variant["costs"]["dollars_per_month"] *= 2
+    marks = {(m.variant, m.metric): m.verdict for m in compare(before, after)}
+    name = variant["name"]
+    assert marks[(name, "gold p50 (s)")] == "better"
+    assert marks[(name, "$ / month")] == "worse"
+    assert marks[(name, "landing p50 (s)")] == "same"
