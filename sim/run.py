@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from backends import duckdb as local
+from backends.base import Backend
 from backends.duckdb.scripts import split_with_lines
 from backends.errors import Error
 from sim import costs, metrics, wallclock
@@ -97,7 +98,7 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
     return result
 
 
-def _set_up(conn: Any, loaded: LoadedScenario) -> None:
+def _set_up(conn: Backend, loaded: LoadedScenario) -> None:
     scenario = loaded.scenario
     cursor = conn.cursor()
     warehouse = scenario.warehouse
@@ -155,14 +156,14 @@ def _exists(cursor: Any, table: str) -> bool:
         return False
 
 
-def _model(conn: Any, scenario: Scenario, variant: Any, out_dir: Path, rng: np.random.Generator) -> Any:
+def _model(conn: Backend, scenario: Scenario, variant: Any, out_dir: Path, rng: np.random.Generator) -> Any:
     pipeline = scenario.pipeline
     if isinstance(variant, SnowpipeVariant):
         return SnowpipeModel(variant, conn, pipeline.stage, pipeline.pipe, out_dir / "outbox" / variant.name, rng)
     return StreamingModel(variant, conn, pipeline.landing_table, pipeline.key, rng)
 
 
-def _generate(conn: Any, feed: BookingFeed | RetailFeed, model: Any, scenario: Scenario, start: Millis, end: Millis,
+def _generate(conn: Backend, feed: BookingFeed | RetailFeed, model: Any, scenario: Scenario, start: Millis, end: Millis,
               progress: Callable[[float], Any]) -> np.ndarray:
     """Generate the workload in fixed chunks, the same for every variant; the events' source times, by event id - 1.
 
@@ -192,7 +193,7 @@ def _generate(conn: Any, feed: BookingFeed | RetailFeed, model: Any, scenario: S
     return np.concatenate(times) if times else np.empty(0, np.int64)
 
 
-def _drain(conn: Any, model: Any, scenario: Scenario, deadline: Millis) -> None:
+def _drain(conn: Backend, model: Any, scenario: Scenario, deadline: Millis) -> None:
     """Let in-flight deliveries land and the pipeline reach gold, a minute at a time, up to the deadline."""
     gold = scenario.pipeline.layers[-1]
     while conn.clock.now() < deadline:
@@ -206,7 +207,7 @@ def _drain(conn: Any, model: Any, scenario: Scenario, deadline: Millis) -> None:
             return
 
 
-def _measure(conn: Any, scenario: Scenario, variant: Any, model: Any, event_times: np.ndarray,
+def _measure(conn: Backend, scenario: Scenario, variant: Any, model: Any, event_times: np.ndarray,
              start: Millis, end: Millis) -> VariantResult:
     pipeline = scenario.pipeline
     cursor = conn.cursor()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import deque
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -19,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from backends.base import Backend
 from sim.clock import Millis
 from sim.scenario import SnowpipeVariant
 
@@ -28,7 +28,7 @@ from . import Delivery, Usage, sample_seconds, split_at_boundaries
 class SnowpipeModel:
     """A producer rotating files into a stage, and the pipe's load queue on the virtual clock."""
 
-    def __init__(self, variant: SnowpipeVariant, backend: Any, stage: str, pipe: str, outbox: Path,
+    def __init__(self, variant: SnowpipeVariant, backend: Backend, stage: str, pipe: str, outbox: Path,
                  rng: np.random.Generator) -> None:
         self.variant = variant
         self.backend = backend

@@ -11,13 +11,12 @@ reopened channel resumes exactly once. Rows go to the backend as Arrow, never as
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from backends.base import Backend
 from sim.clock import Millis, Scheduled
 from sim.scenario import StreamingClassicVariant, StreamingHighPerformanceVariant
 
@@ -35,7 +34,7 @@ class StreamingModel:
     Kafka connector replays its partition from the committed offset: nothing lost, nothing twice.
     """
 
-    def __init__(self, variant: StreamingClassicVariant | StreamingHighPerformanceVariant, backend: Any,
+    def __init__(self, variant: StreamingClassicVariant | StreamingHighPerformanceVariant, backend: Backend,
                  landing_table: str, key: str, rng: np.random.Generator) -> None:
         self.variant = variant
         self.backend = backend

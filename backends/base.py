@@ -1,0 +1,55 @@
+"""What the harness needs from a backend: Snowflake SQL, a clock, and the ingestion verbs.
+
+The DuckDB emulator's connection (`backends.duckdb.connect()`) implements it; a live backend would
+implement the same verbs over the connector, a stage and pipe, and the Snowpipe Streaming SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+
+class Clock(Protocol):
+    """Time as the backend sees it (virtual for the emulator, the wall clock live)."""
+
+    def now(self) -> int: ...
+
+    def schedule(self, at: int, callback: Any, *, priority: int = 0) -> Any: ...
+
+    def run_until(self, until: int) -> None: ...
+
+
+class Channel(Protocol):
+    """A Snowpipe Streaming channel: rows and their offset token commit together."""
+
+    @property
+    def latest_committed_offset_token(self) -> str | None: ...
+
+    def insert_rows(self, rows: pa.Table, offset_token: str) -> Any: ...
+
+
+class Backend(Protocol):
+    """A DB-API connection shaped like `snowflake.connector`'s, plus the harness's verbs."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def lineage(self) -> Any:
+        """Committed table versions, what each read and when it became visible."""
+
+    def cursor(self) -> Any: ...
+
+    def close(self) -> None: ...
+
+    def open_channel(self, table: str, name: str) -> Channel:
+        """Open or reopen a Snowpipe Streaming channel on `table`."""
+
+    def insert_files(self, pipe: str, files: Iterable[str]) -> int:
+        """Snowpipe's insertFiles: queue staged files on `pipe`."""
+
+    def load_next_file(self, pipe: str) -> Any:
+        """Load the oldest queued file (the emulator; a live pipe loads on its own)."""
