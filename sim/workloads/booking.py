@@ -1,23 +1,23 @@
-"""The movie-booking source workload: new bookings, status changes and deletions on raw_movie_bookings.
+"""The movie-booking source workload applied as DML on raw_movie_bookings: inserts, status flips, deletes.
 
-Deterministic for a seed. Each batch draws its updates and deletions from bookings that existed
-when the batch began, and touches a booking at most once, so a batch's changes are exactly what
-a stream consumed after it reports (no netting inside a batch). A small share of new bookings
-breaks a validation rule of the silver layer (missing customer, negative price, no tickets, a
-booking date in the future), so the data-quality KPIs have something to measure.
+The changes come from the booking change feed (booking_feed.py), so both ways of driving the
+booking pipeline see the same kind of data. Each batch draws its updates and deletions from
+bookings that existed when the batch began and touches a booking at most once, so a batch's
+changes are exactly what a stream consumed after it reports (no netting inside a batch); a share of
+new bookings breaks a silver data-quality rule, so the data-quality KPIs have something to measure.
 """
 
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import dataclass, field
-from datetime import timedelta
-from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sim.clock import Millis, to_datetime
+import numpy as np
+import pyarrow.compute as pc
+
+from sim.clock import Millis
+from sim.workloads.booking_feed import BookingFeed
 
 RAW_TABLE = "raw_movie_bookings"
 INSERT_SQL = (
@@ -30,7 +30,6 @@ FLIP_SQL = (
     f"updated_at = CURRENT_TIMESTAMP() WHERE booking_id IN ({_IDS})"
 )
 DELETE_SQL = f"DELETE FROM {RAW_TABLE} WHERE booking_id IN ({_IDS})"
-PRICES = [Decimal(p) for p in ("9.50", "12.00", "15.00", "18.50", "25.00", "60.00", "120.00")]
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,10 @@ class BookingBatch:
 
 @dataclass
 class BookingWorkload:
-    """Seeded generator of booking changes; `batch` returns the next `changes` of them."""
+    """Seeded booking changes as DML batches: the booking change feed (booking_feed.py), as statements.
+
+    `batch` returns the next `changes` changes; a booking changes at most once per batch.
+    """
 
     seed: int = 0
     movies: int = 20
@@ -58,65 +60,30 @@ class BookingWorkload:
     #: Booking dates are wall-clock times in this zone, as CURRENT_TIMESTAMP() stored in a
     #: TIMESTAMP_NTZ column is (Snowflake's default TIMEZONE).
     timezone: str = "America/Los_Angeles"
-    _random: random.Random = field(init=False, repr=False)
-    _live: list[str] = field(init=False, repr=False, default_factory=list)
-    _position: dict[str, int] = field(init=False, repr=False, default_factory=dict)
-    _next_id: int = field(init=False, repr=False, default=0)
-    _zone: ZoneInfo = field(init=False, repr=False)
+    _feed: BookingFeed = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if abs(sum(self.mix) - 1) > 1e-9 or min(self.mix) < 0:
-            raise ValueError(f"mix must be three non-negative shares summing to 1, got {self.mix}")
-        self._random = random.Random(self.seed)
-        self._zone = ZoneInfo(self.timezone)
+        self._feed = BookingFeed(seed=self.seed, movies=self.movies, customers=self.customers, mix=self.mix,
+                                 invalid_share=self.invalid_share, timezone=self.timezone)
 
     @property
     def live_bookings(self) -> int:
-        return len(self._live)
+        return self._feed.live_bookings
 
     def batch(self, now: Millis, changes: int) -> BookingBatch:
         """The next `changes` changes, as of virtual time `now` (booking dates are up to a day before it)."""
-        rng = self._random
-        new_share, flip_share, _ = self.mix
-        n_flips = min(round(changes * flip_share), len(self._live))
-        n_deletes = min(changes - round(changes * new_share) - n_flips, len(self._live) - n_flips)
-        n_deletes = max(n_deletes, 0)
-        touched = rng.sample(self._live, n_flips + n_deletes)
-        flips, deletes = touched[:n_flips], touched[n_flips:]
-        for booking_id in deletes:
-            self._remove(booking_id)
-        new = [self._booking(now) for _ in range(changes - n_flips - n_deletes)]
-        return BookingBatch(new, flips, deletes)
+        events = self._feed.batch(np.full(changes, now, dtype=np.int64))
+        op = events["op"]
+        new = events.filter(pc.equal(op, "I")).select(list(_NEW_COLUMNS))
+        return BookingBatch(
+            new=[tuple(row[c] for c in _NEW_COLUMNS) for row in new.to_pylist()],
+            flips=events.filter(pc.equal(op, "U"))["booking_id"].to_pylist(),
+            deletes=events.filter(pc.equal(op, "D"))["booking_id"].to_pylist(),
+        )
 
-    def _booking(self, now: Millis) -> tuple[Any, ...]:
-        rng = self._random
-        self._next_id += 1
-        booking_id = f"B{self._next_id:09d}"
-        self._position[booking_id] = len(self._live)
-        self._live.append(booking_id)
-        customer: str | None = f"C{rng.randrange(self.customers):06d}"
-        movie = f"M{rng.randrange(self.movies):03d}"
-        booked_at = to_datetime(now - rng.randrange(86_400_000)).astimezone(self._zone).replace(tzinfo=None, microsecond=0)
-        tickets = rng.choice((1, 1, 2, 2, 2, 3, 4, 5, 6, 8))
-        price = rng.choice(PRICES)
-        if rng.random() < self.invalid_share:
-            flaw = rng.randrange(4)
-            if flaw == 0:
-                customer = None
-            elif flaw == 1:
-                price = -price
-            elif flaw == 2:
-                tickets = 0
-            else:
-                booked_at += timedelta(days=30)
-        return (booking_id, customer, movie, booked_at, "BOOKED", tickets, price)
 
-    def _remove(self, booking_id: str) -> None:
-        position = self._position.pop(booking_id)
-        last = self._live.pop()
-        if last != booking_id:
-            self._live[position] = last
-            self._position[last] = position
+#: The columns of a new booking, in INSERT_SQL's order.
+_NEW_COLUMNS = ("booking_id", "customer_id", "movie_id", "booking_date", "status", "ticket_count", "ticket_price")
 
 
 def apply(cursor: Any, batch: BookingBatch) -> None:

@@ -68,6 +68,10 @@ class BookingFeed:
     def events(self) -> int:
         return self._next_event - 1
 
+    @property
+    def live_bookings(self) -> int:
+        return self._live_count
+
     def batch(self, times: np.ndarray) -> pa.Table:
         """One change event per time (epoch ms, sorted), as an Arrow table with `SCHEMA`."""
         n = len(times)
