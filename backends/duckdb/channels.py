@@ -74,15 +74,14 @@ class Channel:
                 errno=-1,
             )
         account = self._session.account
-        before = account.committed_csn
         table = account.catalog.get(self._table)
         if not isinstance(table, Table):
             raise object_does_not_exist(str(self._table))
-        if rows.num_rows and account.commit_append(table, rows) is None:
-            self._session.insert_arrow(state.table, rows)
+        csn = None
+        if rows.num_rows:
+            csn = account.commit_append(table, rows) or self._session.insert_arrow(state.table, rows)
         state.offset_token = offset_token
         state.rows_inserted += rows.num_rows
-        csn = account.committed_csn if account.committed_csn > before else None
         return Commit(rows.num_rows, csn, account.clock.now())
 
 

@@ -326,9 +326,7 @@ def load_file(session: Session, copy: CopyInto, stage: Stage, name: str, *, pipe
         rows = read_file(account.duck, path, copy, table)
         record.row_parsed = rows.num_rows
         if rows.num_rows:
-            before = account.committed_csn
-            session.insert_arrow(_sql_name(copy.table), rows)
-            record.csn = account.committed_csn if account.committed_csn > before else None
+            record.csn = session.insert_arrow(_sql_name(copy.table), rows)
         record.row_count, record.status = rows.num_rows, "Loaded"
     except (Error, duckdb.Error, OSError, ValueError) as error:
         record.first_error_message = str(error).splitlines()[0][:500]

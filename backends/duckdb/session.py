@@ -114,12 +114,18 @@ class Account:
         if prepared is None:
             return None
         csn = self.committed_csn + 1
-        self.committed_csn = csn
-        table.tracking.last_change_csn = csn
         self.deferred.append(deferred.DeferredAppend(table, prepared, csn, self.next_seq()))
-        self.lineage.record(csn, [str(table.name)], [], csn - 1, self.clock.now())
+        self.record_commit(csn, [table], reads=(), snapshot=csn - 1)
         self.tasks.on_commit({table})
         return csn
+
+    def record_commit(self, csn: int, written: Any, *, reads: Any, snapshot: int) -> None:
+        """A commit in the account's books: the committed CSN, its tables' last change, version lineage."""
+        self.committed_csn = csn
+        tracked = [table for table in written if table.tracking is not None]
+        for table in tracked:
+            table.tracking.last_change_csn = csn
+        self.lineage.record(csn, [str(t.name) for t in tracked], [str(t.name) for t in reads], snapshot, self.clock.now())
 
     def flush_deferred(self) -> None:
         """Write every waiting append (before any statement or transaction reads the data)."""
@@ -279,18 +285,21 @@ class Session:
             return None
         return self._run_bulk(bulk, rows)
 
-    def insert_arrow(self, table: str, rows: pa.Table) -> Result:
-        """INSERT an Arrow table's rows into `table` by column name, as one statement.
+    def insert_arrow(self, table: str, rows: pa.Table) -> int | None:
+        """INSERT an Arrow table's rows into `table` by column name, as one statement; the CSN it committed.
 
         How Snowpipe loads and Snowpipe Streaming commits land rows: no SQL text per row, and the
-        table's defaults, computed columns and change tracking apply as for any INSERT.
+        table's defaults, computed columns and change tracking apply as for any INSERT. The CSN is
+        None for a table without change tracking (its commits take none).
         """
         columns = ", ".join(rows.column_names)
         slots = ", ".join(f":{i}" for i in range(1, rows.num_columns + 1))
         plan = self._plan(f"INSERT INTO {table} ({columns}) VALUES ({slots})")
         bulk = getattr(plan, "bulk", None)
         assert bulk is not None, "an INSERT ... VALUES of binds always has a bulk plan"
-        return self._run_bulk(bulk, rows.rename_columns([f"c{i}" for i in range(rows.num_columns)]))
+        before = self.account.committed_csn
+        self._run_bulk(bulk, rows.rename_columns([f"c{i}" for i in range(rows.num_columns)]))
+        return self.account.committed_csn if self.account.committed_csn > before else None
 
     def _run_bulk(self, bulk: Plan, rows: pa.Table) -> Result:
         self.last_query_id = self.account.next_query_id()
@@ -503,11 +512,7 @@ class Session:
         """Make a committed statement's or transaction's effects visible to streams, and log the versions."""
         now = self.account.clock.now()
         if csn is not None:
-            self.account.committed_csn = csn
-            tracked = [table for table in written if table.tracking is not None]
-            for table in tracked:
-                table.tracking.last_change_csn = csn
-            self.account.lineage.record(csn, [str(t.name) for t in tracked], [str(t.name) for t in reads], snapshot, now)
+            self.account.record_commit(csn, written, reads=reads, snapshot=snapshot)
         for stream, hi in consumed.items():
             stream.offset = hi
             stream.stale_from = now
