@@ -306,10 +306,10 @@ def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
     )
     matched = [when for when in ast.args["whens"].expressions if when.args.get("matched")]
     if any(isinstance(when.args["then"], exp.Update) for when in matched):
-        plan.duplicate_check = Step(_duplicate_match_sql(ast, sql, table, alias, matched))
+        source = translate.generate(ast.args["using"], sql=sql)
+        plan.duplicate_check = Step(_duplicate_match_sql(ast, sql, table, alias, source, matched))
         keys = _source_join_keys(ast.args["on"], target_alias(target, table), ast.args["using"].alias_or_name, sql)
         if keys:
-            source = translate.generate(ast.args["using"], sql=sql)
             plan.duplicate_keys = Step(f"SELECT 1 FROM {source} GROUP BY {', '.join(keys)} HAVING COUNT(*) > 1 LIMIT 1")
     if table.tracking is None:
         plan.merge = Step(merge_sql + " RETURNING merge_action")
@@ -346,7 +346,7 @@ def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
     return plan
 
 
-def _duplicate_match_sql(ast: exp.Merge, sql: str, table: Table, alias: str, matched: list[exp.When]) -> str:
+def _duplicate_match_sql(ast: exp.Merge, sql: str, table: Table, alias: str, source: str, matched: list[exp.When]) -> str:
     """A query that finds a target row a MERGE could not update deterministically.
 
     Snowflake refuses a MERGE (ERROR_ON_NONDETERMINISTIC_MERGE, TRUE by default) when a target row
@@ -354,7 +354,6 @@ def _duplicate_match_sql(ast: exp.Merge, sql: str, table: Table, alias: str, mat
     all DELETE it are fine. DuckDB 2.0.1 silently applies one match, so the emulator looks first.
     https://docs.snowflake.com/en/sql-reference/sql/merge#duplicate-join-behavior
     """
-    source = translate.generate(ast.args["using"], sql=sql)
     on = translate.generate(ast.args["on"], sql=sql)
     conditions = [
         "TRUE" if when.args.get("condition") is None else f"({translate.generate(when.args['condition'], sql=sql)})"

@@ -46,6 +46,3 @@ class Lineage:
         for index in range(mark, len(self.versions)):
             version = self.versions[index]
             self.versions[index] = Version(version.table, version.csn, visible_at, version.snapshot, version.reads)
-
-    def of(self, table: str) -> list[Version]:
-        return [v for v in self.versions if v.table == table]

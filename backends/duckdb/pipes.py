@@ -206,12 +206,12 @@ def _put(match: re.Match, sql: str, session: Session) -> Plan:
         stage = _stage(session, match["stage"], sql)
         pattern = match["quoted"] or match["file"]
         sources = sorted(Path(pattern).parent.glob(Path(pattern).name)) if any(c in pattern for c in "*?[") else [Path(pattern)]
+        folder = stage.directory / (match["path"] or "/").strip("/")
+        folder.mkdir(parents=True, exist_ok=True)
         rows = []
         for source in sources:
             if not source.is_file():
                 raise ProgrammingError(f"File '{source}' does not exist or not authorized.", errno=253006, query=sql)
-            folder = stage.directory / (match["path"] or "/").strip("/")
-            folder.mkdir(parents=True, exist_ok=True)
             already = source.name.endswith(".gz")
             target = folder / (source.name + (".gz" if compress and not already else ""))
             status = "SKIPPED" if target.exists() and not overwrite else "UPLOADED"

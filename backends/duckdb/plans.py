@@ -129,7 +129,6 @@ class SqlPlan(Plan):
         """All its work is one DuckDB statement, atomic by itself: no BEGIN/COMMIT needed around it in autocommit."""
         return len(self.steps) == 1 and self.multi_join_count is None and self.after is None
 
-
     def _execute(self, session: Session, run: StatementRun, params: Sequence[Any]) -> Result:
         multi_joined = 0
         if self.multi_join_count is not None:
