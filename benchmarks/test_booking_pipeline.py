@@ -54,7 +54,7 @@ def run_hand_written(minutes: int, per_minute: int) -> tuple:
 
     for _ in range(minutes):
         clock.advance(seconds=30)
-        pipeline.apply(workload.batch(clock.now(), per_minute), local_now())
+        pipeline.apply(workload.changes(clock.now(), per_minute), local_now())
         clock.advance(seconds=30)
         pipeline.consume(local_now())
         pipeline.refresh()

@@ -10,7 +10,7 @@ new bookings breaks a silver data-quality rule, so the data-quality KPIs have so
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,35 +44,15 @@ class BookingBatch:
         return len(self.new) + len(self.flips) + len(self.deletes)
 
 
-@dataclass
-class BookingWorkload:
-    """Seeded booking changes as DML batches: the booking change feed (booking_feed.py), as statements.
+class BookingWorkload(BookingFeed):
+    """The booking change feed (booking_feed.py) as DML batches: `changes` returns the next ones.
 
-    `batch` returns the next `changes` changes; a booking changes at most once per batch.
+    A booking changes at most once per batch.
     """
 
-    seed: int = 0
-    movies: int = 20
-    customers: int = 5_000
-    #: Shares of new bookings, status flips and deletions among changes (once bookings exist).
-    mix: tuple[float, float, float] = (0.6, 0.3, 0.1)
-    invalid_share: float = 0.02
-    #: Booking dates are wall-clock times in this zone, as CURRENT_TIMESTAMP() stored in a
-    #: TIMESTAMP_NTZ column is (Snowflake's default TIMEZONE).
-    timezone: str = "America/Los_Angeles"
-    _feed: BookingFeed = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._feed = BookingFeed(seed=self.seed, movies=self.movies, customers=self.customers, mix=self.mix,
-                                 invalid_share=self.invalid_share, timezone=self.timezone)
-
-    @property
-    def live_bookings(self) -> int:
-        return self._feed.live_bookings
-
-    def batch(self, now: Millis, changes: int) -> BookingBatch:
-        """The next `changes` changes, as of virtual time `now` (booking dates are up to a day before it)."""
-        events = self._feed.batch(np.full(changes, now, dtype=np.int64))
+    def changes(self, now: Millis, count: int) -> BookingBatch:
+        """The next `count` changes, as of virtual time `now` (booking dates are up to a day before it)."""
+        events = self.batch(np.full(count, now, dtype=np.int64))
         op = events["op"]
         new = events.filter(pc.equal(op, "I")).select(list(_NEW_COLUMNS))
         return BookingBatch(
@@ -106,7 +86,7 @@ def drive(conn: Any, workload: BookingWorkload, *, minutes: int, changes_per_min
     cursor = conn.cursor()
     for _ in range(minutes):
         conn.clock.advance(seconds=30)
-        batch = workload.batch(conn.clock.now(), changes_per_minute)
+        batch = workload.changes(conn.clock.now(), changes_per_minute)
         apply(cursor, batch)
         if on_batch is not None:
             on_batch(batch, conn.clock.now())
