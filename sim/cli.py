@@ -184,6 +184,8 @@ def _summary(run_record: dict) -> Table:
     """The run at a glance (the report has every figure): latency at landing and gold, cost."""
     from rich import box
 
+    from sim.report.document import latency_pair
+
     layers = run_record["scenario"]["snapshot"]["pipeline"]["layers"]
     table = Table(title=f"{run_record['scenario']['name']}: latency from source commit (s) and cost",
                   box=box.SIMPLE_HEAD, header_style="bold")
@@ -193,13 +195,9 @@ def _summary(run_record: dict) -> Table:
     for v in run_record["variants"]:
         landing, gold = v["latency"].get(layers[0], {}), v["latency"].get(layers[-1], {})
         per_million = v["costs"]["dollars_per_million_events"]
-        table.add_row(v["name"], _pair(landing), _pair(gold), f"{v['costs']['dollars_per_month']:,.0f}",
+        table.add_row(v["name"], latency_pair(landing), latency_pair(gold), f"{v['costs']['dollars_per_month']:,.0f}",
                       "-" if per_million is None else f"{per_million:,.2f}")
     return table
-
-
-def _pair(summary: dict) -> str:
-    return f"{summary['p50']:.1f} / {summary['p95']:.1f}" if "p50" in summary else "-"
 
 
 def compare_runs(args: argparse.Namespace, console: Console, errors: Console) -> int:

@@ -58,7 +58,7 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
                     "that they read from it.") for v in variants if v.get("untraced_layers")],
         Heading("Summary"),
         Table(["variant", f"landing p50 / p95 (s)", f"gold p50 / p95 (s)", "$ / month", "$ / M events", "credits", "speed-up"],
-              [[v["name"], _pair(v["latency"].get(landing)), _pair(v["latency"].get(gold)),
+              [[v["name"], latency_pair(v["latency"].get(landing)), latency_pair(v["latency"].get(gold)),
                 f"{v['costs']['dollars_per_month']:,.2f}", _money(v["costs"]["dollars_per_million_events"]),
                 f"{v['costs']['credits']:.4f}", f"{v['speedup']:,.0f}x" if v.get("speedup") else "-"] for v in variants]),
         Paragraph(_verdict(variants, landing, gold)),
@@ -115,7 +115,8 @@ def _verdict(variants: list[dict], landing: str, gold: str) -> str:
             f"${best['costs']['dollars_per_month']:,.2f} vs ${worst['costs']['dollars_per_month']:,.2f} a month.")
 
 
-def _pair(summary: dict | None) -> str:
+def latency_pair(summary: dict | None) -> str:
+    """`p50 / p95` of a latency summary, or - when no event was visible."""
     if not summary or "p50" not in summary:
         return "-"
     return f"{summary['p50']:.1f} / {summary['p95']:.1f}"
