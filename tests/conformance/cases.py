@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 
 @dataclass(frozen=True)
 class Expect:
@@ -104,3 +106,11 @@ def run_case(conn: Any, item: Case) -> None:
                 assert step.match.lower() in str(error).lower(), f"step {number}: {step.sql}: wrong error: {error}"
             else:
                 raise AssertionError(f"step {number}: {step.sql} should have failed with '{step.match}'")
+
+
+def run_case_on(backend: tuple[str, Any], item: Case) -> None:
+    """Run a case on the `backend` fixture's connection, or skip it there with the case's reason."""
+    name, conn = backend
+    if reason := item.skip.get(name):
+        pytest.skip(reason)
+    run_case(conn, item)

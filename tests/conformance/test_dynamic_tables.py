@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .cases import Advance, Expect, Fails, case, run_case
+from .cases import Advance, Expect, Fails, case, run_case_on
 
 TIMING = {"snowflake": "asserts the emulator's modelled refresh timings; a live account's vary"}
 BASE = ("CREATE TABLE t (id INT, grp STRING, v INT)", "INSERT INTO t VALUES (1, 'a', 10), (2, 'a', 20), (3, 'b', 30)")
@@ -198,7 +198,4 @@ ALL = DEFINITION + SCHEDULING + INCREMENTAL + STREAMS + FAILURES
 
 @pytest.mark.parametrize("item", ALL, ids=str)
 def test_dynamic_table_case(backend, item) -> None:
-    name, conn = backend
-    if reason := item.skip.get(name):
-        pytest.skip(reason)
-    run_case(conn, item)
+    run_case_on(backend, item)

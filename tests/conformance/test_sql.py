@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from .cases import Expect, Fails, case, run_case
+from .cases import Expect, Fails, case, run_case_on
 
 CASES = [
     # names
@@ -131,7 +131,4 @@ CASES = [
 
 @pytest.mark.parametrize("item", CASES, ids=str)
 def test_sql_case(backend, item) -> None:
-    name, conn = backend
-    if item.skip.get(name):
-        pytest.skip(item.skip[name])
-    run_case(conn, item)
+    run_case_on(backend, item)

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from .cases import Fails, case, run_case
+from .cases import Fails, case, run_case_on
 
 
 def _put(cursor, path, stage_path: str) -> None:
@@ -91,10 +91,7 @@ DDL = [
 
 @pytest.mark.parametrize("item", DDL, ids=str)
 def test_stage_and_pipe_ddl(backend, item) -> None:
-    name, conn = backend
-    if item.skip.get(name):
-        pytest.skip(item.skip[name])
-    run_case(conn, item)
+    run_case_on(backend, item)
 
 
 def test_put_takes_quoted_paths_with_spaces_and_wildcards(backend, tmp_path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .cases import Expect, Fails, case, run_case
+from .cases import Expect, Fails, case, run_case_on
 
 TABLE = "CREATE TABLE t (id INT, v STRING)"
 STREAM = "CREATE STREAM s ON TABLE t"
@@ -214,8 +214,4 @@ ALL = NET_CHANGES + CONSUMPTION + TRANSACTIONS + ROW_IDS + APPEND_ONLY + INITIAL
 
 @pytest.mark.parametrize("item", ALL, ids=str)
 def test_stream_case(backend, item) -> None:
-    name, conn = backend
-    reason = item.skip.get(name)
-    if reason:
-        pytest.skip(reason)
-    run_case(conn, item)
+    run_case_on(backend, item)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .cases import Advance, Expect, Fails, case, run_case
+from .cases import Advance, Expect, Fails, case, run_case_on
 
 TIMING = {"snowflake": "asserts the emulator's modelled timings; a live account's vary"}
 SETUP = ("CREATE TABLE t (a INT)", "CREATE TABLE src (a INT)", "CREATE STREAM s ON TABLE src")
@@ -165,7 +165,4 @@ ALL = LIFECYCLE + CONDITIONS + FAILURES + GRAPHS + SERVERLESS
 
 @pytest.mark.parametrize("item", ALL, ids=str)
 def test_task_case(backend, item) -> None:
-    name, conn = backend
-    if reason := item.skip.get(name):
-        pytest.skip(reason)
-    run_case(conn, item)
+    run_case_on(backend, item)

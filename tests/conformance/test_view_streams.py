@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .cases import Expect, Fails, case, run_case
+from .cases import Expect, Fails, case, run_case_on
 
 ORDERS = "CREATE TABLE orders (id INT, order_name VARCHAR)"
 CUSTOMERS = "CREATE TABLE customers (id INT, customer_name VARCHAR)"
@@ -77,7 +77,4 @@ CASES = [
 
 @pytest.mark.parametrize("item", CASES, ids=str)
 def test_view_stream_case(backend, item) -> None:
-    name, conn = backend
-    if item.skip.get(name):
-        pytest.skip(item.skip[name])
-    run_case(conn, item)
+    run_case_on(backend, item)

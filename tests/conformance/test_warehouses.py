@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .cases import Advance, Expect, Fails, case, run_case
+from .cases import Advance, Expect, Fails, case, run_case_on
 
 LIVE = {"snowflake": "creates account-level warehouses and reads metering, which lags by hours on a live account"}
 SHOW = "SHOW WAREHOUSES LIKE 'W1'"
@@ -64,7 +64,4 @@ CASES = [
 
 @pytest.mark.parametrize("item", CASES, ids=str)
 def test_warehouse_case(backend, item) -> None:
-    name, conn = backend
-    if reason := item.skip.get(name):
-        pytest.skip(reason)
-    run_case(conn, item)
+    run_case_on(backend, item)
