@@ -494,6 +494,8 @@ def _tag_relations(query: exp.Expression, resolver: Resolver) -> None:
 
 def drop_table_sql(table: Table) -> list[str]:
     statements = tracking.drop_sql(table) if table.tracking else [f"DROP TABLE IF EXISTS {table.name.duck}"]
+    maintenance = getattr(table, "maintenance", None)  # a dynamic table's own state (partial_aggregates.py)
+    statements += [f"DROP TABLE IF EXISTS {name}" for name in (maintenance.storage() if maintenance else [])]
     for position, column in enumerate(table.columns):
         if column.default and column.default.endswith(".NEXTVAL"):
             statements.append(f"DROP SEQUENCE IF EXISTS {quote(table.name.duck_schema)}.{quote(internal_name(f'seq_{position}', table.uid))}")

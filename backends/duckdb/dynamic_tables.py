@@ -138,6 +138,22 @@ class Maintenance:
         """The result rows gained when the sources only gained rows between `lo` and `hi` (columns, key)."""
         raise NotImplementedError
 
+    # Hooks for maintenance that keeps state of its own between refreshes (partial_aggregates.py).
+
+    def prepare_delta(self, session: Session, dt: DynamicTable, run: StatementRun, kind: str) -> Template | None:
+        """The net change of a `kind` refresh if this maintenance computes it itself, else None."""
+        return None
+
+    def after_merge(self, session: Session, dt: DynamicTable, run: StatementRun) -> None:
+        """The net change is written: update own state, in the refresh's transaction."""
+
+    def finish(self, committed: bool) -> None:
+        """The refresh's transaction committed or rolled back."""
+
+    def storage(self) -> list[str]:
+        """DuckDB tables of its own, dropped with the dynamic table."""
+        return []
+
 
 @dataclass
 class RowsMaintenance(Maintenance):
@@ -260,7 +276,13 @@ def _groups(query: exp.Select, columns: list[str]) -> GroupsMaintenance:
     if query.args.get("where"):
         input_select.set("where", query.args["where"].copy())
     input_columns = [f"G{i}" for i in range(len(expressions))]
-    return GroupsMaintenance(query, columns, expressions, SpjQuery.of(input_select, input_columns, allow_flatten=True))
+    groups = GroupsMaintenance(query, columns, expressions, SpjQuery.of(input_select, input_columns, allow_flatten=True))
+    from .partial_aggregates import AggregatesMaintenance, NotAlgebraic
+
+    try:
+        return AggregatesMaintenance.of(groups)
+    except NotAlgebraic:
+        return groups
 
 
 def group_key(values: list[exp.Expression]) -> exp.Expression:
@@ -468,8 +490,10 @@ class DynamicTableScheduler:
                 kind = "delta_after_inserts" if inserts_only else "delta" if action == "INCREMENTAL" else "reinitialize"
                 counts = self._merge(session, dt, run, kind)
             session.commit(written=[dt] if counts[2] else [])
+            dt.maintenance.finish(committed=True)
             return counts
         except BaseException:
+            dt.maintenance.finish(committed=False)
             session.rollback()
             raise
 
@@ -502,7 +526,10 @@ class DynamicTableScheduler:
         """Compute the net change into a temporary table, then delete, update and insert the rows it names."""
         columns = [c.name for c in dt.columns]
         stored = [*columns, KEY]
-        if kind == "reinitialize":  # the first refresh: the whole result, as a change from what is there
+        own = dt.maintenance.prepare_delta(session, dt, run, kind)
+        if own is not None:
+            delta = own.render(run.values)
+        elif kind == "reinitialize":  # the first refresh: the whole result, as a change from what is there
             cols = ", ".join(quote(c) for c in columns)
             full = dt.maintenance.template("full", dt).render(run.values)
             delta = row_changes(f"SELECT {cols}, {_KEY} FROM {dt.tracking.rows}", full, columns)
@@ -525,6 +552,7 @@ class DynamicTableScheduler:
             session.run_sql(capture(dt, f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {_DELTA} "
                                         f"WHERE {_CHANGE} = 'INSERT'", INSERT, stored), run)
         session.duck.execute(f"DROP TABLE IF EXISTS {_DELTA}")
+        dt.maintenance.after_merge(session, dt, run)
         return inserts + updates, deletes + updates, inserts + 2 * updates + deletes
 
     def _record(self, dt: DynamicTable, state: str, data_timestamp: Millis, start: Millis | None, end: Millis | None,

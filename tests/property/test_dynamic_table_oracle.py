@@ -1,8 +1,9 @@
 """Property: after any DML, an incrementally refreshed dynamic table equals its query run afresh.
 
-One account holds a base table, a dimension table and one dynamic table per incremental shape
-(projection and filter, GROUP BY, inner join, UNION ALL, DISTINCT, a GROUP BY over another
-dynamic table, LATERAL FLATTEN). Random inserts, updates and deletes (some in transactions that
+One account holds a base table, a dimension table, an append-only log and one dynamic table per
+incremental shape (projection and filter, GROUP BY, inner join, UNION ALL, DISTINCT, a GROUP BY
+over another dynamic table, LATERAL FLATTEN, and GROUP BYs kept as partial aggregates: sums and
+counts under any change, MIN / MAX / COUNT(DISTINCT) over a log that mostly only grows). Random inserts, updates and deletes (some in transactions that
 roll back) are followed at random by a refresh; after each refresh every dynamic table must hold
 exactly, as a multiset, what its defining query returns over the current data.
 """
@@ -24,6 +25,11 @@ QUERIES = {
     "D_DISTINCT": "SELECT DISTINCT s, v FROM t",
     "D_CHAIN": "SELECT s, SUM(v2) AS total FROM d_filter GROUP BY s",
     "D_FLATTEN": "SELECT t.k, f.value::INT AS item FROM t, LATERAL FLATTEN(input => t.items) f",
+    "D_SUMS": "SELECT s, COUNT(*) AS n, SUM(v) AS total, COUNT(v) AS known, COUNT_IF(v > 1) AS big, "
+              "ROUND(SUM(v) * 100.0 / NULLIF(COUNT(*), 0), 2) AS pct, SUM(v * 0.5::NUMBER(4, 2)) AS half FROM t GROUP BY s",
+    "D_JOIN_SUMS": "SELECT g.label, SUM(t.v) AS total, COUNT(*) AS n FROM t JOIN g ON t.s = g.s WHERE t.k > 0 GROUP BY g.label",
+    "D_LOG": "SELECT s, MAX(v) AS top, MIN(v) AS low, COUNT(DISTINCT v) AS kinds, SUM(v) AS total, COUNT(*) AS n "
+             "FROM e GROUP BY s",
 }
 
 KEYS = st.integers(min_value=0, max_value=7)
@@ -37,6 +43,9 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("delete"), KEYS),
     st.tuples(st.just("relabel"), TEXT, st.sampled_from(["x", "y"])),
     st.tuples(st.just("rolled_back"), KEYS, VALUES),
+    st.tuples(st.just("append"), VALUES, TEXT),
+    st.tuples(st.just("append"), VALUES, TEXT),
+    st.tuples(st.just("purge"), VALUES),
     st.tuples(st.just("refresh"),),
 )
 
@@ -46,6 +55,7 @@ def _setup():
     cur = conn.cursor()
     cur.execute("CREATE TABLE t (k INT, v INT, s STRING, items VARIANT)")
     cur.execute("CREATE TABLE g (s STRING, label STRING)")
+    cur.execute("CREATE TABLE e (v INT, s STRING)")
     cur.execute("INSERT INTO g VALUES ('a', 'x'), ('b', 'y')")
     cur.execute("INSERT INTO t SELECT 0, 0, 'a', PARSE_JSON('[1, 2]')")
     for name, query in QUERIES.items():
@@ -63,8 +73,8 @@ def _check(cur) -> None:
         assert got == want, f"{name}: {query}\n  refreshed  {sorted(got.items(), key=repr)}\n  recomputed {sorted(want.items(), key=repr)}"
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(operations=st.lists(OPERATIONS, min_size=1, max_size=14))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(operations=st.lists(OPERATIONS, min_size=1, max_size=16))
 def test_incremental_refresh_equals_recomputation(operations) -> None:
     conn, cur = _setup()
     try:
@@ -78,6 +88,10 @@ def test_incremental_refresh_equals_recomputation(operations) -> None:
                 cur.execute("UPDATE t SET v = %s, s = %s WHERE k = %s", (v, s, k))
             elif kind == "delete":
                 cur.execute("DELETE FROM t WHERE k = %s", args)
+            elif kind == "append":
+                cur.execute("INSERT INTO e VALUES (%s, %s)", args)
+            elif kind == "purge":
+                cur.execute("DELETE FROM e WHERE v = %s", args)
             elif kind == "relabel":
                 s, label = args
                 cur.execute("UPDATE g SET label = %s WHERE s = %s", (label, s))
