@@ -158,21 +158,17 @@ class SqlPlan(Plan):
 
 @dataclass
 class MergePlan(SqlPlan):
-    """MERGE: DuckDB cannot nest it in a CTE, so its row images are logged in separate steps.
+    """MERGE. Into a tracked table it runs as steps that log their row images (compiler._tracked_merge_steps):
+    pair source rows with target rows and WHEN clauses, then update, delete and insert by clause."""
 
-    On a tracked table the matched target rows are copied first (their before images), the MERGE
-    returns what it did per row, and both are written to the change log.
-    """
-
-    PRE: ClassVar[str] = '"__snowsim_merge_before"'
-    RETURNED: ClassVar[str] = '"__snowsim_merge_returned"'
+    PAIRS: ClassVar[str] = '"__snowsim_merge_pairs"'
 
     clause_kinds: list[str] = field(default_factory=list, kw_only=True)
     merge: Step | None = field(default=None, kw_only=True)
     table: Table | None = field(default=None, kw_only=True)
-    pre: Step | None = field(default=None, kw_only=True)
-    log_before: Step | None = field(default=None, kw_only=True)
-    log_after: Step | None = field(default=None, kw_only=True)
+    pairs: Step | None = field(default=None, kw_only=True)
+    #: The steps after pairing, with the row count each adds to (None: before images, not counted).
+    clause_steps: list[tuple[str | None, Step]] = field(default_factory=list, kw_only=True)
     duplicate_check: Step | None = field(default=None, kw_only=True)
     #: Whether the source repeats a join key: when it does not, no target row can match twice and
     #: the duplicate check (a scan of the target) is skipped.
@@ -183,31 +179,26 @@ class MergePlan(SqlPlan):
         return False
 
     def _execute(self, session: Session, run: StatementRun, params: Sequence[Any]) -> Result:
-        assert self.merge is not None
         if self.duplicate_check is not None and (
             self.duplicate_keys is None or session.execute_step(self.duplicate_keys, run, params).fetchone()
         ) and session.execute_step(self.duplicate_check, run, params).fetchone():
             raise duplicate_merge_row()
+        done: Counter = Counter()
         if self.table is None:
-            actions = [row[0] for row in session.execute_step(self.merge, run, params).fetchall()]
+            assert self.merge is not None
+            done.update(row[0] for row in session.execute_step(self.merge, run, params).fetchall())
         else:
-            if self.pre is not None:
-                session.execute_step(self.pre, run, params)
-            returned = session.execute_step_arrow(self.merge, run, params)
-            name = self.RETURNED.strip('"')
-            session.duck.register(name, returned)
+            assert self.pairs is not None
+            session.execute_step(self.pairs, run, params)
             try:
-                if self.log_before is not None:
-                    session.execute_step(self.log_before, run, params)
-                session.execute_step(self.log_after, run, params)
+                for kind, step in self.clause_steps:
+                    count = int(session.execute_step(step, run, params).fetchall()[0][0])
+                    if kind is not None:
+                        done[kind] += count
             finally:
-                session.duck.unregister(name)
-                if self.pre is not None:
-                    session.duck.execute(f"DROP TABLE IF EXISTS {self.PRE}")
-            actions = returned.column("merge_action").to_pylist()
-        done = Counter(actions)
+                session.duck.execute(f"DROP TABLE IF EXISTS {self.PAIRS}")
         counts = {f"number of rows {kind.lower()}d": done.get(kind, 0) for kind in self.clause_kinds}
-        return counts_result(counts, len(actions))
+        return counts_result(counts, sum(done.values()))
 
 
 def command_plan(session: Session, action: Callable[[Session, Sequence[Any]], Result], *, ddl: bool = True) -> CommandPlan:

@@ -85,6 +85,12 @@ CASES = [
          Expect("MERGE INTO t USING (SELECT 1 AS id, 'A' AS v UNION ALL SELECT 3, 'c') s ON t.id = s.id "
                 "WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)", [(1, 1)]),
          Expect("SELECT id, v FROM t", [(1, "A"), (2, "b"), (3, "c")])),
+    case("MERGE into a tracked table reports one count per kind of clause", "CREATE TABLE t (id INT, v STRING)",
+         "INSERT INTO t VALUES (1, 'a'), (2, 'b')", "CREATE STREAM st ON TABLE t",
+         Expect("MERGE INTO t USING (SELECT 1 AS id, 'A' AS v UNION ALL SELECT 2, 'x' UNION ALL SELECT 3, 'c') s "
+                "ON t.id = s.id WHEN MATCHED AND s.v = 'x' THEN DELETE WHEN MATCHED THEN UPDATE SET v = s.v "
+                "WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)", [(1, 1, 1)]),
+         Expect("SELECT id, v FROM t ORDER BY id", [(1, "A"), (3, "c")])),
     case("MERGE with duplicate source rows for one target row fails", "CREATE TABLE t (id INT, v STRING)",
          "INSERT INTO t VALUES (1, 'a')",
          Fails("MERGE INTO t USING (SELECT 1 AS id, 'x' AS v UNION ALL SELECT 1, 'y') s ON t.id = s.id "
