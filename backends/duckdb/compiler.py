@@ -305,7 +305,7 @@ def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
         writes=[table] if table.tracking else [], check=Step(merge_sql), clause_kinds=order,
     )
     matched = [when for when in ast.args["whens"].expressions if when.args.get("matched")]
-    if any(isinstance(when.args["then"], exp.Update) for when in matched):
+    if any(isinstance(when.args["then"], exp.Update) for when in matched) and table.tracking is None:
         source = translate.generate(ast.args["using"], sql=sql)
         plan.duplicate_check = Step(_duplicate_match_sql(ast, sql, table, alias, source, matched))
         keys = _source_join_keys(ast.args["on"], target_alias(target, table), ast.args["using"].alias_or_name, sql)
@@ -342,6 +342,9 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
         matched = f"(SELECT DISTINCT ON ({trow}) {named} FROM {pairs} WHERE {clause} = {i})"
         return Step(tracking.log_from(table, matched, kind, columns))
 
+    def delete(i: int) -> Step:
+        return Step(f"DELETE FROM {rows} WHERE rowid IN (SELECT {trow} FROM {pairs} WHERE {clause} = {i})")
+
     cases, updated = [], []
     writable = writable_columns(table)
     steps: list[tuple[str | None, Step]] = []
@@ -357,8 +360,7 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
                 if name in assigned:
                     updated.append(f"CASE WHEN {clause} = {i} THEN {assigned[name]} END AS {quote(f'__snowsim_new{i}_{name}')}")
                 image.append(quote(f"__snowsim_new{i}_{name}") if name in assigned else images[old.index(quote(name))])
-            steps.append((None, log_old(i, tracking.UPDATE_BEFORE)))
-            steps.append((None, Step(f"DELETE FROM {rows} WHERE rowid IN (SELECT {trow} FROM {pairs} WHERE {clause} = {i})")))
+            steps += [(None, log_old(i, tracking.UPDATE_BEFORE)), (None, delete(i))]
             steps.append(("UPDATE", Step(tracking.capture(
                 table, f"INSERT INTO {rows} ({', '.join(old[:1] + [quote(c) for c in writable])}) "
                        f"SELECT {', '.join(images[:1] + image)} FROM {pairs} WHERE {clause} = {i}",
@@ -370,8 +372,7 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
                 table, f"INSERT INTO {rows} ({names}) SELECT {values} FROM {pairs} AS {source} WHERE {source}.{clause} = {i}",
                 tracking.INSERT, columns))))
         else:  # DELETE: DuckDB's RETURNING would read every column of the table, so the images come from the pairs
-            steps.append(("DELETE", log_old(i, tracking.DELETE)))
-            steps.append((None, Step(f"DELETE FROM {rows} WHERE rowid IN (SELECT {trow} FROM {pairs} WHERE {clause} = {i})")))
+            steps += [("DELETE", log_old(i, tracking.DELETE)), (None, delete(i))]
     paired = f"SELECT {alias}.rowid AS {trow}, {source}.* FROM {finish(using, sql)} LEFT JOIN {rows} AS {alias} ON {finish(ast.args['on'], sql)}"
     olds = ", ".join(f"{alias}.{name} AS {image}" for name, image in zip(old, images, strict=True))
     step = Step(
@@ -379,6 +380,11 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
         f"{''.join(', ' + u for u in updated)} "
         f"FROM ({paired}) AS {source} LEFT JOIN {rows} AS {alias} ON {alias}.rowid = {source}.{trow}"
     )
+    updates = [str(i) for i, when in enumerate(ast.args["whens"].expressions) if isinstance(when.args["then"], exp.Update)]
+    if updates:  # Snowflake's nondeterministic-merge rule (see _duplicate_match_sql), read from the pairs
+        steps.insert(0, ("DUPLICATES", Step(
+            f"SELECT 1 FROM {pairs} WHERE {trow} IS NOT NULL AND {clause} IS NOT NULL GROUP BY {trow} "
+            f"HAVING COUNT(*) > 1 AND BOOL_OR({clause} IN ({', '.join(updates)})) LIMIT 1")))
     return step, steps
 
 
@@ -407,10 +413,9 @@ def _duplicate_match_sql(ast: exp.Merge, sql: str, table: Table, alias: str, sou
     updates = " ".join(
         f"WHEN {condition} THEN {isinstance(when.args['then'], exp.Update)}" for condition, when in zip(conditions, matched)
     )
-    row_id = f"{alias}.{quote(tracking.ROW_ID)}" if table.tracking else f"{alias}.rowid"
     return (
         f"SELECT 1 FROM {table.duck_rows} AS {alias} JOIN {source} ON {on} WHERE {' OR '.join(conditions)} "
-        f"GROUP BY {row_id} HAVING COUNT(*) > 1 AND BOOL_OR(CASE {updates} END) LIMIT 1"
+        f"GROUP BY {alias}.rowid HAVING COUNT(*) > 1 AND BOOL_OR(CASE {updates} END) LIMIT 1"
     )
 
 

@@ -167,7 +167,8 @@ class MergePlan(SqlPlan):
     merge: Step | None = field(default=None, kw_only=True)
     table: Table | None = field(default=None, kw_only=True)
     pairs: Step | None = field(default=None, kw_only=True)
-    #: The steps after pairing, with the row count each adds to (None: before images, not counted).
+    #: The steps after pairing, with the row count each adds to (None: not counted; DUPLICATES: the
+    #: nondeterministic-merge check, which fails the statement when it finds a row).
     clause_steps: list[tuple[str | None, Step]] = field(default_factory=list, kw_only=True)
     duplicate_check: Step | None = field(default=None, kw_only=True)
     #: Whether the source repeats a join key: when it does not, no target row can match twice and
@@ -192,6 +193,10 @@ class MergePlan(SqlPlan):
             session.execute_step(self.pairs, run, params)
             try:
                 for kind, step in self.clause_steps:
+                    if kind == "DUPLICATES":
+                        if session.execute_step(step, run, params).fetchone():
+                            raise duplicate_merge_row()
+                        continue
                     count = int(session.execute_step(step, run, params).fetchall()[0][0])
                     if kind is not None:
                         done[kind] += count

@@ -105,6 +105,12 @@ CASES = [
          "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
          Expect("MERGE INTO t USING (SELECT 1 AS id UNION ALL SELECT 1) s ON t.id = s.id WHEN MATCHED THEN DELETE", [(1,)]),
          Expect("SELECT id FROM t", [(2,)])),
+    case("MERGE into a tracked table whose duplicate matches all DELETE or fail their condition is deterministic",
+         "CREATE TABLE t (id INT, v STRING)", "INSERT INTO t VALUES (1, 'a'), (2, 'b')", "CREATE STREAM st ON TABLE t",
+         Expect("MERGE INTO t USING (SELECT 1 AS id, 'x' AS v UNION ALL SELECT 1, 'x' UNION ALL SELECT 2, 'y' "
+                "UNION ALL SELECT 2, 'z') s ON t.id = s.id WHEN MATCHED AND s.v = 'x' THEN DELETE "
+                "WHEN MATCHED AND s.v = 'y' THEN UPDATE SET v = s.v", [(1, 1)]),
+         Expect("SELECT id, v FROM t", [(2, "y")]), Expect("SELECT COUNT(*) FROM st", [(3,)])),
     case("MERGE where one duplicate match passes the clause condition is deterministic",
          "CREATE TABLE t (id INT, v STRING)", "INSERT INTO t VALUES (1, 'a')",
          Expect("MERGE INTO t USING (SELECT 1 AS id, 'x' AS v UNION ALL SELECT 1, 'y') s ON t.id = s.id "
