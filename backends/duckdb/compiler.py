@@ -324,9 +324,10 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
 
     First every source row is paired with the target row it matches (found by a join that reads
     only the ON columns; the row's image is then fetched by rowid) and with the first WHEN clause
-    that applies. Then each clause's rows are updated, deleted or inserted by rowid, their before
-    images logged from the pairs. DuckDB's own MERGE reads every column of the whole target and
-    updates row by row: several times slower on large tables.
+    that applies. Then the before images are logged from the pairs, the rows updated or deleted are
+    deleted by rowid, and the updated rows re-inserted (same hidden row id) with the inserted ones.
+    DuckDB's own MERGE reads every column of the whole target and updates row by row: several
+    times slower on large tables.
     """
     pairs, trow, clause = MergePlan.PAIRS, quote("__snowsim_trow"), quote("__snowsim_clause")
     using = ast.args["using"]
@@ -342,12 +343,10 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
         matched = f"(SELECT DISTINCT ON ({trow}) {named} FROM {pairs} WHERE {clause} = {i})"
         return Step(tracking.log_from(table, matched, kind, columns))
 
-    def delete(i: int) -> Step:
-        return Step(f"DELETE FROM {rows} WHERE rowid IN (SELECT {trow} FROM {pairs} WHERE {clause} = {i})")
-
-    cases, updated = [], []
+    cases, updated, removed = [], [], []
     writable = writable_columns(table)
-    steps: list[tuple[str | None, Step]] = []
+    logs: list[tuple[str | None, Step]] = []
+    inserts: list[tuple[str | None, Step]] = []
     for i, when in enumerate(ast.args["whens"].expressions):
         condition = when.args.get("condition")
         test = f"{source}.{trow} IS {'NOT ' if when.args.get('matched') else ''}NULL"
@@ -360,19 +359,21 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
                 if name in assigned:
                     updated.append(f"CASE WHEN {clause} = {i} THEN {assigned[name]} END AS {quote(f'__snowsim_new{i}_{name}')}")
                 image.append(quote(f"__snowsim_new{i}_{name}") if name in assigned else images[old.index(quote(name))])
-            steps += [(None, log_old(i, tracking.UPDATE_BEFORE)), (None, delete(i))]
-            steps.append(("UPDATE", Step(tracking.capture(
+            logs.append((None, log_old(i, tracking.UPDATE_BEFORE)))
+            removed.append(str(i))
+            inserts.append(("UPDATE", Step(tracking.capture(
                 table, f"INSERT INTO {rows} ({', '.join(old[:1] + [quote(c) for c in writable])}) "
                        f"SELECT {', '.join(images[:1] + image)} FROM {pairs} WHERE {clause} = {i}",
                 tracking.UPDATE_AFTER, columns))))
         elif isinstance(then, exp.Insert):
             names = ", ".join(finish(c, sql) for c in then.this.expressions)
             values = ", ".join(finish(v, sql) for v in then.expression.expressions)
-            steps.append(("INSERT", Step(tracking.capture(
+            inserts.append(("INSERT", Step(tracking.capture(
                 table, f"INSERT INTO {rows} ({names}) SELECT {values} FROM {pairs} AS {source} WHERE {source}.{clause} = {i}",
                 tracking.INSERT, columns))))
         else:  # DELETE: DuckDB's RETURNING would read every column of the table, so the images come from the pairs
-            steps += [("DELETE", log_old(i, tracking.DELETE)), (None, delete(i))]
+            logs.append(("DELETE", log_old(i, tracking.DELETE)))
+            removed.append(str(i))
     paired = f"SELECT {alias}.rowid AS {trow}, {source}.* FROM {finish(using, sql)} LEFT JOIN {rows} AS {alias} ON {finish(ast.args['on'], sql)}"
     olds = ", ".join(f"{alias}.{name} AS {image}" for name, image in zip(old, images, strict=True))
     step = Step(
@@ -380,12 +381,16 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
         f"{''.join(', ' + u for u in updated)} "
         f"FROM ({paired}) AS {source} LEFT JOIN {rows} AS {alias} ON {alias}.rowid = {source}.{trow}"
     )
+    steps: list[tuple[str | None, Step]] = []
     updates = [str(i) for i, when in enumerate(ast.args["whens"].expressions) if isinstance(when.args["then"], exp.Update)]
     if updates:  # Snowflake's nondeterministic-merge rule (see _duplicate_match_sql), read from the pairs
-        steps.insert(0, ("DUPLICATES", Step(
+        steps.append(("DUPLICATES", Step(
             f"SELECT 1 FROM {pairs} WHERE {trow} IS NOT NULL AND {clause} IS NOT NULL GROUP BY {trow} "
             f"HAVING COUNT(*) > 1 AND BOOL_OR({clause} IN ({', '.join(updates)})) LIMIT 1")))
-    return step, steps
+    steps += logs  # every before image first: they come from the pairs, the rows go next
+    if removed:  # the rows updated (re-inserted below) and deleted, in one pass over the table
+        steps.append((None, Step(f"DELETE FROM {rows} WHERE rowid IN (SELECT {trow} FROM {pairs} WHERE {clause} IN ({', '.join(removed)}))")))
+    return step, steps + inserts
 
 
 def _assigned_column(node: exp.Expression, table: Table, sql: str) -> str:
