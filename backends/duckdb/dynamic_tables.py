@@ -21,6 +21,7 @@ query recomputes only the groups whose input rows changed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -109,18 +110,23 @@ class Maintenance:
     def template(self, kind: str, dt: DynamicTable) -> Template:
         """The SQL of `kind` ("full", "delta", "delta_after_inserts", "appended") with a `dt_lo` commit slot,
         generated once per table."""
-        templates = self.__dict__.setdefault("_templates", {})
-        if kind not in templates:
+        def build() -> str:
             # A refresh reads in a fresh transaction: its sources as they are (CURRENT) and the changes since `dt_lo`.
             lo = slot("dt_lo")
             if kind == "full":
-                text = self.full(CURRENT)
-            elif kind == "appended":
-                text = self.appended(lo, CURRENT)
-            else:
-                text = self.delta(lo, CURRENT, dt, inserts_only=kind == "delta_after_inserts")
-            templates[kind] = Template(text)
-        return templates[kind]
+                return self.full(CURRENT)
+            if kind == "appended":
+                return self.appended(lo, CURRENT)
+            return self.delta(lo, CURRENT, dt, inserts_only=kind == "delta_after_inserts")
+
+        return self.cached(kind, build)
+
+    def cached(self, name: str, build: Callable[[], str]) -> Template:
+        """The template `name`, built by `build` the first time it is asked for."""
+        templates = self.__dict__.setdefault("_templates", {})
+        if name not in templates:
+            templates[name] = Template(build())
+        return templates[name]
 
     def full(self, hi: str) -> str:
         """Every row, with its key, as of commit `hi`."""

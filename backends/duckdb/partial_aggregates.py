@@ -129,10 +129,10 @@ class AggregatesMaintenance(GroupsMaintenance):
         names = self._storage(dt)
         for i, partial in enumerate(self.partials):
             if partial.kind == "distinct":
-                session.run_sql(self._template(f"values{i}", lambda i=i: self._new_values_sql(i, names)).render(run.values), run)
-        groups = self._template(f"groups_{growing}", lambda: self._groups_sql(names, growing=growing))
+                session.run_sql(self.cached(f"values{i}", lambda i=i: self._new_values_sql(i, names)).render(run.values), run)
+        groups = self.cached(f"groups_{growing}", lambda: self._groups_sql(names, growing=growing))
         session.run_sql(groups.render(run.values), run)
-        return self._template("changes", lambda: self._changes_sql(dt))
+        return self.cached("changes", lambda: self._changes_sql(dt))
 
     def after_merge(self, session: Session, dt: DynamicTable, run: StatementRun) -> None:
         """Bring the kept partials to the content just written (in the refresh's transaction)."""
@@ -164,12 +164,6 @@ class AggregatesMaintenance(GroupsMaintenance):
         return list(self._names.values())
 
     # --- SQL ---------------------------------------------------------------------------------------
-
-    def _template(self, name: str, build) -> Template:
-        templates = self.__dict__.setdefault("_partial_templates", {})
-        if name not in templates:
-            templates[name] = Template(build())
-        return templates[name]
 
     def _storage(self, dt: DynamicTable) -> dict[str, str]:
         if not self._names:
