@@ -4,11 +4,12 @@
   chunks, against the floor of building the same number of Arrow rows from ready numpy arrays
   (figure: events/s, and the ratio to the floor). Target >= 200k events/s.
 - A scenario per variant: the booking scenario at 100 events/s (24 simulated hours by default,
-  the issue's figure; SNOWSIM_BENCH_HOURS=6 gives the figures in an issue note in ~10 minutes), each
-  variant timed alone. The figure is simulated time / wall time (target >= 1,000x); the baseline
-  is the simulated duration itself. Every run must conserve events, so a fast wrong run fails.
-  The tables grow through the run and the per-minute MERGE and refreshes with them, so 24 hours
-  take well over four times as long as 6 (over an hour on 2 cores).
+  the issue's figure, ~7 minutes a variant on 2 cores; SNOWSIM_BENCH_HOURS=6 takes ~5 minutes for
+  all three), each variant timed alone. The figure is simulated time / wall time (target >=
+  1,000x); the baseline is the simulated duration itself. Every run must conserve events, so a
+  fast wrong run fails. The raw bookings table grows to ~4M rows in a day, and the landing task's
+  MERGE must find each minute's changed bookings in it: DuckDB scans its key column to do so, so
+  a simulated minute costs more as the day goes on (benchmarks/test_merge.py).
 Where the time goes: `python -m sim run FILE --profile` writes the profile of a run.
 """
 
