@@ -291,7 +291,13 @@ def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
     table = lookup_table(resolver, target, "MERGE")
     alias = quote(target_alias(target, table))
     kinds: list[str] = []
+    unconditional: set[bool] = set()  # matched / not matched kinds that already had a clause without AND
     for when in ast.args["whens"].expressions:
+        matched = bool(when.args.get("matched"))
+        if matched in unconditional:  # DuckDB refuses it; Snowflake's documentation does not say what it does
+            raise NotSupportedError(f"a WHEN {'' if matched else 'NOT '}MATCHED clause after one without AND", query=sql)
+        if when.args.get("condition") is None:
+            unconditional.add(matched)
         then = when.args["then"]
         kind = "INSERT" if isinstance(then, exp.Insert) else "UPDATE" if isinstance(then, exp.Update) else "DELETE"
         if kind not in kinds:

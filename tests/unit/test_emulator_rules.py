@@ -121,6 +121,8 @@ def test_a_runtime_error_ends_the_transaction_loudly(conn) -> None:
         ("GRANT SELECT ON TABLE t TO ROLE r", "GRANT"),
         ("CREATE TABLE c CLONE t", "CLONE"),
         ("SELECT OBJECT_CONSTRUCT(*) FROM t", "OBJECT_CONSTRUCT(*)"),
+        ("MERGE INTO t USING t s ON t.a = s.a WHEN MATCHED THEN DELETE WHEN MATCHED AND s.a > 1 THEN DELETE",
+         "a WHEN MATCHED clause after one without AND"),
     ],
 )
 def test_unsupported_features_are_refused_by_name(conn, sql, feature) -> None:
