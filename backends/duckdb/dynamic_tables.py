@@ -15,7 +15,8 @@ semantics). The emulator's scheduling model:
 Content is stored like a tracked table (tracking.py) plus a hidden key column, so streams on a
 dynamic table and incremental dynamic tables downstream of it read its change log. An
 incremental refresh applies only the net change since the last refresh (ivm.py); a GROUP BY
-query recomputes only the groups whose input rows changed.
+query recomputes only the groups whose input rows changed, or adds the changed rows to the partial
+aggregates it keeps per group (partial_aggregates.py).
 """
 
 from __future__ import annotations
@@ -283,7 +284,7 @@ def _groups(query: exp.Select, columns: list[str]) -> GroupsMaintenance:
         input_select.set("where", query.args["where"].copy())
     input_columns = [f"G{i}" for i in range(len(expressions))]
     groups = GroupsMaintenance(query, columns, expressions, SpjQuery.of(input_select, input_columns, allow_flatten=True))
-    from .partial_aggregates import AggregatesMaintenance, NotAlgebraic
+    from .partial_aggregates import AggregatesMaintenance, NotAlgebraic  # it builds on this module
 
     try:
         return AggregatesMaintenance.of(groups)
