@@ -310,23 +310,24 @@ def compile_merge(ast: exp.Merge, sql: str, session: Session) -> SqlPlan:
         session.catalog.version, steps=[], bindings=bindings, result="merge", consumes=True,
         writes=[table] if table.tracking else [], check=Step(merge_sql), clause_kinds=order,
     )
+    if table.tracking is not None:
+        plan.table = table
+        plan.pairs, plan.duplicate_check, plan.clause_steps = _tracked_merge_steps(ast, sql, table, alias)
+        return plan
     matched = [when for when in ast.args["whens"].expressions if when.args.get("matched")]
-    if any(isinstance(when.args["then"], exp.Update) for when in matched) and table.tracking is None:
+    if any(isinstance(when.args["then"], exp.Update) for when in matched):
         source = translate.generate(ast.args["using"], sql=sql)
         plan.duplicate_check = Step(_duplicate_match_sql(ast, sql, table, alias, source, matched))
         keys = _source_join_keys(ast.args["on"], target_alias(target, table), ast.args["using"].alias_or_name, sql)
         if keys:
             plan.duplicate_keys = Step(f"SELECT 1 FROM {source} GROUP BY {', '.join(keys)} HAVING COUNT(*) > 1 LIMIT 1")
-    if table.tracking is None:
-        plan.merge = Step(merge_sql + " RETURNING merge_action")
-        return plan
-    plan.table = table
-    plan.pairs, plan.clause_steps = _tracked_merge_steps(ast, sql, table, alias)
+    plan.merge = Step(merge_sql + " RETURNING merge_action")
     return plan
 
 
-def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> tuple[Step, list[tuple[str | None, Step]]]:
-    """A MERGE into a tracked table as plain DuckDB statements that log the row images they write.
+def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> tuple[Step, Step | None, list[tuple[str | None, Step]]]:
+    """A MERGE into a tracked table as plain DuckDB statements that log the row images they write:
+    the pairing, the duplicate check on the pairs (if a clause updates), the steps after.
 
     First every source row is paired with the target row it matches (found by a join that reads
     only the ON columns; the row's image is then fetched by rowid) and with the first WHEN clause
@@ -349,7 +350,7 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
         matched = f"(SELECT DISTINCT ON ({trow}) {named} FROM {pairs} WHERE {clause} = {i})"
         return Step(tracking.log_from(table, matched, kind, columns))
 
-    cases, updated, removed = [], [], []
+    cases, updated, removed, updates = [], [], [], []
     writable = writable_columns(table)
     logs: list[tuple[str | None, Step]] = []
     inserts: list[tuple[str | None, Step]] = []
@@ -367,6 +368,7 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
                 image.append(quote(f"__snowsim_new{i}_{name}") if name in assigned else images[old.index(quote(name))])
             logs.append((None, log_old(i, tracking.UPDATE_BEFORE)))
             removed.append(str(i))
+            updates.append(str(i))
             inserts.append(("UPDATE", Step(tracking.capture(
                 table, f"INSERT INTO {rows} ({', '.join(old[:1] + [quote(c) for c in writable])}) "
                        f"SELECT {', '.join(images[:1] + image)} FROM {pairs} WHERE {clause} = {i}",
@@ -387,16 +389,14 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
         f"{''.join(', ' + u for u in updated)} "
         f"FROM ({paired}) AS {source} LEFT JOIN {rows} AS {alias} ON {alias}.rowid = {source}.{trow}"
     )
-    steps: list[tuple[str | None, Step]] = []
-    updates = [str(i) for i, when in enumerate(ast.args["whens"].expressions) if isinstance(when.args["then"], exp.Update)]
-    if updates:  # Snowflake's nondeterministic-merge rule (see _duplicate_match_sql), read from the pairs
-        steps.append(("DUPLICATES", Step(
-            f"SELECT 1 FROM {pairs} WHERE {trow} IS NOT NULL AND {clause} IS NOT NULL GROUP BY {trow} "
-            f"HAVING COUNT(*) > 1 AND BOOL_OR({clause} IN ({', '.join(updates)})) LIMIT 1")))
-    steps += logs  # every before image first: they come from the pairs, the rows go next
+    # Snowflake's nondeterministic-merge rule (see _duplicate_match_sql), read from the pairs.
+    duplicates = Step(
+        f"SELECT 1 FROM {pairs} WHERE {trow} IS NOT NULL AND {clause} IS NOT NULL GROUP BY {trow} "
+        f"HAVING COUNT(*) > 1 AND BOOL_OR({clause} IN ({', '.join(updates)})) LIMIT 1") if updates else None
+    steps = logs  # every before image first: they come from the pairs, the rows go next
     if removed:  # the rows updated (re-inserted below) and deleted, in one pass over the table
         steps.append((None, Step(f"DELETE FROM {rows} WHERE rowid IN (SELECT {trow} FROM {pairs} WHERE {clause} IN ({', '.join(removed)}))")))
-    return step, steps + inserts
+    return step, duplicates, steps + inserts
 
 
 def _assigned_column(node: exp.Expression, table: Table, sql: str) -> str:

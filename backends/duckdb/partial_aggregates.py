@@ -34,7 +34,7 @@ _KEY = quote(KEY)
 _SIGN = '"__snowsim_sign"'
 _N = '"__snowsim_n"'
 _GROUPS = '"__snowsim_dt_groups"'
-#: Aggregates kept as partials, and whether they need sources that only gain rows.
+#: Aggregates kept as partials; those in _GROWING_ONLY only while the sources only gain rows.
 _KINDS = {exp.Sum: "sum", exp.Count: "count", exp.CountIf: "count_if", exp.Min: "min", exp.Max: "max"}
 _GROWING_ONLY = {"min", "max", "distinct"}
 
@@ -192,8 +192,8 @@ class AggregatesMaintenance(GroupsMaintenance):
                 items.append(f"CAST(sum({counted}) AS BIGINT) AS {names[0]}")
             elif partial.kind in ("min", "max"):
                 items.append(f"{partial.kind}({a}) AS {names[0]}")
-            else:  # distinct: counted here on a full build; from new values on a refresh
-                items.append(f"CAST({'count(DISTINCT ' + a + ')' if full else 0} AS BIGINT) AS {names[0]}")
+            elif full:  # distinct: counted on a full build; a refresh counts the new values (_groups_sql)
+                items.append(f"count(DISTINCT {a}) AS {names[0]}")
         return f"SELECT {', '.join(items)} FROM ({signed}) GROUP BY ALL"
 
     def _signed(self, kind: str) -> str:
@@ -209,16 +209,19 @@ class AggregatesMaintenance(GroupsMaintenance):
         statements = [f"CREATE OR REPLACE TABLE {names['partials']} AS {self._aggregated(self._signed('full'), full=True)}"]
         for i, partial in enumerate(self.partials):
             if partial.kind == "distinct":
-                statements.append(f"CREATE OR REPLACE TABLE {names[f'values{i}']} AS SELECT DISTINCT {self._key()} AS {_KEY}, "
-                                  f"{quote(partial.argument)} AS v FROM ({self.rows.at(CURRENT)}) WHERE {quote(partial.argument)} IS NOT NULL")
+                statements.append(f"CREATE OR REPLACE TABLE {names[f'values{i}']} AS {self._values(i, self.rows.at(CURRENT))}")
         return statements
 
-    def _new_values_sql(self, i: int, names: dict[str, str]) -> str:
-        """The (group, value) pairs of COUNT(DISTINCT) partial `i` that the rows inserted since the last refresh add."""
+    def _values(self, i: int, rows: str) -> str:
+        """The distinct (group, value) pairs of COUNT(DISTINCT) partial `i` among `rows`."""
         a = quote(self.partials[i].argument)
-        return (f"CREATE OR REPLACE TEMP TABLE {_new_values(i)} AS SELECT DISTINCT {self._key()} AS {_KEY}, {a} AS v "
-                f"FROM ({self.rows.appended(slot('dt_lo'), CURRENT)}) AS r WHERE {a} IS NOT NULL AND NOT EXISTS "
-                f"(SELECT 1 FROM {names[f'values{i}']} AS s WHERE s.{_KEY} = {self._key()} AND s.v = r.{a})")
+        return f"SELECT DISTINCT {self._key()} AS {_KEY}, {a} AS v FROM ({rows}) AS r WHERE {a} IS NOT NULL"
+
+    def _new_values_sql(self, i: int, names: dict[str, str]) -> str:
+        """The pairs of COUNT(DISTINCT) partial `i` that the rows inserted since the last refresh add."""
+        added = self._values(i, self.rows.appended(slot("dt_lo"), CURRENT))
+        return (f"CREATE OR REPLACE TEMP TABLE {_new_values(i)} AS SELECT * FROM ({added}) AS n "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {names[f'values{i}']} AS s WHERE s.{_KEY} = n.{_KEY} AND s.v = n.v)")
 
     def _groups_sql(self, names: dict[str, str], *, growing: bool) -> str:
         """The changed groups' new partials: the kept ones plus the changed rows' (a temporary table)."""

@@ -167,9 +167,10 @@ class MergePlan(SqlPlan):
     merge: Step | None = field(default=None, kw_only=True)
     table: Table | None = field(default=None, kw_only=True)
     pairs: Step | None = field(default=None, kw_only=True)
-    #: The steps after pairing, with the row count each adds to (None: not counted; DUPLICATES: the
-    #: nondeterministic-merge check, which fails the statement when it finds a row).
+    #: The steps after pairing, with the row count each adds to (None: not counted).
     clause_steps: list[tuple[str | None, Step]] = field(default_factory=list, kw_only=True)
+    #: Finds a target row Snowflake would refuse to update nondeterministically: in the target before
+    #: the MERGE, or, into a tracked table, in the pairs.
     duplicate_check: Step | None = field(default=None, kw_only=True)
     #: Whether the source repeats a join key: when it does not, no target row can match twice and
     #: the duplicate check (a scan of the target) is skipped.
@@ -180,23 +181,19 @@ class MergePlan(SqlPlan):
         return False
 
     def _execute(self, session: Session, run: StatementRun, params: Sequence[Any]) -> Result:
-        if self.duplicate_check is not None and (
-            self.duplicate_keys is None or session.execute_step(self.duplicate_keys, run, params).fetchone()
-        ) and session.execute_step(self.duplicate_check, run, params).fetchone():
-            raise duplicate_merge_row()
         done: Counter = Counter()
         if self.table is None:
             assert self.merge is not None
+            if self._finds_duplicates(session, run, params):
+                raise duplicate_merge_row()
             done.update(row[0] for row in session.execute_step(self.merge, run, params).fetchall())
         else:
             assert self.pairs is not None
             session.execute_step(self.pairs, run, params)
             try:
+                if self._finds_duplicates(session, run, params):
+                    raise duplicate_merge_row()
                 for kind, step in self.clause_steps:
-                    if kind == "DUPLICATES":
-                        if session.execute_step(step, run, params).fetchone():
-                            raise duplicate_merge_row()
-                        continue
                     count = int(session.execute_step(step, run, params).fetchall()[0][0])
                     if kind is not None:
                         done[kind] += count
@@ -204,6 +201,11 @@ class MergePlan(SqlPlan):
                 session.duck.execute(f"DROP TABLE IF EXISTS {self.PAIRS}")
         counts = {f"number of rows {kind.lower()}d": done.get(kind, 0) for kind in self.clause_kinds}
         return counts_result(counts, sum(done.values()))
+
+    def _finds_duplicates(self, session: Session, run: StatementRun, params: Sequence[Any]) -> bool:
+        return self.duplicate_check is not None and bool(
+            self.duplicate_keys is None or session.execute_step(self.duplicate_keys, run, params).fetchone()
+        ) and bool(session.execute_step(self.duplicate_check, run, params).fetchone())
 
 
 def command_plan(session: Session, action: Callable[[Session, Sequence[Any]], Result], *, ddl: bool = True) -> CommandPlan:
