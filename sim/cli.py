@@ -52,8 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("file", type=Path, help="the scenario file (YAML)")
     run.add_argument("--out", type=Path, default=Path("reports"), help="where the run folder goes (default reports/)")
     run.add_argument("--no-charts", action="store_true", help="skip the PNG charts (faster)")
+    run.add_argument("--jobs", type=int, default=None, metavar="N",
+                     help="variants run at once, each in its own process (default: one per CPU core, up to the "
+                          "number of variants; 1 runs them one after another). The figures are the same either way")
     run.add_argument("--profile", action="store_true",
-                     help="profile the run and write profile.txt (top functions by cumulative time) to the run folder")
+                     help="profile the run and write profile.txt (top functions by cumulative time) to the run "
+                          "folder; runs the variants one after another in this process")
 
     validate = commands.add_parser(
         "validate", help="check scenario files", description="Check scenario files; print every problem, by file and key.")
@@ -115,11 +119,14 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sim import wallclock
+    from sim import parallel, wallclock
     from sim.report import charts, document, record
     from sim.run import RunError, run_scenario as run_all
     from sim.scenario import ScenarioError, load
 
+    if args.jobs is not None and args.jobs < 1:
+        errors.print(f"[red]--jobs: must be at least 1, got {args.jobs}[/red]", highlight=False)
+        return 2
     try:
         loaded = load(args.file)
     except ScenarioError as error:
@@ -127,6 +134,7 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
             errors.print(f"[red]{line}[/red]", highlight=False)
         return 2
     scenario = loaded.scenario
+    jobs = 1 if args.profile else args.jobs or parallel.cores()
     run_id = f"{scenario.name}-{wallclock.stamp()}"
     copies = 1
     while (args.out / run_id).exists() or (args.out / f".{run_id}.partial").exists():  # two runs in one second
@@ -139,12 +147,13 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
     try:
         with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=console, transient=False) as bar:
-            tasks = {v.name: bar.add_task(v.name, total=1.0) for v in scenario.variants}
+            tasks = {v.name: bar.add_task(v.name, total=1.0, start=False) for v in scenario.variants}
 
-            def progress(name: str, done: float) -> None:
+            def progress(name: str, done: float) -> None:  # a variant's clock starts when it does
+                bar.start_task(tasks[name])
                 bar.update(tasks[name], completed=done)
 
-            results = _profiled(working, run_all, loaded, progress) if args.profile else run_all(loaded, working, progress)
+            results = _profiled(working, run_all, loaded, progress) if args.profile else run_all(loaded, working, progress, jobs)
         shutil.rmtree(working / "stages", ignore_errors=True)  # the loaded copies; outbox/ keeps the files produced
         run_record = record.build(loaded, results, run_id=run_id, wall_seconds=wallclock.seconds() - began)
         record.write(run_record, working)
@@ -155,6 +164,10 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
         shutil.rmtree(working, ignore_errors=True)
         errors.print(f"[red]{error}[/red]", highlight=False)
         return 2
+    except KeyboardInterrupt:
+        shutil.rmtree(working, ignore_errors=True)
+        errors.print("interrupted: nothing was written", highlight=False)
+        return 130
     except BaseException:
         shutil.rmtree(working, ignore_errors=True)  # nothing half-written is left behind
         raise

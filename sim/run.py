@@ -69,17 +69,27 @@ class VariantResult:
         return self.duplicates == 0 and self.missing == 0 and self.landed == self.events
 
 
-def run_scenario(loaded: LoadedScenario, out_dir: Path, progress: Callable[[str, float], None] | None = None) -> list[VariantResult]:
-    """Run every variant of the scenario; `progress(variant, fraction)` is told how far each has got."""
-    return [run_variant(loaded, index, out_dir, progress) for index in range(len(loaded.scenario.variants))]
+def run_scenario(loaded: LoadedScenario, out_dir: Path, progress: Callable[[str, float], None] | None = None,
+                 jobs: int = 1) -> list[VariantResult]:
+    """Run every variant of the scenario; `progress(variant, fraction)` is told how far each has got.
+
+    With `jobs` > 1, that many variants run at once, each in its own process (`sim.parallel`).
+    """
+    count = len(loaded.scenario.variants)
+    if min(jobs, count) > 1:
+        from sim import parallel
+
+        return parallel.run_variants(loaded, out_dir, progress, min(jobs, count))
+    return [run_variant(loaded, index, out_dir, progress) for index in range(count)]
 
 
 def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
-                progress: Callable[[str, float], None] | None = None) -> VariantResult:
+                progress: Callable[[str, float], None] | None = None, *, threads: int | None = None) -> VariantResult:
+    """Run one variant; `threads` caps DuckDB's threads (default: DuckDB's, one per core)."""
     scenario = loaded.scenario
     variant = scenario.variants[index]
     began = wallclock.seconds()
-    conn = local.connect(start=scenario.start_utc, stage_root=out_dir / "stages" / variant.name)
+    conn = local.connect(start=scenario.start_utc, stage_root=out_dir / "stages" / variant.name, threads=threads)
     try:
         _set_up(conn, loaded)
         model = _model(conn, scenario, variant, out_dir, np.random.default_rng([scenario.seed, index + 1]))

@@ -63,7 +63,7 @@ class Emulator:
     """
 
     def __init__(self, database: str = ":memory:", *, clock: VirtualClock | None = None, start: datetime | str | None = None,
-                 stage_root: str | Path | None = None) -> None:
+                 stage_root: str | Path | None = None, threads: int | None = None) -> None:
         if database != ":memory:":
             raise NotSupportedError(
                 "persisting the emulator to a file",
@@ -72,7 +72,8 @@ class Emulator:
         if clock is not None and start is not None:
             raise ValueError("give either clock= or start=, not both")
         self.clock = clock or VirtualClock(start)
-        self._account = Account(_duckdb.connect(database, config=DUCKDB_CONFIG), self.clock,
+        config = DUCKDB_CONFIG | ({"threads": threads} if threads else {})
+        self._account = Account(_duckdb.connect(database, config=config), self.clock,
                                 stage_root=Path(stage_root) if stage_root is not None else None)
         self._account.ensure_database(DEFAULT_DATABASE)
         self._account.ensure_warehouse(DEFAULT_WAREHOUSE)
@@ -108,10 +109,12 @@ def connect(database: str = ":memory:", **options: Any) -> Connection:
     Options: `current_database` / `current_schema` (default SNOWSIM.PUBLIC), `warehouse`, `role`,
     `paramstyle` ('pyformat' like the connector, or 'qmark' / 'numeric'), `autocommit`,
     `timezone` (Snowflake's default America/Los_Angeles), `clock` or `start` for the virtual clock,
-    `stage_root` for the directory internal stages keep their files in (default: a temporary one).
+    `stage_root` for the directory internal stages keep their files in (default: a temporary one),
+    `threads` for DuckDB's worker threads (default: one per core).
     """
     clock, start, stage_root = options.pop("clock", None), options.pop("start", None), options.pop("stage_root", None)
-    emulator = Emulator(database, clock=clock, start=start, stage_root=stage_root)
+    threads = options.pop("threads", None)
+    emulator = Emulator(database, clock=clock, start=start, stage_root=stage_root, threads=threads)
     emulator._account.close_with_last_session = True
     return emulator.connect(**options)
 

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
+from sim.report import record
+from sim.run import run_scenario
+from sim.scenario import load
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = f"""
@@ -41,8 +44,9 @@ def _scenario(folder: Path, fmt: str = "json", **replace: str) -> Path:
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory) -> Path:
+    """The tiny scenario's run, its three variants side by side in worker processes."""
     folder = tmp_path_factory.mktemp("run")
-    assert main(["run", str(_scenario(folder)), "--out", str(folder / "reports")]) == 0
+    assert main(["run", str(_scenario(folder)), "--out", str(folder / "reports"), "--jobs", "3"]) == 0
     (run,) = (folder / "reports").iterdir()
     return run
 
@@ -101,6 +105,23 @@ def test_compare_refuses_to_judge_runs_of_different_scenarios(run_folder, tmp_pa
     assert "not comparable" in capsys.readouterr().out
 
 
+def test_variants_give_the_same_figures_side_by_side_as_one_after_another(run_folder, tmp_path) -> None:
+    loaded = load(_scenario(tmp_path))
+    results = run_scenario(loaded, tmp_path / "serial", jobs=1)
+    serial = json.loads(json.dumps(record.build(loaded, results, run_id="serial", wall_seconds=0), default=str))
+    timing = {"wall_seconds", "speedup"}
+    figures = [[{k: v for k, v in variant.items() if k not in timing} for variant in r["variants"]]
+               for r in (serial, _record(run_folder))]
+    assert figures[0] == figures[1]
+    assert [v["name"] for v in serial["variants"]] == ["snowpipe", "classic", "hp"]  # the scenario's order
+
+
+def test_jobs_must_be_positive(tmp_path, capsys) -> None:
+    assert main(["run", str(_scenario(tmp_path)), "--out", str(tmp_path / "reports"), "--jobs", "0"]) == 2
+    assert "--jobs: must be at least 1, got 0" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
+
+
 def test_a_run_that_loses_events_fails_loudly(tmp_path, capsys) -> None:
     # CSV files into a pipe that loads JSON: every Snowpipe load fails, so events never land.
     path = _scenario(tmp_path, fmt="csv", **{"duration: 4 min": "duration: 1 min"})
@@ -117,11 +138,12 @@ def test_a_bad_scenario_stops_before_anything_runs(tmp_path, capsys) -> None:
     assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
 
 
-def test_a_failing_pipeline_statement_names_file_and_line(tmp_path, capsys) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_failing_pipeline_statement_names_file_and_line(tmp_path, capsys, jobs) -> None:
     broken = tmp_path / "broken.sql"
     broken.write_text("CREATE TABLE booking_changes (event_id INT);\nSELECT * FROM nowhere;\n")
     path = _scenario(tmp_path, **{f"[{ROOT}/scenarios/booking_cdc/landing.sql, {ROOT}/scenarios/booking_cdc/pipeline.sql]": str(broken)})
-    assert main(["run", str(path), "--out", str(tmp_path / "reports")]) == 2
+    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--jobs", jobs]) == 2
     assert f"{broken}:2:" in capsys.readouterr().err
     assert list((tmp_path / "reports").iterdir()) == []  # nothing half-written
 
