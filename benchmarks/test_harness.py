@@ -10,6 +10,9 @@
   fast wrong run fails. The raw bookings table grows to ~4M rows in a day, and the landing task's
   MERGE must find each minute's changed bookings in it: DuckDB scans its key column to do so, so
   a simulated minute costs more as the day goes on (benchmarks/test_merge.py).
+- The README's main job as a whole (three variants, 1 simulated hour at 20 events/s): variants run
+  side by side in worker processes (`sim run`'s default, one per core) against one after another
+  in this process (the baseline).
 Where the time goes: `python -m sim run FILE --profile` writes the profile of a run.
 """
 
@@ -22,7 +25,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from sim.run import CHUNK_MS, run_variant
+from sim.parallel import cores
+from sim.run import CHUNK_MS, run_scenario, run_variant
 from sim.scenario import load
 from sim.workloads.booking_feed import BookingFeed
 from sim.workloads.rates import arrivals
@@ -79,3 +83,13 @@ def test_booking_scenario_per_variant(benchmark, tmp_path, variant) -> None:
     benchmark.extra_info.update(simulated_hours=HOURS, events=result.events, speedup=speedup)
     print(f"\n{variant}: {HOURS:g} simulated h, {result.events:,} events in {benchmark.stats.stats.median:.1f} s: "
           f"{speedup:,.0f}x real time")
+
+
+@pytest.mark.parametrize("jobs", ["one after another", "side by side"])
+def test_main_job_whole_run(benchmark, record, tmp_path, jobs) -> None:
+    loaded = load(ROOT / "scenarios" / "booking_snowpipe_vs_streaming.yaml")
+    workers = 1 if jobs == "one after another" else cores()
+    results = benchmark.pedantic(lambda: run_scenario(loaded, tmp_path / "out", jobs=workers), rounds=2, iterations=1)
+    assert all(r.conserved for r in results)
+    record("main job, 3 variants", jobs, baseline="one after another")
+    benchmark.extra_info.update(workers=workers)
