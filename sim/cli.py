@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -144,33 +145,36 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
     working = args.out / f".{run_id}.partial"  # renamed to `folder` once complete: nothing half-written stays
     working.mkdir(parents=True)
     began = wallclock.seconds()
-    try:
-        with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                      TimeElapsedColumn(), console=console, transient=False) as bar:
-            tasks = {v.name: bar.add_task(v.name, total=1.0, start=False) for v in scenario.variants}
+    with _Interrupts() as interrupted:
+        try:
+            with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                          TimeElapsedColumn(), console=console, transient=False) as bar:
+                tasks = {v.name: bar.add_task(v.name, total=1.0, start=False) for v in scenario.variants}
 
-            def progress(name: str, done: float) -> None:  # a variant's clock starts when it does
-                bar.start_task(tasks[name])
-                bar.update(tasks[name], completed=done)
+                def progress(name: str, done: float) -> None:  # a variant's clock starts when it does
+                    bar.start_task(tasks[name])
+                    bar.update(tasks[name], completed=done)
 
-            results = _profiled(working, run_all, loaded, progress) if args.profile else run_all(loaded, working, progress, jobs)
-        shutil.rmtree(working / "stages", ignore_errors=True)  # the loaded copies; outbox/ keeps the files produced
-        run_record = record.build(loaded, results, run_id=run_id, wall_seconds=wallclock.seconds() - began)
-        record.write(run_record, working)
-        drawn = charts.draw_all(run_record, working) if scenario.report.charts and not args.no_charts else []
-        document.write(run_record, drawn, working)
-        working.rename(folder)
-    except RunError as error:
-        shutil.rmtree(working, ignore_errors=True)
-        errors.print(f"[red]{error}[/red]", highlight=False)
-        return 2
-    except KeyboardInterrupt:
-        shutil.rmtree(working, ignore_errors=True)
-        errors.print("interrupted: nothing was written", highlight=False)
-        return 130
-    except BaseException:
-        shutil.rmtree(working, ignore_errors=True)  # nothing half-written is left behind
-        raise
+                if args.profile:
+                    results = _profiled(working, run_all, loaded, progress)
+                else:
+                    results = run_all(loaded, working, progress, jobs)
+            shutil.rmtree(working / "stages", ignore_errors=True)  # the loaded copies; outbox/ keeps the files produced
+            run_record = record.build(loaded, results, run_id=run_id, wall_seconds=wallclock.seconds() - began)
+            record.write(run_record, working)
+            drawn = charts.draw_all(run_record, working) if scenario.report.charts and not args.no_charts else []
+            document.write(run_record, drawn, working)
+            working.rename(folder)
+        except RunError as error:
+            shutil.rmtree(working, ignore_errors=True)
+            errors.print(f"[red]{error}[/red]", highlight=False)
+            return 2
+        except BaseException as error:
+            shutil.rmtree(working, ignore_errors=True)  # nothing half-written is left behind
+            if isinstance(error, KeyboardInterrupt) or interrupted:
+                errors.print("interrupted: nothing was written", highlight=False)
+                return 130
+            raise
     console.print(_summary(run_record))
     console.print(f"report: {folder / 'report.html'}", highlight=False)
     if not run_record["conserved"]:
@@ -178,6 +182,22 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
         return 1
     console.print("conservation: every generated event landed exactly once, in every variant", highlight=False)
     return 0
+
+
+class _Interrupts(list):
+    """Ctrl-C presses seen while a run is on. DuckDB turns one that lands mid-query into its own error
+    ("Query interrupted"), so the run tells an interrupt from a failure by this record."""
+
+    def __enter__(self) -> _Interrupts:
+        self.previous = signal.signal(signal.SIGINT, self._seen)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGINT, self.previous)
+
+    def _seen(self, signum: int, frame: Any) -> None:
+        self.append(signum)
+        raise KeyboardInterrupt
 
 
 def _profiled(folder: Path, run_all: Any, loaded: Any, progress: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,29 @@ def test_compare_marks_lower_latency_better_and_higher_cost_worse(run_folder) ->
     assert marks[(name, "gold p50 (s)")] == "better"
     assert marks[(name, "$ / month")] == "worse"
     assert marks[(name, "landing p50 (s)")] == "same"
+
+
+def _interrupted_mid_query(*args, **kwargs):
+    """What DuckDB does with Ctrl-C during a query: Python's handler runs, then DuckDB raises its own error."""
+    try:
+        signal.raise_signal(signal.SIGINT)
+    except KeyboardInterrupt:
+        pass
+    raise RuntimeError("Query interrupted")
+
+
+def _failing(*args, **kwargs):
+    raise RuntimeError("a bug")
+
+
+def test_ctrl_c_stops_a_run_cleanly_and_other_errors_still_surface(tmp_path, capsys, monkeypatch) -> None:
+    handler = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr("sim.run.run_scenario", _interrupted_mid_query)
+    assert main(["run", str(_scenario(tmp_path)), "--out", str(tmp_path / "reports"), "--jobs", "1"]) == 130
+    assert "interrupted: nothing was written" in capsys.readouterr().err
+    assert list((tmp_path / "reports").iterdir()) == []
+    assert signal.getsignal(signal.SIGINT) is handler
+    monkeypatch.setattr("sim.run.run_scenario", _failing)
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["run", str(_scenario(tmp_path)), "--out", str(tmp_path / "reports"), "--jobs", "1"])
+    assert list((tmp_path / "reports").iterdir()) == []
