@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from backends import duckdb as local
 from backends.base import Backend
+from backends.duckdb.engine_errors import EngineOutOfMemory
 from backends.duckdb.scripts import split_with_lines
 from backends.errors import Error
 from sim import costs, metrics, wallclock
@@ -84,12 +85,17 @@ def run_scenario(loaded: LoadedScenario, out_dir: Path, progress: Callable[[str,
 
 
 def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
-                progress: Callable[[str, float], None] | None = None, *, threads: int | None = None) -> VariantResult:
-    """Run one variant; `threads` caps DuckDB's threads (default: DuckDB's, one per core)."""
+                progress: Callable[[str, float], None] | None = None, *,
+                duckdb_config: dict[str, Any] | None = None) -> VariantResult:
+    """Run one variant. Table data beyond DuckDB's memory limit spills to `out_dir`/spill/<variant>;
+    `duckdb_config` adds settings (a worker's share of the threads and of the memory limit)."""
     scenario = loaded.scenario
     variant = scenario.variants[index]
     began = wallclock.seconds()
-    conn = local.connect(start=scenario.start_utc, stage_root=out_dir / "stages" / variant.name, threads=threads)
+    spill = out_dir / "spill" / variant.name
+    spill.mkdir(parents=True, exist_ok=True)  # DuckDB creates only the last level, and only when it first spills
+    config = {"temp_directory": str(spill), **(duckdb_config or {})}
+    conn = local.connect(start=scenario.start_utc, stage_root=out_dir / "stages" / variant.name, duckdb_config=config)
     try:
         _set_up(conn, loaded)
         model = _model(conn, scenario, variant, out_dir, np.random.default_rng([scenario.seed, index + 1]))
@@ -100,6 +106,8 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
         model.finish(conn.clock.now())
         _drain(conn, model, scenario, end + round(scenario.drain * 1000))
         result = _measure(conn, scenario, variant, model, event_times, start, end)
+    except EngineOutOfMemory as error:
+        raise RunError(f"{variant.name}: {error}. Run fewer variants at once (--jobs), or a shorter scenario.") from error
     finally:
         conn.close()
     result.wall_seconds = wallclock.seconds() - began

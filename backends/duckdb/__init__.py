@@ -63,7 +63,7 @@ class Emulator:
     """
 
     def __init__(self, database: str = ":memory:", *, clock: VirtualClock | None = None, start: datetime | str | None = None,
-                 stage_root: str | Path | None = None, threads: int | None = None) -> None:
+                 stage_root: str | Path | None = None, duckdb_config: dict[str, Any] | None = None) -> None:
         if database != ":memory:":
             raise NotSupportedError(
                 "persisting the emulator to a file",
@@ -72,8 +72,7 @@ class Emulator:
         if clock is not None and start is not None:
             raise ValueError("give either clock= or start=, not both")
         self.clock = clock or VirtualClock(start)
-        config = DUCKDB_CONFIG | ({"threads": threads} if threads else {})
-        self._account = Account(_duckdb.connect(database, config=config), self.clock,
+        self._account = Account(_duckdb.connect(database, config=DUCKDB_CONFIG | (duckdb_config or {})), self.clock,
                                 stage_root=Path(stage_root) if stage_root is not None else None)
         self._account.ensure_database(DEFAULT_DATABASE)
         self._account.ensure_warehouse(DEFAULT_WAREHOUSE)
@@ -110,11 +109,12 @@ def connect(database: str = ":memory:", **options: Any) -> Connection:
     `paramstyle` ('pyformat' like the connector, or 'qmark' / 'numeric'), `autocommit`,
     `timezone` (Snowflake's default America/Los_Angeles), `clock` or `start` for the virtual clock,
     `stage_root` for the directory internal stages keep their files in (default: a temporary one),
-    `threads` for DuckDB's worker threads (default: one per core).
+    `duckdb_config` for settings of the DuckDB database behind the account (`threads`,
+    `memory_limit`, `temp_directory`: where table data spills beyond the limit).
     """
     clock, start, stage_root = options.pop("clock", None), options.pop("start", None), options.pop("stage_root", None)
-    threads = options.pop("threads", None)
-    emulator = Emulator(database, clock=clock, start=start, stage_root=stage_root, threads=threads)
+    emulator = Emulator(database, clock=clock, start=start, stage_root=stage_root,
+                        duckdb_config=options.pop("duckdb_config", None))
     emulator._account.close_with_last_session = True
     return emulator.connect(**options)
 

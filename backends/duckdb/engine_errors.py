@@ -90,9 +90,19 @@ _FALLBACK: dict[type[duckdb.Error], type[errors.Error]] = {
 }
 
 
-def translate(error: duckdb.Error, *, sql: str | None = None) -> errors.Error:
-    """The connector-shaped error for a DuckDB error."""
+class EngineOutOfMemory(MemoryError):
+    """DuckDB reached its memory limit: the emulator's resources, not the pipeline's SQL.
+
+    Never a Snowflake error (a warehouse spills to storage instead), so it is not a connector
+    error: it stops whatever is running rather than failing a task, a refresh or a file load.
+    """
+
+
+def translate(error: duckdb.Error, *, sql: str | None = None) -> errors.Error | EngineOutOfMemory:
+    """The connector-shaped error for a DuckDB error (EngineOutOfMemory when DuckDB ran out of memory)."""
     message = str(error)
+    if isinstance(error, duckdb.OutOfMemoryException):
+        return EngineOutOfMemory(f"the emulator's DuckDB ran out of memory: {message.splitlines()[0]}")
     for kind, pattern, build in _RULES:
         if isinstance(error, kind):
             match = pattern.search(message)

@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import Error, NotSupportedError, ProgrammingError, compilation_error, object_already_exists, object_does_not_exist
+from . import engine_errors
 from . import information_schema as info
 from .catalog import CatalogObject, Table
 from .names import OBJECT_NAME_PATTERN, QualifiedName, display, parse_name_parts, quote, sql_string
@@ -329,6 +330,8 @@ def load_file(session: Session, copy: CopyInto, stage: Stage, name: str, *, pipe
         if rows.num_rows:
             record.csn = session.insert_arrow(_sql_name(copy.table), rows)
         record.row_count, record.status = rows.num_rows, "Loaded"
+    except duckdb.OutOfMemoryException as error:
+        raise engine_errors.translate(error) from error  # the emulator's limit: not a failure of this file
     except (Error, duckdb.Error, OSError, ValueError) as error:
         record.first_error_message = str(error).splitlines()[0][:500]
     account.copy_history.append(record)

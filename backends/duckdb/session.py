@@ -31,6 +31,7 @@ from ..errors import OperationalError, ProgrammingError
 from . import compiler, deferred, engine_errors
 from . import params as params_module
 from .catalog import Catalog, CatalogObject, Database, Schema, Stream, Table, stream_sources
+from .compaction import Compaction
 from .compiler import BOUND_ROWS
 from .dynamic_tables import DynamicTableScheduler
 from .lineage import Lineage
@@ -60,6 +61,7 @@ class Account:
 
         self.duck = duck
         create_macros(duck)
+        self.compaction = Compaction(duck.cursor())
         self.clock = clock
         self.catalog = Catalog()
         self.committed_csn = 0
@@ -518,6 +520,8 @@ class Session:
             stream.stale_from = now
         if csn is not None:
             self.account.tasks.on_commit(set(written))
+        account = self.account
+        account.compaction.after_commit(in_transaction=any(s.txn is not None for s in account.sessions))
 
     # --- plumbing ----------------------------------------------------------------------------
 

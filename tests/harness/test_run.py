@@ -10,7 +10,7 @@ import pytest
 
 from sim.cli import main
 from sim.report import record
-from sim.run import run_scenario
+from sim.run import RunError, run_scenario, run_variant
 from sim.scenario import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,3 +201,16 @@ def test_ctrl_c_stops_a_run_cleanly_and_other_errors_still_surface(tmp_path, cap
     with pytest.raises(RuntimeError, match="a bug"):
         main(["run", str(_scenario(tmp_path)), "--out", str(tmp_path / "reports"), "--jobs", "1"])
     assert list((tmp_path / "reports").iterdir()) == []
+
+
+def test_running_out_of_memory_stops_the_run_and_says_so(tmp_path) -> None:
+    # Snowflake never fails a load or a task for memory; the emulator's limit must not pass for one.
+    loaded = load(_scenario(tmp_path))
+    with pytest.raises(RunError, match=r"^snowpipe: the emulator's DuckDB ran out of memory: .*--jobs"):
+        run_variant(loaded, 0, tmp_path / "out", duckdb_config={"memory_limit": "40MB"})
+
+
+def test_a_variant_whose_tables_outgrow_the_memory_limit_spills_and_keeps_every_event(tmp_path) -> None:
+    loaded = load(_scenario(tmp_path, **{"rate: 5": "rate: 200"}))  # ~60 MB of tables, in 40 MB
+    result = run_variant(loaded, 1, tmp_path / "out", duckdb_config={"memory_limit": "40MB"})
+    assert result.conserved and result.events > 40_000
