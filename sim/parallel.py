@@ -39,8 +39,8 @@ def run_variants(loaded: LoadedScenario, out_dir: Path, progress: Callable[[str,
     """Run every variant, `jobs` at a time, each in a worker process; results in the scenario's order.
 
     Each worker's DuckDB gets an equal share of the cores and of the memory limit: it compacts its
-    tables at half its share and spills beyond it (a simulated day of the booking pipeline, ~13 GB
-    of tables, ran in 6.1 GB a worker with two workers on 24 GB). The first variant that fails
+    tables as they near its share and spills beyond it (a simulated day of the booking pipeline,
+    ~13 GB of tables, fits two workers on 24 GB). The first variant that fails
     stops the run: the other workers are terminated and the error is raised here.
     """
     context = multiprocessing.get_context("spawn")

@@ -79,7 +79,7 @@ def test_a_checkpoint_after_every_commit_changes_nothing_a_reader_sees(seed, mon
     assert compacted == plain
 
 
-def test_compaction_waits_for_half_the_limit_and_for_the_data_to_double(monkeypatch) -> None:
+def test_compaction_waits_for_most_of_the_limit_and_for_the_data_to_double(monkeypatch) -> None:
     monkeypatch.setattr(compaction, "CHECK_EVERY", 4)
     conn = local.connect()
     account = conn._account
@@ -91,7 +91,7 @@ def test_compaction_waits_for_half_the_limit_and_for_the_data_to_double(monkeypa
     for _ in range(8):
         cur.execute("INSERT INTO t VALUES (-1, 'x')")
     assert account.compaction.checkpoints == 0
-    account.compaction.limit = used  # now past half
+    account.compaction.limit = used  # now past SHARE of it
     for _ in range(4):
         cur.execute("INSERT INTO t VALUES (-1, 'x')")
     assert account.compaction.checkpoints == 1
