@@ -159,8 +159,7 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
                     results = _profiled(working, run_all, loaded, progress)
                 else:
                     results = run_all(loaded, working, progress, jobs)
-            for scratch in ("stages", "spill"):  # the loaded copies (outbox/ keeps the files produced), spilled tables
-                shutil.rmtree(working / scratch, ignore_errors=True)
+            shutil.rmtree(working / "stages", ignore_errors=True)  # the loaded copies; outbox/ keeps the files produced
             run_record = record.build(loaded, results, run_id=run_id, wall_seconds=wallclock.seconds() - began)
             record.write(run_record, working)
             drawn = charts.draw_all(run_record, working) if scenario.report.charts and not args.no_charts else []

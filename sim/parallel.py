@@ -40,8 +40,8 @@ def run_variants(loaded: LoadedScenario, out_dir: Path, progress: Callable[[str,
 
     Each worker's DuckDB gets an equal share of the cores and of the memory limit: it compacts its
     tables as they near its share and spills beyond it (a simulated day of the booking pipeline,
-    ~13 GB of tables, fits two workers on 24 GB). The first variant that fails
-    stops the run: the other workers are terminated and the error is raised here.
+    ~13 GB of tables, fits two workers on 24 GB). The first variant that fails stops the run: the
+    other workers are terminated and the error is raised here.
     """
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()

@@ -7,6 +7,8 @@ land, the pipeline catches up), check conservation and measure latency, freshnes
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,8 +89,8 @@ def run_scenario(loaded: LoadedScenario, out_dir: Path, progress: Callable[[str,
 def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
                 progress: Callable[[str, float], None] | None = None, *,
                 duckdb_config: dict[str, Any] | None = None) -> VariantResult:
-    """Run one variant. Table data beyond DuckDB's memory limit spills to `out_dir`/spill/<variant>;
-    `duckdb_config` adds settings (a worker's share of the threads and of the memory limit)."""
+    """Run one variant. Table data beyond DuckDB's memory limit spills to `out_dir`/spill/<variant>
+    (removed after); `duckdb_config` adds settings (a worker's share of the threads and memory)."""
     scenario = loaded.scenario
     variant = scenario.variants[index]
     began = wallclock.seconds()
@@ -110,6 +112,9 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
         raise RunError(f"{variant.name}: {error}. Run fewer variants at once (--jobs), or a shorter scenario.") from error
     finally:
         conn.close()
+        shutil.rmtree(spill, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the last variant out takes the folder too
+            spill.parent.rmdir()
     result.wall_seconds = wallclock.seconds() - began
     if progress:
         progress(variant.name, 1.0)

@@ -2,9 +2,9 @@
 
 DuckDB keeps an in-memory database's tables uncompressed until a CHECKPOINT compresses them
 (about 5x on the booking pipeline: text, timestamps and sequences compress well) and frees the
-rows deleted since. A checkpoint rewrites every row group changed since the last one, so it is
-not free (a day of the booking pipeline: one checkpoint of ~9 GB took 24 s of a 450 s run, and
-scans of compressed text are slower), so it runs only under memory pressure: when the table data
+rows deleted since. A checkpoint rewrites every row group changed since the last one and is not
+free (a day of the booking pipeline: one checkpoint of ~9 GB took 24 s of a 450 s run, and scans
+of compressed text are slower), so it runs only under memory pressure: when the table data
 has reached SHARE of the memory limit and grown GROWTH-fold since the last checkpoint, looked at
 every CHECK_EVERY statements, and only between transactions. It changes nothing a query can see.
 Beyond the limit, DuckDB spills table data to its temporary directory.

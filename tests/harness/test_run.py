@@ -60,7 +60,7 @@ def test_a_run_writes_its_report_folder(run_folder) -> None:
     names = {p.name for p in run_folder.iterdir()}
     assert {"run.json", "report.md", "report.html", "latency_cdf.png", "gold_freshness.png", "cost_breakdown.png",
             "latency_vs_cost.png", "warehouse_activity.png", "outbox"} <= names
-    assert "stages" not in names
+    assert "stages" not in names and "spill" not in names
     html = (run_folder / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 5  # self-contained
     assert "exactly once" in (run_folder / "report.md").read_text()
@@ -214,3 +214,4 @@ def test_a_variant_whose_tables_outgrow_the_memory_limit_spills_and_keeps_every_
     loaded = load(_scenario(tmp_path, **{"rate: 5": "rate: 200"}))  # ~60 MB of tables, in 40 MB
     result = run_variant(loaded, 1, tmp_path / "out", duckdb_config={"memory_limit": "40MB"})
     assert result.conserved and result.events > 40_000
+    assert not (tmp_path / "out" / "spill" / "classic").exists()  # spilled tables go with the run
