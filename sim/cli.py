@@ -46,8 +46,8 @@ def _parser() -> argparse.ArgumentParser:
             "Validate FILE, then run every ingestion variant on the same seeded workload, each on its own "
             "emulated account and virtual clock. Prints a summary table and writes "
             "<out>/<scenario>-<time>/: run.json, report.md, report.html and PNG charts. Exits 1 if any "
-            "variant lost or duplicated events, 2 if the scenario is invalid or a pipeline statement "
-            "fails (then nothing is written)."
+            "variant lost or duplicated events, 2 if the scenario is invalid, a pipeline statement "
+            "fails or the emulator runs out of memory, 130 on Ctrl-C (then nothing is written)."
         ),
     )
     run.add_argument("file", type=Path, help="the scenario file (YAML)")
