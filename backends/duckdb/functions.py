@@ -8,6 +8,8 @@ instead of running something that would quietly differ.
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from ..errors import NotSupportedError
@@ -37,9 +39,15 @@ EMULATED_ANONYMOUS = frozenset({"SYSTEM$STREAM_HAS_DATA"})
 _DISPLAY_NAMES = {"StarMap": "OBJECT_CONSTRUCT(*)"}
 
 
-def function_name(node: exp.Func) -> str:
+def function_name(node: exp.Func, sql: str | None = None) -> str:
+    """The function's name as the statement spells it (sqlglot keeps its offsets), else Snowflake's."""
     if type(node).__name__ in _DISPLAY_NAMES:
         return _DISPLAY_NAMES[type(node).__name__]
+    start, end = node.meta.get("start"), node.meta.get("end")
+    if sql is not None and start is not None and end is not None:
+        written = re.match(r"([A-Za-z_][\w$]*)\s*\(", sql[start:])
+        if written and start + written.end(1) == end + 1:
+            return written.group(1).upper()
     if isinstance(node, exp.Anonymous):
         return str(node.this).upper()
     return type(node).sql_names()[0] if type(node).sql_names() else type(node).__name__.upper()
@@ -55,7 +63,7 @@ def check_supported(ast: exp.Expression, *, sql: str | None = None) -> None:
                 continue
         elif kind in SUPPORTED or not _is_function_call(node):
             continue
-        raise NotSupportedError(f"the function {function_name(node)}", query=sql)
+        raise NotSupportedError(f"the function {function_name(node, sql)}", query=sql)
 
 
 # sqlglot models a few operators and clauses as Func subclasses; they are not function calls.
