@@ -243,13 +243,17 @@ def compare_runs(args: argparse.Namespace, console: Console, errors: Console) ->
     except ValueError as error:
         errors.print(f"[red]{error}[/red]", highlight=False)
         return 2
-    table = Table(title=f"{args.before} -> {args.after}", show_header=True, header_style="bold")
+    marks = compare(before, after)
+    reasons = {mark.reason for mark in marks}
+    shared = reasons.pop() if len(reasons) == 1 else ""  # e.g. the scenario differs: said once, under the table
+    table = Table(title=f"{args.before} -> {args.after}", caption=shared and f"not comparable: {shared}",
+                  show_header=True, header_style="bold")
     for column in ("variant", "metric", "before", "after", "mark"):
         table.add_column(column)
     colors = {"better": "green", "worse": "red", "same": "white", "not comparable": "yellow"}
-    for mark in compare(before, after):
+    for mark in marks:
         shown = [("-" if v is None else f"{v:,.3f}") for v in (mark.before, mark.after)]
-        verdict = mark.verdict + (f" ({mark.reason})" if mark.reason else "")
+        verdict = mark.verdict + (f" ({mark.reason})" if mark.reason and not shared else "")
         table.add_row(mark.variant, mark.metric, *shown, f"[{colors[mark.verdict]}]{verdict}[/]")
     console.print(table)
     return 0

@@ -35,8 +35,7 @@ class Mark:
 
 def compare(before: dict[str, Any], after: dict[str, Any]) -> list[Mark]:
     same_scenario = before["scenario"]["sha256"] == after["scenario"]["sha256"]
-    reason = "" if same_scenario else (
-        f"scenario differs ({before['scenario']['sha256'][:12]} vs {after['scenario']['sha256'][:12]})")
+    reason = "" if same_scenario else scenario_difference(before["scenario"], after["scenario"])
     layers = after["scenario"]["snapshot"]["pipeline"]["layers"]
     old = {v["name"]: v for v in before["variants"]}
     marks = []
@@ -52,6 +51,30 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> list[Mark]:
             else:
                 marks.append(Mark(variant["name"], name, then, now, _verdict(then, now, lower_is_better)))
     return marks
+
+
+def scenario_difference(before: dict[str, Any], after: dict[str, Any], *, shown: int = 3) -> str:
+    """Why two runs' scenarios differ, in words: the first few settings that changed, else the file hashes."""
+    changes = _changed(before.get("snapshot"), after.get("snapshot"), "")
+    hashes = f"{before['sha256'][:12]} vs {after['sha256'][:12]}"
+    if not changes:
+        return f"scenario files differ ({hashes})"
+    more = f" and {len(changes) - shown} more" if len(changes) > shown else ""
+    return f"scenario differs: {'; '.join(changes[:shown])}{more}"
+
+
+def _changed(before: Any, after: Any, path: str) -> list[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        return [change for key in dict.fromkeys([*before, *after])
+                for change in _changed(before.get(key), after.get(key), f"{path}.{key}" if path else str(key))]
+    if before == after:
+        return []
+    return [f"{path or 'scenario'} {_short(before)} -> {_short(after)}"]
+
+
+def _short(value: Any) -> str:
+    text = "-" if value is None else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _verdict(before: float, after: float, lower_is_better: bool) -> str:

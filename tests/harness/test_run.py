@@ -103,7 +103,16 @@ def test_compare_refuses_to_judge_runs_of_different_scenarios(run_folder, tmp_pa
     other["scenario"]["sha256"] = "0" * 64
     (tmp_path / "run.json").write_text(json.dumps(other))
     assert main(["compare", str(run_folder), str(tmp_path)]) == 0
-    assert "not comparable" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "not comparable: scenario files differ" in out and "better" not in out and "worse" not in out
+
+
+def test_compare_says_which_scenario_settings_differ() -> None:
+    from sim.report.compare import scenario_difference
+
+    before = {"sha256": "a" * 64, "snapshot": {"duration": 3600.0, "workload": {"rate": 20.0, "kind": "booking"}}}
+    after = {"sha256": "b" * 64, "snapshot": {"duration": 300.0, "workload": {"rate": 20.0, "kind": "booking", "profile": "x"}}}
+    assert scenario_difference(before, after) == "scenario differs: duration 3600.0 -> 300.0; workload.profile - -> x"
 
 
 def test_variants_give_the_same_figures_side_by_side_as_one_after_another(run_folder, tmp_path) -> None:
