@@ -143,7 +143,11 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
         run_id = f"{scenario.name}-{wallclock.stamp()}-{copies}"
     folder = args.out / run_id
     working = args.out / f".{run_id}.partial"  # renamed to `folder` once complete: nothing half-written stays
-    working.mkdir(parents=True)
+    try:
+        working.mkdir(parents=True)
+    except OSError as error:
+        errors.print(f"[red]--out {args.out}: cannot create the run's folder there: {error.strerror}[/red]", highlight=False)
+        return 2
     began = wallclock.seconds()
     with _Interrupts() as interrupted:
         try:
@@ -174,6 +178,10 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
             if isinstance(error, KeyboardInterrupt) or interrupted:
                 errors.print("interrupted: nothing was written", highlight=False)
                 return 130
+            if isinstance(error, OSError):  # the disk filled up, the folder went away: say where
+                errors.print(f"[red]{error.filename or args.out}: {error.strerror or error}; nothing was written[/red]",
+                             highlight=False)
+                return 2
             raise
     console.print(_summary(run_record))
     console.print(f"report: {folder / 'report.html'}", highlight=False)

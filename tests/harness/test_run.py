@@ -212,6 +212,23 @@ def test_ctrl_c_stops_a_run_cleanly_and_other_errors_still_surface(tmp_path, cap
     assert list((tmp_path / "reports").iterdir()) == []
 
 
+def test_an_out_folder_that_cannot_be_created_is_refused_before_the_run(tmp_path, capsys) -> None:
+    (tmp_path / "a_file").write_text("")
+    assert main(["run", str(_scenario(tmp_path)), "--out", str(tmp_path / "a_file" / "reports")]) == 2
+    assert "cannot create the run's folder there: Not a directory" in capsys.readouterr().err
+
+
+def test_a_disk_error_while_writing_the_report_leaves_nothing_half_written(tmp_path, capsys, monkeypatch) -> None:
+    def disk_full(run_record, folder):
+        raise OSError(28, "No space left on device", str(folder / "run.json"))
+
+    monkeypatch.setattr("sim.report.record.write", disk_full)
+    assert main(["run", str(_scenario(tmp_path, **{"duration: 4 min": "duration: 1 min"})), "--out", str(tmp_path / "reports"),
+                 "--no-charts", "--jobs", "1"]) == 2
+    assert "run.json: No space left on device; nothing was written" in capsys.readouterr().err
+    assert list((tmp_path / "reports").iterdir()) == []
+
+
 def test_running_out_of_memory_stops_the_run_and_says_so(tmp_path) -> None:
     # Snowflake never fails a load or a task for memory; the emulator's limit must not pass for one.
     loaded = load(_scenario(tmp_path))
