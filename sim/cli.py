@@ -289,20 +289,35 @@ def run_sql(args: argparse.Namespace, console: Console, errors: Console) -> int:
             errors.print(f"[red]{path}:{line}: {error}[/red]")
             conn.close()
             return 1
-        console.print(_table(cursor.description, rows, args.max_rows))
+        console.print(_table(cursor.description, rows, args.max_rows, console.width))
     conn.close()
     return 0
 
 
-def _table(description: Any, rows: list[tuple], limit: int) -> Table:
-    table = Table(show_header=True, header_style="bold")
-    for column in description or []:
-        table.add_column(column.name)
-    for row in rows[:limit]:
-        table.add_row(*("NULL" if v is None else str(v) for v in row))
-    if len(rows) > limit:
-        table.caption = f"first {limit} rows"
-    return table
+def _table(description: Any, rows: list[tuple], limit: int, width: int = 120) -> Any:
+    """A result as a table; one `column | value` block per row when the table would not fit `width` (SHOW, DESCRIBE)."""
+    from rich.console import Group
+
+    names = [column.name for column in description or []]
+    cells = [["NULL" if v is None else str(v) for v in row] for row in rows[:limit]]
+    caption = f"first {limit} rows" if len(rows) > limit else None
+    natural = sum(max([len(name), *(len(row[i]) for row in cells)]) + 3 for i, name in enumerate(names)) + 1
+    if natural <= width or not cells:
+        table = Table(show_header=True, header_style="bold", caption=caption)
+        for name in names:
+            table.add_column(name)
+        for row in cells:
+            table.add_row(*row)
+        return table
+    blocks = []
+    for number, row in enumerate(cells, start=1):
+        block = Table(title=f"row {number}", show_header=False, title_justify="left")
+        block.add_column(style="bold")
+        block.add_column()
+        for name, value in zip(names, row, strict=True):
+            block.add_row(name, value)
+        blocks.append(block)
+    return Group(*blocks, caption) if caption else Group(*blocks)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,3 +26,13 @@ def test_an_error_names_the_file_and_line(tmp_path, capsys) -> None:
 def test_a_missing_file_is_reported(tmp_path, capsys) -> None:
     assert main(["sql", str(tmp_path / "nope.sql")]) == 2
     assert f"{tmp_path / 'nope.sql'}: cannot read the script" in capsys.readouterr().err
+
+
+def test_a_result_too_wide_for_the_terminal_is_shown_a_row_at_a_time(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    script = tmp_path / "wide.sql"
+    script.write_text("CREATE TABLE t (a INT);\nCREATE STREAM s ON TABLE t;\nSHOW STREAMS;\nSELECT 1 AS narrow;\n")
+    assert main(["sql", str(script)]) == 0
+    out = capsys.readouterr().out
+    assert "row 1" in out and "│ owner_role_type │ ROLE" in out  # SHOW STREAMS' 15 columns, one per line
+    assert "┃ NARROW ┃" in out  # a narrow result stays a table
