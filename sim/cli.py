@@ -164,6 +164,8 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
                 else:
                     results = run_all(loaded, working, progress, jobs)
             shutil.rmtree(working / "stages", ignore_errors=True)  # the loaded copies; outbox/ keeps the files produced
+            if not scenario.report.keep_files:
+                shutil.rmtree(working / "outbox", ignore_errors=True)
             run_record = record.build(loaded, results, run_id=run_id, wall_seconds=wallclock.seconds() - began)
             record.write(run_record, working)
             drawn = charts.draw_all(run_record, working) if scenario.report.charts and not args.no_charts else []

@@ -158,6 +158,13 @@ def test_a_failing_pipeline_statement_names_file_and_line(tmp_path, capsys, jobs
     assert list((tmp_path / "reports").iterdir()) == []  # nothing half-written
 
 
+def test_the_files_snowpipe_wrote_can_be_left_out_of_the_run_folder(tmp_path) -> None:
+    path = _scenario(tmp_path, **{"duration: 4 min": "duration: 1 min\nreport: {keep_files: false}"})
+    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts", "--jobs", "1"]) == 0
+    (run,) = (tmp_path / "reports").iterdir()
+    assert {p.name for p in run.iterdir()} == {"run.json", "report.md", "report.html"}
+
+
 def test_a_layer_that_is_not_change_tracked_is_named_in_the_report(tmp_path) -> None:
     extra = tmp_path / "side.sql"
     extra.write_text("CREATE TABLE side_table (id INT);\n")
