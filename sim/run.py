@@ -25,10 +25,10 @@ from backends.duckdb.scripts import split_with_lines
 from backends.errors import Error
 from sim import costs, metrics, wallclock
 from sim.clock import Millis, to_millis
-from sim.ingest import Delivery
+from sim.ingest import Delivery, implied_landing
 from sim.ingest.snowpipe import SnowpipeModel
 from sim.ingest.streaming import StreamingModel
-from sim.scenario import LoadedScenario, RetailWorkloadSpec, Scenario, SnowpipeVariant
+from sim.scenario import Delay, LoadedScenario, RetailWorkloadSpec, Scenario, SnowpipeVariant
 from sim.workloads.booking_feed import BookingFeed
 from sim.workloads.retail_feed import RetailFeed
 from sim.workloads.retail_feed import reference_rows as retail_reference_rows
@@ -66,6 +66,8 @@ class VariantResult:
     busy: list[tuple[float, float, str]] = field(default_factory=list)
     #: Layers with no recorded version fed by the landing table: not change-tracked, or not downstream of it.
     untraced_layers: list[str] = field(default_factory=list)
+    #: Landing p50 / p95 the variant's documented delays imply on their own (`implied_landing`).
+    implied_landing: dict[str, float] = field(default_factory=dict)
 
     @property
     def conserved(self) -> bool:
@@ -267,6 +269,7 @@ def _measure(conn: Backend, scenario: Scenario, variant: Any, model: Any, event_
                    "lag": [None if np.isnan(v) else round(float(v), 3) for v in lag.tolist()]},
         busy=_busy(cursor, start),
         untraced_layers=untraced,
+        implied_landing=implied_landing(*delay_chain(variant)),
     )
 
 
@@ -299,6 +302,15 @@ def _busy(cursor: Any, start: Millis) -> list[tuple[float, float, str]]:
         "TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(RESULT_LIMIT => 10000)) "
         "WHERE STATE = 'SUCCEEDED' AND REFRESH_ACTION <> 'NO_DATA'").fetchall()
     return sorted(((to_millis(a) - start) / 1000, (to_millis(b) - start) / 1000, name) for a, b, name in rows if a and b)
+
+
+def delay_chain(variant: Any) -> tuple[float, list[Delay]]:
+    """A variant's flush or rotation interval, and the delays after it until rows land."""
+    if isinstance(variant, SnowpipeVariant):
+        return variant.rotate_every, [variant.notification_delay, variant.load_overhead]
+    if variant.ingestion == "streaming_classic":
+        return variant.max_client_lag, [variant.commit_latency]
+    return variant.flush_every, [variant.ingest_to_query]
 
 
 def describe(variant: Any) -> str:

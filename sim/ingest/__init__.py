@@ -50,6 +50,30 @@ def sample_seconds(delay: Delay, rng: np.random.Generator) -> float:
     return float(delay.median * np.exp(sigma * rng.standard_normal()))
 
 
+def implied_landing(step_seconds: float, delays: list[Delay], *, samples: int = 100_000) -> dict[str, float]:
+    """Landing latency p50 / p95 that a delay chain implies on its own: the wait for the next flush or
+    rotation (`step_seconds`, events arriving evenly), plus each delay after it. What the documented
+    figures promise, to set beside what a run measured (which adds queueing and, for files, load time by size)."""
+    rng = np.random.default_rng(0)
+    total = rng.uniform(0, step_seconds, samples)
+    for delay in delays:
+        total += _draws(delay, rng, samples)
+    p50, p95 = np.percentile(total, [50, 95])
+    return {"p50": round(float(p50), 3), "p95": round(float(p95), 3)}
+
+
+def _draws(delay: Delay, rng: np.random.Generator, count: int) -> np.ndarray:
+    """`count` draws of a delay, as `sample_seconds` makes one."""
+    if delay.fixed is not None:
+        return np.full(count, delay.fixed)
+    if delay.min is not None:
+        return rng.uniform(delay.min, delay.max, count)
+    if delay.median == 0:
+        return np.zeros(count)
+    sigma = (np.log(delay.p95) - np.log(delay.median)) / 1.6448536269514722
+    return delay.median * np.exp(sigma * rng.standard_normal(count))
+
+
 def value_bytes(rows: pa.Table) -> int:
     """Uncompressed bytes of the values (not keys or headers), as Snowpipe Streaming bills them (R74).
 

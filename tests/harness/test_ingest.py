@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from backends import duckdb as local
-from sim.ingest import sample_seconds, split_at_boundaries, value_bytes
+from sim.ingest import implied_landing, sample_seconds, split_at_boundaries, value_bytes
 from sim.ingest.snowpipe import SnowpipeModel
 from sim.ingest.streaming import StreamingModel
 from sim.scenario import Delay, SnowpipeVariant, StreamingClassicVariant, StreamingHighPerformanceVariant
@@ -117,6 +117,20 @@ def test_delays_stay_in_their_shape(delay, low, high) -> None:
     if delay.median is not None:
         assert np.median(draws) == pytest.approx(20, rel=0.05)
         assert np.percentile(draws, 95) == pytest.approx(60, rel=0.1)
+
+
+@pytest.mark.parametrize(("step", "delays", "p50", "p95"), [
+    (60, [Delay(fixed=2)], 32, 59),                        # the wait for the rotation, then a fixed delay
+    (1, [Delay(min=5, max=10)], 8.0, 10.3),                 # high-performance Streaming's documented 5-10 s
+    (10, [Delay(median=20, p95=60), Delay(fixed=0)], None, None),
+])
+def test_the_landing_latency_a_delay_chain_implies(step, delays, p50, p95) -> None:
+    implied = implied_landing(step, delays)
+    if p50 is None:  # a log-normal tail: only its order is known in closed form
+        assert 20 < implied["p50"] < 30 and implied["p95"] > 60
+        return
+    assert implied["p50"] == pytest.approx(p50, abs=0.2)
+    assert implied["p95"] == pytest.approx(p95, abs=0.2)
 
 
 def test_split_at_boundaries_groups_rows_by_their_next_flush() -> None:

@@ -92,6 +92,14 @@ def test_costs_are_broken_down_and_priced(run_folder) -> None:
         assert v["costs"]["dollars"] == pytest.approx(v["costs"]["credits"] * 3.0)  # Enterprise, AWS us-east-1
 
 
+def test_streaming_lands_as_its_documented_delays_imply_and_the_report_says_so(run_folder) -> None:
+    variants = {v["name"]: v for v in _record(run_folder)["variants"]}
+    for name in ("classic", "hp"):  # one flush a second: ~240 draws, so the medians must agree closely
+        measured, implied = variants[name]["latency"]["booking_changes"]["p50"], variants[name]["implied_landing"]["p50"]
+        assert implied - 0.3 <= measured <= implied + 1.0, (name, measured, implied)  # in-order commits only add
+    assert "the documented delays of the two imply" in (run_folder / "report.md").read_text()
+
+
 def test_compare_marks_each_metric(run_folder, capsys) -> None:
     assert main(["compare", str(run_folder), str(run_folder)]) == 0
     out = capsys.readouterr().out
