@@ -79,7 +79,8 @@ class Channel:
             raise object_does_not_exist(str(self._table))
         csn = None
         if rows.num_rows:
-            csn = account.commit_append(table, rows) or self._session.insert_arrow(state.table, rows)
+            with account.activity("channel commit", self._table.name):
+                csn = account.commit_append(table, rows) or self._session.insert_arrow(state.table, rows)
         state.offset_token = offset_token
         state.rows_inserted += rows.num_rows
         return Commit(rows.num_rows, csn, account.clock.now())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pyarrow as pa
@@ -115,6 +116,12 @@ class Connection:
     def lineage(self) -> Lineage:
         """Every committed table version, when it became visible and what it read (the harness's latency source)."""
         return self._account.lineage
+
+    def on_activity(self, listener: Callable[[str, str], AbstractContextManager] | None) -> None:
+        """`listener(kind, name)` is entered around each task run, refresh, pipe load and channel commit
+        of the account (kind "task", "refresh", "pipe load", "COPY INTO", "channel commit"): how the
+        harness finds where wall time goes. None stops it."""
+        self._account.activity_listener = listener
 
     def open_channel(self, table: str, name: str) -> Channel:
         """Open or reopen a Snowpipe Streaming channel on `table` (in a session of its own, autocommit)."""

@@ -424,7 +424,8 @@ class DynamicTableScheduler:
             self._record(dt, "SKIPPED", data_timestamp, None, None, None, trigger,
                          message="The previous refresh is still running.")
             return True
-        return self._refresh_one(dt, data_timestamp, trigger)
+        with self.account.activity("refresh", dt.name.name):
+            return self._refresh_one(dt, data_timestamp, trigger)
 
     def _refresh_one(self, dt: DynamicTable, data_timestamp: Millis, trigger: str) -> bool:
         account = self.account

@@ -322,18 +322,19 @@ def load_file(session: Session, copy: CopyInto, stage: Stage, name: str, *, pipe
     size = path.stat().st_size
     record = LoadRecord(name, f"@{stage.name}/", copy.table, pipe.name if pipe else None, "Load failed", 0, 0, size,
                         _uncompressed_size(path), account.clock.now(), received_at)
-    try:
-        if not isinstance(table, Table):
-            raise object_does_not_exist(str(copy.table))
-        rows = read_file(account.duck, path, copy, table)
-        record.row_parsed = rows.num_rows
-        if rows.num_rows:
-            record.csn = session.insert_arrow(_sql_name(copy.table), rows)
-        record.row_count, record.status = rows.num_rows, "Loaded"
-    except duckdb.OutOfMemoryException as error:
-        raise engine_errors.translate(error) from error  # the emulator's limit: not a failure of this file
-    except (Error, duckdb.Error, OSError, ValueError) as error:
-        record.first_error_message = str(error).splitlines()[0][:500]
+    with account.activity("pipe load" if pipe else "COPY INTO", pipe.name.name if pipe else copy.table.name):
+        try:
+            if not isinstance(table, Table):
+                raise object_does_not_exist(str(copy.table))
+            rows = read_file(account.duck, path, copy, table)
+            record.row_parsed = rows.num_rows
+            if rows.num_rows:
+                record.csn = session.insert_arrow(_sql_name(copy.table), rows)
+            record.row_count, record.status = rows.num_rows, "Loaded"
+        except duckdb.OutOfMemoryException as error:
+            raise engine_errors.translate(error) from error  # the emulator's limit: not a failure of this file
+        except (Error, duckdb.Error, OSError, ValueError) as error:
+            record.first_error_message = str(error).splitlines()[0][:500]
     account.copy_history.append(record)
     return record
 

@@ -14,10 +14,12 @@ the last committed CSN in autocommit, the CSN at BEGIN inside an explicit transa
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,7 +91,16 @@ class Account:
         self.dynamic_tables = DynamicTableScheduler(self)
         #: An account made by `connect()` belongs to that one connection and closes with it.
         self.close_with_last_session = False
+        #: Told what the account is busy with, for a harness that times it (`activity`); None: nobody asks.
+        self.activity_listener: Callable[[str, str], AbstractContextManager] | None = None
         clock.add_guard(self._refuse_clock_move_in_transaction)
+
+    def activity(self, kind: str, name: str) -> AbstractContextManager:
+        """A context for work done on an object's behalf (a task run, a refresh, a pipe load, a channel
+        commit): the listener, if any, is told when it starts and ends. The emulator never reads the
+        wall clock itself."""
+        listener = self.activity_listener
+        return listener(kind, name) if listener is not None else contextlib.nullcontext()
 
     def _refuse_clock_move_in_transaction(self) -> None:
         """Scheduled work would run inside an open explicit transaction: refuse to move time."""

@@ -325,28 +325,29 @@ class TaskScheduler:
         elapsed, rows, failure = 0, 0, None
         wrap = not any(s.lstrip().upper().startswith(TRANSACTION_WORDS) for s in task.statements)
         mark = self.account.lineage.mark()
-        for statement in task.statements:
-            try:
-                if wrap:
-                    session.begin()
-                result = session.execute(statement)
-                record.query_id = record.query_id or session.last_query_id
-                count = max(result.rowcount or 0, 0)
-                cost = model.duration_ms(size, count)
-                if elapsed + cost > task.timeout_ms:
+        with self.account.activity("task", task.name.name):
+            for statement in task.statements:
+                try:
+                    if wrap:
+                        session.begin()
+                    result = session.execute(statement)
+                    record.query_id = record.query_id or session.last_query_id
+                    count = max(result.rowcount or 0, 0)
+                    cost = model.duration_ms(size, count)
+                    if elapsed + cost > task.timeout_ms:
+                        session.rollback()
+                        elapsed = task.timeout_ms
+                        failure = ("000630", f"Statement reached its statement or warehouse timeout of {task.timeout_ms // 1000} second(s) and was canceled.")
+                        break
+                    if wrap:
+                        session.commit()
+                    elapsed += cost
+                    rows += count
+                except Error as error:
                     session.rollback()
-                    elapsed = task.timeout_ms
-                    failure = ("000630", f"Statement reached its statement or warehouse timeout of {task.timeout_ms // 1000} second(s) and was canceled.")
+                    elapsed += model.overhead_ms
+                    failure = (f"{error.errno:06d}" if error.errno >= 0 else "100000", error.msg)
                     break
-                if wrap:
-                    session.commit()
-                elapsed += cost
-                rows += count
-            except Error as error:
-                session.rollback()
-                elapsed += model.overhead_ms
-                failure = (f"{error.errno:06d}" if error.errno >= 0 else "100000", error.msg)
-                break
         record.rows = rows
         end = start + max(elapsed, model.overhead_ms)
         self.account.lineage.settle(mark, end)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pyarrow as pa
@@ -118,3 +119,28 @@ def test_pipe_usage_history_looks_back_ten_minutes_unless_told(conn, tmp_path) -
     assert conn.cursor().execute(usage.format("")).fetchall() == []
     since = "DATE_RANGE_START => DATEADD(HOUR, -3, CURRENT_TIMESTAMP())"
     assert conn.cursor().execute(usage.format(since)).fetchall() == [(1,)]
+
+
+def test_a_listener_is_told_which_object_the_account_works_for(conn, tmp_path) -> None:
+    seen: list[tuple[str, str]] = []
+
+    @contextlib.contextmanager
+    def listener(kind: str, name: str):
+        seen.append((kind, name))
+        yield
+
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE copied (id INT, tag STRING)")
+    cur.execute("CREATE TASK copy_task WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO copied SELECT id, tag FROM landing_stream")
+    cur.execute("ALTER TASK copy_task RESUME")
+    cur.execute("CREATE DYNAMIC TABLE tags TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT tag, COUNT(*) AS n FROM copied GROUP BY tag")
+    conn.on_activity(listener)
+    conn.insert_files("p", [_stage_file(conn, tmp_path, "a.json", range(3))])
+    conn.load_next_file("p")
+    conn.open_channel("landing", "c1").insert_rows(pa.table({"id": [7], "tag": ["y"]}), "1")
+    conn.clock.advance(minutes=2)
+    assert {("pipe load", "P"), ("channel commit", "LANDING"), ("task", "COPY_TASK"), ("refresh", "TAGS")} <= set(seen)
+    conn.on_activity(None)
+    seen.clear()
+    conn.clock.advance(minutes=2)
+    assert seen == []
