@@ -68,6 +68,8 @@ class VariantResult:
     untraced_layers: list[str] = field(default_factory=list)
     #: Landing p50 / p95 the variant's documented delays imply on their own (`implied_landing`).
     implied_landing: dict[str, float] = field(default_factory=dict)
+    #: Where the variant's wall time went: seconds by activity (a task, a refresh, workload generation...).
+    wall_seconds_by_activity: dict[str, float] = field(default_factory=dict)
 
     @property
     def conserved(self) -> bool:
@@ -100,16 +102,21 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
     spill.mkdir(parents=True, exist_ok=True)  # DuckDB creates only the last level, and only when it first spills
     config = {"temp_directory": str(spill), **(duckdb_config or {})}
     conn = local.connect(start=scenario.start_utc, stage_root=out_dir / "stages" / variant.name, duckdb_config=config)
+    wall = wallclock.WallTimes()
+    conn.on_activity(wall)
     try:
-        _set_up(conn, loaded)
-        model = _model(conn, scenario, variant, out_dir, np.random.default_rng([scenario.seed, index + 1]))
+        with wall("pipeline setup"):
+            _set_up(conn, loaded)
+        model = _model(conn, scenario, variant, out_dir, np.random.default_rng([scenario.seed, index + 1]), wall)
         feed = make_feed(scenario)
         start = conn.clock.now()
         end = start + round(scenario.duration * 1000)
-        event_times = _generate(conn, feed, model, scenario, start, end, lambda f: progress and progress(variant.name, f))
+        event_times = _generate(conn, feed, model, scenario, start, end, lambda f: progress and progress(variant.name, f),
+                                wall)
         model.finish(conn.clock.now())
         _drain(conn, model, scenario, end + round(scenario.drain * 1000))
-        result = _measure(conn, scenario, variant, model, event_times, start, end)
+        with wall("latency and cost measurement"):
+            result = _measure(conn, scenario, variant, model, event_times, start, end)
     except EngineOutOfMemory as error:
         raise RunError(f"{variant.name}: {error}. Run fewer variants at once (--jobs), or a shorter scenario.") from error
     finally:
@@ -118,6 +125,7 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
         with contextlib.suppress(OSError):  # the last variant out takes the folder too
             spill.parent.rmdir()
     result.wall_seconds = wallclock.seconds() - began
+    result.wall_seconds_by_activity = by_activity(wall.seconds, result.wall_seconds)
     if progress:
         progress(variant.name, 1.0)
     return result
@@ -181,15 +189,16 @@ def _exists(cursor: Any, table: str) -> bool:
         return False
 
 
-def _model(conn: Backend, scenario: Scenario, variant: Any, out_dir: Path, rng: np.random.Generator) -> Any:
+def _model(conn: Backend, scenario: Scenario, variant: Any, out_dir: Path, rng: np.random.Generator,
+           wall: wallclock.WallTimes) -> Any:
     pipeline = scenario.pipeline
     if isinstance(variant, SnowpipeVariant):
-        return SnowpipeModel(variant, conn, pipeline.stage, pipeline.pipe, out_dir / "outbox" / variant.name, rng)
+        return SnowpipeModel(variant, conn, pipeline.stage, pipeline.pipe, out_dir / "outbox" / variant.name, rng, wall)
     return StreamingModel(variant, conn, pipeline.landing_table, pipeline.key, rng)
 
 
 def _generate(conn: Backend, feed: BookingFeed | RetailFeed, model: Any, scenario: Scenario, start: Millis, end: Millis,
-              progress: Callable[[float], Any]) -> np.ndarray:
+              progress: Callable[[float], Any], wall: wallclock.WallTimes) -> np.ndarray:
     """Generate the workload in fixed chunks, the same for every variant; the events' source times, by event id - 1.
 
     Each chunk is handed to the ingestion model at its start; the model delivers its events at
@@ -206,7 +215,8 @@ def _generate(conn: Backend, feed: BookingFeed | RetailFeed, model: Any, scenari
         arrived = arrivals(rng, t, chunk_end, workload.rate, profile.peak_hours if profile else None,
                            profile.peak_factor if profile else 1.0)
         conn.clock.run_until(t)
-        events = feed.batch(arrived)  # a feed may emit more events than arrivals (a new customer's profile)
+        with wall("workload generation"):
+            events = feed.batch(arrived)  # a feed may emit more events than arrivals (a new customer's profile)
         model.accept(events, t)
         times.append(pc.cast(events["source_ts"], pa.int64()).to_numpy())
         t = chunk_end
@@ -302,6 +312,13 @@ def _busy(cursor: Any, start: Millis) -> list[tuple[float, float, str]]:
         "TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(RESULT_LIMIT => 10000)) "
         "WHERE STATE = 'SUCCEEDED' AND REFRESH_ACTION <> 'NO_DATA'").fetchall()
     return sorted(((to_millis(a) - start) / 1000, (to_millis(b) - start) / 1000, name) for a, b, name in rows if a and b)
+
+
+def by_activity(seconds: dict[str, float], wall: float) -> dict[str, float]:
+    """Seconds by activity, largest first, with what no activity claimed (the clock, the models, Python) as "other"."""
+    shares = dict(sorted(((k, round(v, 3)) for k, v in seconds.items()), key=lambda item: -item[1]))
+    shares["other"] = round(max(wall - sum(seconds.values()), 0.0), 3)
+    return shares
 
 
 def delay_chain(variant: Any) -> tuple[float, list[Delay]]:

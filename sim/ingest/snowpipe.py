@@ -9,7 +9,10 @@ the legacy model's compute plus 0.06 credits per 1,000 files (R45-R49).
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +32,10 @@ class SnowpipeModel:
     """A producer rotating files into a stage, and the pipe's load queue on the virtual clock."""
 
     def __init__(self, variant: SnowpipeVariant, backend: Backend, stage: str, pipe: str, outbox: Path,
-                 rng: np.random.Generator) -> None:
+                 rng: np.random.Generator, activity: Callable[[str], AbstractContextManager] | None = None) -> None:
         self.variant = variant
+        #: Told when the producer writes and PUTs a file (the harness times it); None: nobody asks.
+        self.activity = activity or (lambda kind: contextlib.nullcontext())
         self.backend = backend
         self.stage = stage
         self.pipe = pipe
@@ -94,12 +99,13 @@ class SnowpipeModel:
             self._in_flight += 1
         name = f"{self.variant.name}-{self._sequence:06d}.{self.variant.file_format}"
         path = self.outbox / name
-        if self.variant.file_format == "json":
-            pl.from_arrow(rows).write_ndjson(path)
-        else:
-            pa_csv.write_csv(rows, path, pa_csv.WriteOptions(include_header=False))
-        # Parameters bind only values; a file path in PUT is part of the statement, quoted here.
-        self.backend.cursor().execute(f"PUT 'file://{path.as_posix()}' @{self.stage}")
+        with self.activity("Snowpipe producer: write and PUT files"):
+            if self.variant.file_format == "json":
+                pl.from_arrow(rows).write_ndjson(path)
+            else:
+                pa_csv.write_csv(rows, path, pa_csv.WriteOptions(include_header=False))
+            # Parameters bind only values; a file path in PUT is part of the statement, quoted here.
+            self.backend.cursor().execute(f"PUT 'file://{path.as_posix()}' @{self.stage}")
         staged = name + ".gz"
         notified = now + round(1000 * sample_seconds(self.variant.notification_delay, self.rng))
         size = path.stat().st_size

@@ -79,6 +79,7 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
     if charts:
         out.append(Heading("Charts"))
         out += [Image(title, path) for title, path in charts]
+    out += _wall_time(variants)
     out += [
         Heading("How these figures are made"),
         Paragraph("Each variant runs the same seeded events through its own emulated account on a virtual clock. "
@@ -91,6 +92,26 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
                   "the scenario reference are assumptions to calibrate with a live run."),
     ]
     return [b for b in out if not (isinstance(b, Paragraph) and not b.text)]
+
+
+def _wall_time(variants: list[dict]) -> list[Block]:
+    """Where each variant's wall time went, by pipeline object and harness step: what to look at when a run is slow."""
+    activities = list(dict.fromkeys(a for v in variants for a in v.get("wall_seconds_by_activity", {})))
+    if not activities:
+        return []
+    activities.sort(key=lambda a: (a == "other", -sum(v["wall_seconds_by_activity"].get(a, 0.0) for v in variants)))
+
+    def cell(v: dict, activity: str) -> str:
+        seconds = v["wall_seconds_by_activity"].get(activity)
+        return "-" if seconds is None else f"{seconds:.2f} s ({100 * seconds / max(v['wall_seconds'], 1e-9):.0f} %)"
+
+    return [
+        Heading("Where the wall time went"),
+        Paragraph("Seconds of this run's wall time by what the emulated account or the harness was doing; a task "
+                  "or refresh counts its own statements, not the upstream refreshes it waited for. "
+                  "`python -m sim run FILE --profile` adds a Python profile."),
+        Table(["activity", *(v["name"] for v in variants)], [[a, *(cell(v, a) for v in variants)] for a in activities]),
+    ]
 
 
 def _conservation(record: dict[str, Any]) -> list[str]:

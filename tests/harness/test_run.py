@@ -100,6 +100,16 @@ def test_streaming_lands_as_its_documented_delays_imply_and_the_report_says_so(r
     assert "the documented delays of the two imply" in (run_folder / "report.md").read_text()
 
 
+def test_the_report_says_where_each_variants_wall_time_went(run_folder) -> None:
+    for variant in _record(run_folder)["variants"]:
+        spent = variant["wall_seconds_by_activity"]
+        assert {"task APPLY_BOOKING_CHANGES", "refresh MOVIE_BOOKING_INSIGHTS", "workload generation", "other"} <= set(spent)
+        assert sum(spent.values()) == pytest.approx(variant["wall_seconds"], abs=0.01)  # every second, once
+    assert ("snowpipe", "pipe load BOOKING_CHANGES_PIPE") in {
+        (v["name"], a) for v in _record(run_folder)["variants"] for a in v["wall_seconds_by_activity"]}
+    assert "## Where the wall time went" in (run_folder / "report.md").read_text()
+
+
 def test_compare_marks_each_metric(run_folder, capsys) -> None:
     assert main(["compare", str(run_folder), str(run_folder)]) == 0
     out = capsys.readouterr().out
@@ -127,7 +137,7 @@ def test_variants_give_the_same_figures_side_by_side_as_one_after_another(run_fo
     loaded = load(_scenario(tmp_path))
     results = run_scenario(loaded, tmp_path / "serial", jobs=1)
     serial = json.loads(json.dumps(record.build(loaded, results, run_id="serial", wall_seconds=0), default=str))
-    timing = {"wall_seconds", "speedup"}
+    timing = {"wall_seconds", "speedup", "wall_seconds_by_activity"}
     figures = [[{k: v for k, v in variant.items() if k not in timing} for variant in r["variants"]]
                for r in (serial, _record(run_folder))]
     assert figures[0] == figures[1]

@@ -77,3 +77,16 @@ def test_a_guard_can_refuse_to_move_time() -> None:
 )
 def test_to_millis(value, expected) -> None:
     assert to_millis(value) == expected
+
+
+def test_wall_times_charge_each_activity_for_itself_only() -> None:
+    from sim.wallclock import WallTimes
+
+    readings = iter([0.0, 1.0, 4.0, 10.0, 10.5, 11.0])  # outer starts, inner 1-4, outer ends at 10; again 10.5-11
+    wall = WallTimes(timer=lambda: next(readings))
+    with wall("refresh", "GOLD"):
+        with wall("refresh", "SILVER"):
+            pass
+    with wall("workload generation"):
+        pass
+    assert dict(wall.seconds) == {"refresh SILVER": 3.0, "refresh GOLD": 7.0, "workload generation": 0.5}
