@@ -144,7 +144,9 @@ class Account:
         """Write every waiting append (before any statement or transaction reads the data)."""
         if self.deferred:
             waiting, self.deferred = self.deferred, []
-            deferred.write(self, waiting)
+            tables = sorted({append.table.name.name for append in waiting})
+            with self.activity("channel commit", ", ".join(tables)):  # the rows of the commits, written now
+                deferred.write(self, waiting)
 
     def flusher(self) -> duckdb.DuckDBPyConnection:
         """The connection deferred appends are written through."""
