@@ -88,9 +88,12 @@ def test_booking_scenario_per_variant(benchmark, tmp_path, variant) -> None:
     result = benchmark.pedantic(lambda: run_variant(loaded, index, tmp_path / "out"), rounds=1, iterations=1)
     assert result.conserved, f"{variant} lost or duplicated events"
     speedup = result.simulated_seconds / benchmark.stats.stats.median
-    benchmark.extra_info.update(simulated_hours=HOURS, events=result.events, speedup=speedup)
+    benchmark.extra_info.update(simulated_hours=HOURS, events=result.events, speedup=speedup,
+                                wall_seconds_by_activity=result.wall_seconds_by_activity)
     print(f"\n{variant}: {HOURS:g} simulated h, {result.events:,} events in {benchmark.stats.stats.median:.1f} s: "
-          f"{speedup:,.0f}x real time")
+          f"{speedup:,.0f}x real time; where the time went:")
+    for activity, seconds in result.wall_seconds_by_activity.items():
+        print(f"  {seconds:8.1f} s {100 * seconds / result.wall_seconds:4.0f} %  {activity}")
 
 
 @pytest.mark.parametrize("rate", [1, 100])
