@@ -46,18 +46,31 @@ def ingestion_credits(ingestion: str, usage: Usage, pricing: Pricing) -> dict[st
     }
 
 
-def cost_summary(components: dict[str, float], pricing: Pricing, events: int, simulated_seconds: float) -> dict:
-    """Credits and dollars: total, per million events, per 30-day month at the simulated rate."""
+def cost_summary(ingestion: dict[str, float], compute: dict[str, float], pricing: Pricing, events: int,
+                 simulated_seconds: float, *, steady: tuple[dict[str, float], float] | None = None) -> dict:
+    """Credits and dollars over the run, and as steady rates: per 30-day month and per million events.
+
+    Ingestion is charged per event (or client-hour) and scales with the workload's `simulated_seconds`.
+    Compute scales from `steady`: (compute credits, seconds) from the pipeline's first work until the
+    producer stopped. The warm-up before the first data and the drain after the last, while in-flight
+    data reaches gold, happen once a run, not once per run-length of a month. Without `steady` the
+    whole run counts.
+    """
+    components = ingestion | compute
     credits = sum(components.values())
-    dollars = credits * pricing.dollars_per_credit
-    scale = MONTH_SECONDS / simulated_seconds if simulated_seconds else 0.0
+    price = pricing.dollars_per_credit
+    steady_credits, steady_seconds = steady if steady and steady[1] > 0 else (compute, simulated_seconds)
+    per_second = 0.0
+    if simulated_seconds:
+        per_second = sum(ingestion.values()) / simulated_seconds + sum(steady_credits.values()) / steady_seconds
+    per_event = per_second * simulated_seconds / events if events else None
     return {
         "components": {name: round(value, 9) for name, value in components.items()},
         "credits": credits,
-        "dollars": dollars,
-        "dollars_per_credit": pricing.dollars_per_credit,
-        "credits_per_million_events": credits / events * 1e6 if events else None,
-        "dollars_per_million_events": dollars / events * 1e6 if events else None,
-        "credits_per_month": credits * scale,
-        "dollars_per_month": dollars * scale,
+        "dollars": credits * price,
+        "dollars_per_credit": price,
+        "credits_per_million_events": per_event * 1e6 if per_event is not None else None,
+        "dollars_per_million_events": per_event * 1e6 * price if per_event is not None else None,
+        "credits_per_month": per_second * MONTH_SECONDS,
+        "dollars_per_month": per_second * MONTH_SECONDS * price,
     }

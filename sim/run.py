@@ -111,12 +111,14 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
         feed = make_feed(scenario)
         start = conn.clock.now()
         end = start + round(scenario.duration * 1000)
+        meter = _SteadyCompute(conn.cursor(), start, warmed_up=start + (end - start) // 4)
         event_times = _generate(conn, feed, model, scenario, start, end, lambda f: progress and progress(variant.name, f),
-                                wall)
+                                wall, meter.observe)
+        steady = meter.since_warm_up(end)
         model.finish(conn.clock.now())
         _drain(conn, model, scenario, end + round(scenario.drain * 1000))
         with wall("latency and cost measurement"):
-            result = _measure(conn, scenario, variant, model, event_times, start, end)
+            result = _measure(conn, scenario, variant, model, event_times, start, end, steady)
     except EngineOutOfMemory as error:
         raise RunError(f"{variant.name}: {error}. Run fewer variants at once (--jobs), or a shorter scenario.") from error
     finally:
@@ -198,7 +200,8 @@ def _model(conn: Backend, scenario: Scenario, variant: Any, out_dir: Path, rng: 
 
 
 def _generate(conn: Backend, feed: BookingFeed | RetailFeed, model: Any, scenario: Scenario, start: Millis, end: Millis,
-              progress: Callable[[float], Any], wall: wallclock.WallTimes) -> np.ndarray:
+              progress: Callable[[float], Any], wall: wallclock.WallTimes,
+              on_chunk: Callable[[Millis], None] = lambda now: None) -> np.ndarray:
     """Generate the workload in fixed chunks, the same for every variant; the events' source times, by event id - 1.
 
     Each chunk is handed to the ingestion model at its start; the model delivers its events at
@@ -215,6 +218,7 @@ def _generate(conn: Backend, feed: BookingFeed | RetailFeed, model: Any, scenari
         arrived = arrivals(rng, t, chunk_end, workload.rate, profile.peak_hours if profile else None,
                            profile.peak_factor if profile else 1.0)
         conn.clock.run_until(t)
+        on_chunk(t)
         with wall("workload generation"):
             events = feed.batch(arrived)  # a feed may emit more events than arrivals (a new customer's profile)
         model.accept(events, t)
@@ -243,7 +247,7 @@ def _drain(conn: Backend, model: Any, scenario: Scenario, deadline: Millis) -> N
 
 
 def _measure(conn: Backend, scenario: Scenario, variant: Any, model: Any, event_times: np.ndarray,
-             start: Millis, end: Millis) -> VariantResult:
+             start: Millis, end: Millis, steady: tuple[dict[str, float], float]) -> VariantResult:
     pipeline = scenario.pipeline
     cursor = conn.cursor()
     landed_ids = cursor.execute(f"SELECT event_id FROM {pipeline.landing_table}").fetch_arrow_all()
@@ -268,12 +272,11 @@ def _measure(conn: Backend, scenario: Scenario, variant: Any, model: Any, event_
     step = round(scenario.report.freshness_step * 1000)
     times, lag = metrics.freshness(layers[pipeline.layers[-1]], event_csn, event_times, start, conn.clock.now(), step)
     simulated = (end - start) / 1000
-    components = costs.ingestion_credits(variant.ingestion, model.usage, scenario.pricing)
-    components.update(_compute_credits(cursor, start))
+    ingestion = costs.ingestion_credits(variant.ingestion, model.usage, scenario.pricing)
     return VariantResult(
         name=variant.name, ingestion=variant.ingestion, description=describe(variant), events=events,
         landed=len(landed), duplicates=duplicates, missing=missing, failed_files=model.usage.failed_files,
-        latency=latency, not_visible=not_visible, costs=costs.cost_summary(components, scenario.pricing, events, simulated),
+        latency=latency, not_visible=not_visible, costs=costs.cost_summary(ingestion, _compute_credits(cursor, start), scenario.pricing, events, simulated, steady=steady),
         wall_seconds=0.0, simulated_seconds=simulated, latency_samples=samples,
         freshness={"seconds": [(t - start) / 1000 for t in times.tolist()],
                    "lag": [None if np.isnan(v) else round(float(v), 3) for v in lag.tolist()]},
@@ -301,6 +304,25 @@ def _compute_credits(cursor: Any, start: Millis) -> dict[str, float]:
         f"SELECT COALESCE(SUM(CREDITS_USED), 0) FROM TABLE(INFORMATION_SCHEMA.SERVERLESS_TASK_HISTORY("
         f"DATE_RANGE_START => {since}))").fetchone()[0]
     return {"warehouse": float(warehouse), "serverless tasks": float(serverless)}
+
+
+class _SteadyCompute:
+    """Compute credits between the end of the warm-up (the first quarter of the workload: the first file
+    lands, the first task runs) and the producer's stop: the steady state a monthly rate scales
+    (costs.cost_summary). Read from the metering views as the clock passes each point."""
+
+    def __init__(self, cursor: Any, start: Millis, *, warmed_up: Millis) -> None:
+        self.cursor, self.start, self.warmed_up = cursor, start, warmed_up
+        self._at_warm_up: tuple[dict[str, float], Millis] | None = None
+
+    def observe(self, now: Millis) -> None:
+        if self._at_warm_up is None and now >= self.warmed_up:
+            self._at_warm_up = (_compute_credits(self.cursor, self.start), now)
+
+    def since_warm_up(self, end: Millis) -> tuple[dict[str, float], float]:
+        before, since = self._at_warm_up or ({}, self.start)
+        now = _compute_credits(self.cursor, self.start)
+        return {name: credits - before.get(name, 0.0) for name, credits in now.items()}, (end - since) / 1000
 
 
 def _busy(cursor: Any, start: Millis) -> list[tuple[float, float, str]]:

@@ -22,10 +22,19 @@ def test_ingestion_credits(ingestion, pricing, usage, expected) -> None:
 
 
 def test_a_summary_prices_credits_per_million_events_and_per_month() -> None:
-    summary = cost_summary({"warehouse": 1.0, "snowpipe per GB": 0.5}, Pricing(edition="standard"), 500_000, 3600)
+    summary = cost_summary({"snowpipe per GB": 0.5}, {"warehouse": 1.0}, Pricing(edition="standard"), 500_000, 3600)
     assert summary["credits"] == 1.5 and summary["dollars"] == 3.0  # $2.00 a credit, Standard, AWS us-east-1
     assert summary["dollars_per_million_events"] == pytest.approx(6.0)
     assert summary["credits_per_month"] == pytest.approx(1.5 * 24 * 30)
+
+
+def test_monthly_rates_scale_compute_from_the_steady_state_and_ingestion_by_events() -> None:
+    # An hour's run: 1.1 warehouse credits in all (warm-up and drain included), 0.75 in the last 45 minutes.
+    summary = cost_summary({"streaming per GB": 0.2}, {"warehouse": 1.1}, Pricing(edition="standard"), 100_000, 3600,
+                           steady=({"warehouse": 0.75}, 2700))
+    assert summary["credits"] == pytest.approx(1.3)  # what the run used
+    assert summary["credits_per_month"] == pytest.approx((0.2 + 1.0) * 720)  # 1 credit an hour in steady state
+    assert summary["credits_per_million_events"] == pytest.approx(1.2 / 100_000 * 1e6)
 
 
 def test_an_explicit_price_per_credit_wins() -> None:

@@ -110,6 +110,14 @@ def test_the_report_says_where_each_variants_wall_time_went(run_folder) -> None:
     assert "## Where the wall time went" in (run_folder / "report.md").read_text()
 
 
+def test_a_warehouse_that_never_suspends_costs_720_credits_a_month_whatever_the_run_length(run_folder) -> None:
+    # A task every minute and AUTO_SUSPEND 60 s keep the X-Small on: 1 credit an hour once warmed up. The
+    # four-minute run also billed the warm-up and the drain, which a month of the same load would not repeat.
+    hp = {v["name"]: v for v in _record(run_folder)["variants"]}["hp"]["costs"]
+    ingestion_per_month = hp["components"]["streaming per GB"] * 30 * 24 * 60 / 4
+    assert hp["credits_per_month"] == pytest.approx(720 + ingestion_per_month, rel=0.005)
+
+
 def test_compare_marks_each_metric(run_folder, capsys) -> None:
     assert main(["compare", str(run_folder), str(run_folder)]) == 0
     out = capsys.readouterr().out
