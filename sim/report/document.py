@@ -88,8 +88,11 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
                   "Ingestion delays are the distributions in the table above: Snowpipe's defaults follow "
                   "'typically within a minute' after notification and one file per minute; Streaming classic "
                   "flushes every MAX_CLIENT_LAG (1 s default); high-performance Streaming is 5-10 s ingest to "
-                  "query. Warehouse time is the emulator's documented duration model. Figures marked INFERRED in "
-                  "the scenario reference are assumptions to calibrate with a live run."),
+                  "query. Warehouse time is the emulator's documented duration model. The cost breakdown is what "
+                  "the run used; $ / month and $ / M events are the steady state: ingestion by the events, compute "
+                  "as metered from the end of the warm-up (the first quarter of the workload) to the producer's "
+                  "stop, so neither the warm-up nor the drain after it is billed as if it recurred. Figures marked "
+                  "INFERRED in the scenario reference are assumptions to calibrate with a live run."),
     ]
     return [b for b in out if not (isinstance(b, Paragraph) and not b.text)]
 
