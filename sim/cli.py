@@ -118,7 +118,7 @@ def validate(args: argparse.Namespace, console: Console, errors: Console) -> int
 def run_scenario(args: argparse.Namespace, console: Console, errors: Console) -> int:
     import shutil
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from sim import parallel, wallclock
     from sim.report import charts, document, record
@@ -152,7 +152,8 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
     with _Interrupts() as interrupted:
         try:
             with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                          TimeElapsedColumn(), console=console, transient=False) as bar:
+                          TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=console,
+                          transient=False) as bar:
                 tasks = {v.name: bar.add_task(v.name, total=1.0, start=False) for v in scenario.variants}
 
                 def progress(name: str, done: float) -> None:  # a variant's clock starts when it does
