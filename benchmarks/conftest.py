@@ -20,6 +20,8 @@ def record(benchmark):
     """After `benchmark(...)` ran, `record(group, engine, baseline=...)` files its times for the ratio table."""
 
     def file(group: str, engine: str, *, baseline: str) -> float:
+        if benchmark.stats is None:  # --benchmark-disable: each benchmark ran once, untimed (a smoke test)
+            return float("nan")
         stats = benchmark.stats.stats
         MEDIANS[group][engine] = (stats.median, stats.min)
         BASELINES[group] = baseline
