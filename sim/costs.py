@@ -51,10 +51,10 @@ def cost_summary(ingestion: dict[str, float], compute: dict[str, float], pricing
     """Credits and dollars over the run, and as steady rates: per 30-day month and per million events.
 
     Ingestion is charged per event (or client-hour) and scales with the workload's `simulated_seconds`.
-    Compute scales from `steady`: (compute credits, seconds) from the pipeline's first work until the
-    producer stopped. The warm-up before the first data and the drain after the last, while in-flight
-    data reaches gold, happen once a run, not once per run-length of a month. Without `steady` the
-    whole run counts.
+    Compute scales from `steady`: (compute credits, seconds) from the end of the warm-up until the
+    producer stopped. The warm-up (the first files land, the first tasks run) and the drain after the
+    last event, while in-flight data reaches gold, happen once a run, not once per run-length of a
+    month. Without `steady` the whole run counts.
     """
     components = ingestion | compute
     credits = sum(components.values())

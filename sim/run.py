@@ -201,11 +201,12 @@ def _model(conn: Backend, scenario: Scenario, variant: Any, out_dir: Path, rng: 
 
 def _generate(conn: Backend, feed: BookingFeed | RetailFeed, model: Any, scenario: Scenario, start: Millis, end: Millis,
               progress: Callable[[float], Any], wall: wallclock.WallTimes,
-              on_chunk: Callable[[Millis], None] = lambda now: None) -> np.ndarray:
+              on_chunk: Callable[[Millis], None]) -> np.ndarray:
     """Generate the workload in fixed chunks, the same for every variant; the events' source times, by event id - 1.
 
     Each chunk is handed to the ingestion model at its start; the model delivers its events at
-    their flush or rotation times, all in the chunk or later, so nothing arrives early.
+    their flush or rotation times, all in the chunk or later, so nothing arrives early. `on_chunk(t)`
+    is called with the clock at each chunk's start (the run reads the metering there).
     """
     workload = scenario.workload
     profile = workload.profile
@@ -273,10 +274,11 @@ def _measure(conn: Backend, scenario: Scenario, variant: Any, model: Any, event_
     times, lag = metrics.freshness(layers[pipeline.layers[-1]], event_csn, event_times, start, conn.clock.now(), step)
     simulated = (end - start) / 1000
     ingestion = costs.ingestion_credits(variant.ingestion, model.usage, scenario.pricing)
+    cost = costs.cost_summary(ingestion, _compute_credits(cursor, start), scenario.pricing, events, simulated, steady=steady)
     return VariantResult(
         name=variant.name, ingestion=variant.ingestion, description=describe(variant), events=events,
         landed=len(landed), duplicates=duplicates, missing=missing, failed_files=model.usage.failed_files,
-        latency=latency, not_visible=not_visible, costs=costs.cost_summary(ingestion, _compute_credits(cursor, start), scenario.pricing, events, simulated, steady=steady),
+        latency=latency, not_visible=not_visible, costs=cost,
         wall_seconds=0.0, simulated_seconds=simulated, latency_samples=samples,
         freshness={"seconds": [(t - start) / 1000 for t in times.tolist()],
                    "lag": [None if np.isnan(v) else round(float(v), 3) for v in lag.tolist()]},
