@@ -76,9 +76,9 @@ class StreamingModel:
             hashed = pl.from_arrow(events.select([self.key])).get_column(self.key).hash(seed=0).to_numpy()
             which = hashed % len(self.channels)
             parts = [events.filter(pa.array(which == i)) for i in range(len(self.channels))]
+        self.usage.bytes_billed += value_bytes(events)  # every event is sent once, in one of the batches below
         for index, rows in enumerate(parts):
             for flush_at, batch in split_at_boundaries(rows, self._active_from, self.step_ms):
-                self.usage.bytes_billed += value_bytes(batch)
                 self._schedule_commit(index, batch, flush_at)
 
     def _schedule_commit(self, index: int, rows: pa.Table, flushed_at: Millis) -> None:

@@ -31,15 +31,20 @@ def conn(tmp_path):
     conn.close()
 
 
-def _drive(conn, model, seconds: int, rate: int = 20) -> np.ndarray:
-    """Hand the model 10-second chunks of events, then run the clock well past the end."""
+def _drive(conn, model, seconds: int, rate: int = 20, sent: list[int] | None = None) -> np.ndarray:
+    """Hand the model 10-second chunks of events, then run the clock well past the end.
+
+    `sent` collects each chunk's value bytes."""
     feed = BookingFeed(seed=1)
     start = conn.clock.now()
     for chunk in range(0, seconds, 10):
         t = start + chunk * 1000
         conn.clock.run_until(t)
         times = np.sort(np.random.default_rng(chunk).integers(t, t + 10_000, rate * 10))
-        model.accept(feed.batch(times), t)
+        events = feed.batch(times)
+        if sent is not None:
+            sent.append(value_bytes(events))
+        model.accept(events, t)
     model.finish(start + seconds * 1000)
     conn.clock.run_until(start + (seconds + 600) * 1000)
     return np.arange(1, feed.events + 1)
@@ -72,7 +77,8 @@ def test_classic_streaming_commits_each_flush_in_order_exactly_once(conn) -> Non
 def test_high_performance_streaming_lands_within_its_documented_window(conn) -> None:
     variant = StreamingHighPerformanceVariant(name="hp", ingestion="streaming_high_performance")
     model = StreamingModel(variant, conn, "landing", "booking_id", np.random.default_rng(0))
-    _drive(conn, model, 30)
+    sent: list[int] = []
+    _drive(conn, model, 30, sent=sent)
     lags = []
     for delivery in model.deliveries:
         times = conn.cursor().execute(
@@ -80,7 +86,7 @@ def test_high_performance_streaming_lands_within_its_documented_window(conn) -> 
             f"AND {delivery.event_ids.max()}").fetchone()
         lags.append((delivery.visible_at - int(times[1].replace(tzinfo=UTC).timestamp() * 1000)) / 1000)
     assert min(lags) >= 5 - 1e-9 and max(lags) <= 11  # 5-10 s after a flush at most 1 s after the event
-    assert model.usage.bytes_billed > 0
+    assert model.usage.bytes_billed == sum(sent) > 0  # every value billed once
 
 
 def test_snowpipe_rotates_a_file_a_minute_and_loads_each_once(conn, tmp_path) -> None:
@@ -161,8 +167,10 @@ def test_a_client_restart_resends_from_the_committed_offset_token_exactly_once(c
     variant = StreamingClassicVariant(name="c", ingestion="streaming_classic", clients=2, restarts=[15, 31.5],
                                       commit_latency=Delay(fixed=3))
     model = StreamingModel(variant, conn, "landing", "booking_id", np.random.default_rng(0))
-    generated = _drive(conn, model, 60)
+    sent: list[int] = []
+    generated = _drive(conn, model, 60, sent=sent)
     assert model.restarts == 2
+    assert model.usage.bytes_billed > sum(sent)  # what was in flight at a restart is received, and billed, twice
     assert _delivered(model).tolist() == generated.tolist()  # nothing lost, nothing twice
     landed = [r[0] for r in conn.cursor().execute("SELECT event_id FROM landing ORDER BY event_id").fetchall()]
     assert landed == generated.tolist()
