@@ -1,8 +1,9 @@
 """Scenario files: YAML in, a validated, frozen `Scenario` out, or every error at once.
 
 Errors name the file, the key path and what was expected (`booking.yaml: workload.rate: must be > 0,
-got -5`); an unknown key gets a "did you mean". Durations are written `90s`, `15 min`, `1h`, `2 days`
-(or a number of seconds); delays are a duration (fixed), `{min: 5s, max: 10s}` (uniform) or
+got -5`); an unknown key gets a "did you mean" (a close spelling, or where a key of that name belongs).
+Durations are written `90s`, `15 min`, `1h`, `2 days` (or a number of seconds); delays are a duration
+(fixed), `{min: 5s, max: 10s}` (uniform) or
 `{median: 20s, p95: 60s}` (log-normal). `python -m sim schema` writes the JSON Schema.
 """
 
@@ -13,7 +14,8 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -380,8 +382,10 @@ def _problem(error: dict, data: Any) -> str:
     kind, context = error["type"], error.get("ctx") or {}
     if kind == "extra_forbidden":
         parent, name = location[:-1], location[-1]
-        suggestion = difflib.get_close_matches(name, _fields_at(parent, data), n=1)
-        hint = f"; did you mean '{suggestion[0]}'?" if suggestion else f"; expected one of {', '.join(_fields_at(parent, data))}"
+        fields = _fields_at(parent, data)
+        suggestion = difflib.get_close_matches(name, fields, n=1) or _key_paths(Scenario).get(name)
+        hint = (f"; did you mean {' or '.join(repr(s) for s in suggestion)}?" if suggestion
+                else f"; expected one of {', '.join(fields)}")
         return f"{key_path}: unknown key{hint}"
     # Our own checks say what they got; the top-level ones would echo the whole file.
     got = f", got {_show(error.get('input'))}" if "input" in error and kind not in ("missing", "value_error") else ""
@@ -423,6 +427,27 @@ def _fields_at(location: list[str], data: Any) -> list[str]:
         annotation, node = field.annotation, node.get(part, {}) if isinstance(node, dict) else {}
     model = _model_of(annotation, node)
     return list(model.model_fields) if model else []
+
+
+def _key_paths(model: type[BaseModel], prefix: str = "") -> dict[str, list[str]]:
+    """Every key of the file reachable through mappings, by name: where a key put in the wrong place belongs."""
+    paths: dict[str, list[str]] = {}
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        paths.setdefault(name, []).append(path)
+        for child in _mapping_models(field.annotation):
+            for key, found in _key_paths(child, f"{path}.").items():
+                paths.setdefault(key, []).extend(p for p in found if p not in paths[key])
+    return paths
+
+
+def _mapping_models(annotation: Any) -> list[type[BaseModel]]:
+    """The models a field holds as one mapping (itself, or a union's members); not a list's items, which have no single path."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    if get_origin(annotation) in (Union, UnionType):
+        return [model for member in get_args(annotation) for model in _mapping_models(member)]
+    return []
 
 
 def _model_of(annotation: Any, node: Any) -> type[BaseModel] | None:
