@@ -47,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
             "emulated account and virtual clock. Prints a summary table and writes "
             "<out>/<scenario>-<time>/: run.json, report.md, report.html and PNG charts. Exits 1 if any "
             "variant lost or duplicated events, 2 if the scenario is invalid, a pipeline statement "
-            "fails, the emulator runs out of memory or the run folder cannot be written, 130 on Ctrl-C "
+            "fails, a pipe cannot load a file, the emulator runs out of memory or the run folder cannot "
+            "be written, 130 on Ctrl-C "
             "(nothing is written when a run stops)."
         ),
     )

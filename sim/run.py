@@ -54,7 +54,6 @@ class VariantResult:
     landed: int
     duplicates: int
     missing: int
-    failed_files: list[str]
     latency: dict[str, dict]
     not_visible: dict[str, int]
     costs: dict
@@ -219,6 +218,7 @@ def _generate(conn: Backend, feed: BookingFeed | RetailFeed, model: Any, scenari
         arrived = arrivals(rng, t, chunk_end, workload.rate, profile.peak_hours if profile else None,
                            profile.peak_factor if profile else 1.0)
         conn.clock.run_until(t)
+        _stop_on_failed_load(model, scenario)
         on_chunk(t)
         with wall("workload generation"):
             events = feed.batch(arrived)  # a feed may emit more events than arrivals (a new customer's profile)
@@ -230,7 +230,18 @@ def _generate(conn: Backend, feed: BookingFeed | RetailFeed, model: Any, scenari
             progress(0.9 * (t - start) / (end - start))
             reported = percent
     conn.clock.run_until(end)
+    _stop_on_failed_load(model, scenario)
     return np.concatenate(times) if times else np.empty(0, np.int64)
+
+
+def _stop_on_failed_load(model: Any, scenario: Scenario) -> None:
+    """A file the pipe cannot load loses its events (a pipe loads whole files or none): stop at the first one,
+    not after the whole run."""
+    if model.usage.failed_files:
+        variant = model.variant
+        raise RunError(f"{variant.name}: the pipe {scenario.pipeline.pipe} could not load {model.usage.failed_files[0]}; "
+                       f"its events would be lost. Does the pipe's FILE_FORMAT read the variant's file_format "
+                       f"({variant.file_format})?")
 
 
 def _drain(conn: Backend, model: Any, scenario: Scenario, deadline: Millis) -> None:
@@ -238,6 +249,7 @@ def _drain(conn: Backend, model: Any, scenario: Scenario, deadline: Millis) -> N
     gold = scenario.pipeline.layers[-1]
     while conn.clock.now() < deadline:
         conn.clock.run_until(min(conn.clock.now() + MINUTE_MS, deadline))
+        _stop_on_failed_load(model, scenario)
         if model.pending:
             continue
         landed = max((d.csn for d in model.deliveries if d.csn is not None), default=0)
@@ -277,7 +289,7 @@ def _measure(conn: Backend, scenario: Scenario, variant: Any, model: Any, event_
     cost = costs.cost_summary(ingestion, _compute_credits(cursor, start), scenario.pricing, events, simulated, steady=steady)
     return VariantResult(
         name=variant.name, ingestion=variant.ingestion, description=describe(variant), events=events,
-        landed=len(landed), duplicates=duplicates, missing=missing, failed_files=model.usage.failed_files,
+        landed=len(landed), duplicates=duplicates, missing=missing,
         latency=latency, not_visible=not_visible, costs=cost,
         wall_seconds=0.0, simulated_seconds=simulated, latency_samples=samples,
         freshness={"seconds": [(t - start) / 1000 for t in times.tolist()],

@@ -124,8 +124,7 @@ def _conservation(record: dict[str, Any]) -> list[str]:
             lines.append(f"{v['name']}: all {v['events']:,} generated events are in the landing table exactly once.")
         else:
             lines.append(f"{v['name']}: FAILED: {v['events']:,} generated, {v['landed']:,} landed, "
-                         f"{v['missing']:,} missing, {v['duplicates']:,} duplicated"
-                         + (f"; failed files: {'; '.join(v['failed_files'][:3])}" if v["failed_files"] else "") + ".")
+                         f"{v['missing']:,} missing, {v['duplicates']:,} duplicated.")
     return lines
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from sim.cli import main
 from sim.report import record
+from sim.ingest.streaming import StreamingModel
 from sim.run import RunError, run_scenario, run_variant
 from sim.scenario import load
 
@@ -158,13 +159,34 @@ def test_jobs_must_be_positive(tmp_path, capsys) -> None:
     assert not (tmp_path / "reports").exists()
 
 
-def test_a_run_that_loses_events_fails_loudly(tmp_path, capsys) -> None:
-    # CSV files into a pipe that loads JSON: every Snowpipe load fails, so events never land.
-    path = _scenario(tmp_path, fmt="csv", **{"duration: 4 min": "duration: 1 min"})
-    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts"]) == 1
+def test_a_run_that_loses_events_fails_loudly(tmp_path, capsys, monkeypatch) -> None:
+    # A harness fault: a Streaming client drops its first commit, so its events never land.
+    commit = StreamingModel._commit
+
+    def drop_first(self, index: int) -> None:
+        if not self.deliveries and not getattr(self, "dropped", False):
+            self.dropped = True
+            self._uncommitted[index].pop(0)
+            return
+        commit(self, index)
+
+    monkeypatch.setattr(StreamingModel, "_commit", drop_first)
+    path = _scenario(tmp_path, **{"duration: 4 min": "duration: 1 min"})
+    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts", "--jobs", "1"]) == 1
     assert "conservation FAILED" in capsys.readouterr().err
     (run,) = (tmp_path / "reports").iterdir()
-    assert "snowpipe: FAILED" in (run / "report.md").read_text()
+    report = (run / "report.md").read_text()
+    assert "snowpipe: all" in report and "classic: FAILED" in report and "hp: FAILED" in report
+
+
+def test_a_file_the_pipe_cannot_load_stops_the_run_at_once(tmp_path, capsys) -> None:
+    # CSV files into a pipe that loads JSON: the first load fails, and every event in it would be lost.
+    path = _scenario(tmp_path, fmt="csv", **{"duration: 4 min": "duration: 2 hours"})
+    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts", "--jobs", "1"]) == 2
+    error = capsys.readouterr().err
+    assert "snowpipe: the pipe booking_changes_pipe could not load snowpipe-000001.csv.gz" in error
+    assert "file_format (csv)" in error
+    assert list((tmp_path / "reports").iterdir()) == []  # nothing half-written
 
 
 def test_a_bad_scenario_stops_before_anything_runs(tmp_path, capsys) -> None:
