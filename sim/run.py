@@ -156,14 +156,16 @@ def _set_up(conn: Backend, loaded: LoadedScenario) -> None:
         cursor.execute(f"ALTER TABLE {landing} SET CHANGE_TRACKING = TRUE")
     except Error as error:
         raise RunError(f"{loaded.path.name}: pipeline.landing_table: {landing}: {error}") from error
-    overrides = [f"ALTER DYNAMIC TABLE {name} SET TARGET_LAG = '{lag}'" for name, lag in scenario.schedules.target_lags.items()]
+    overrides = [(f"target_lags.{name}", f"ALTER DYNAMIC TABLE {name} SET TARGET_LAG = '{lag}'")
+                 for name, lag in scenario.schedules.target_lags.items()]
     for name, schedule in scenario.schedules.tasks.items():
-        overrides += [f"ALTER TASK {name} SUSPEND", f"ALTER TASK {name} SET SCHEDULE = '{schedule}'", f"ALTER TASK {name} RESUME"]
-    for statement in overrides:
+        overrides += [(f"tasks.{name}", f"ALTER TASK {name} {change}")
+                      for change in ("SUSPEND", f"SET SCHEDULE = '{schedule}'", "RESUME")]
+    for key, statement in overrides:
         try:
             cursor.execute(statement)
         except Error as error:
-            raise RunError(f"{loaded.path.name}: schedules: {statement}: {error}") from error
+            raise RunError(f"{loaded.path.name}: schedules.{key}: {statement}: {error}") from error
 
 
 def make_feed(scenario: Scenario) -> BookingFeed | RetailFeed:

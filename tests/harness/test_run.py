@@ -206,6 +206,15 @@ def test_a_failing_pipeline_statement_names_file_and_line(tmp_path, capsys, jobs
     assert list((tmp_path / "reports").iterdir()) == []  # nothing half-written
 
 
+def test_a_schedule_override_of_a_missing_object_names_its_key(tmp_path, capsys) -> None:
+    path = _scenario(tmp_path, **{"workload:": "schedules: {tasks: {apply_changes: 5 MINUTE}}\nworkload:"})
+    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--jobs", "1"]) == 2
+    error = capsys.readouterr().err
+    assert "tiny.yaml: schedules.tasks.apply_changes: ALTER TASK apply_changes SUSPEND:" in error
+    assert "does not exist" in error
+    assert list((tmp_path / "reports").iterdir()) == []
+
+
 def test_the_files_snowpipe_wrote_can_be_left_out_of_the_run_folder(tmp_path) -> None:
     path = _scenario(tmp_path, **{"duration: 4 min": "duration: 1 min\nreport: {keep_files: false}"})
     assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts", "--jobs", "1"]) == 0
