@@ -76,6 +76,12 @@ class VirtualClock:
         self._queue: list[_Scheduled] = []
         self._sequence = itertools.count()
         self._guards: list[Callable[[], None]] = []
+        self._running = False
+
+    @property
+    def running(self) -> bool:
+        """Whether a callback is running now (time can only move from outside one)."""
+        return self._running
 
     def now(self) -> Millis:
         """The current simulated time, epoch milliseconds."""
@@ -108,12 +114,18 @@ class VirtualClock:
         target = to_millis(until)
         if target < self._now:
             raise ValueError(f"the clock cannot go back: {to_datetime(target).isoformat()} < {self.datetime().isoformat()}")
+        if self._running:
+            raise RuntimeError("the clock cannot move from inside a scheduled callback")
         for guard in self._guards:
             guard()
-        while (due := self.peek()) is not None and due <= target:
-            entry = heapq.heappop(self._queue)
-            self._now = entry.at
-            entry.callback()
+        self._running = True
+        try:
+            while (due := self.peek()) is not None and due <= target:
+                entry = heapq.heappop(self._queue)
+                self._now = entry.at
+                entry.callback()
+        finally:
+            self._running = False
         self._now = target
 
     def advance(self, *, milliseconds: int = 0, seconds: float = 0, minutes: float = 0, hours: float = 0) -> Millis:

@@ -469,6 +469,7 @@ def _show_or_describe(sql: str, session: Session) -> Plan | None:
 #: Statements sqlglot cannot parse faithfully, recognised from their text before it tries.
 _TEXT_COMMANDS = (
     _start_transaction,
+    session_commands.compile_wait,
     _show_or_describe,
     warehouse_commands.compile_warehouse_command,
     stream_commands.compile_stream_command,

@@ -1,19 +1,21 @@
-"""Session commands: transaction control, USE and ALTER SESSION.
+"""Session commands: transaction control, USE, ALTER SESSION and SYSTEM$WAIT.
 
-https://docs.snowflake.com/en/sql-reference/sql/begin, .../use, .../alter-session
+https://docs.snowflake.com/en/sql-reference/sql/begin, .../use, .../alter-session,
+https://docs.snowflake.com/en/sql-reference/functions/system_wait
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from ..errors import NotSupportedError, ProgrammingError
+from ..errors import NotSupportedError, ProgrammingError, compilation_error
 from .names import display, normalize
 from .plans import CommandPlan, Plan
-from .results import Result, status_result
+from .results import Result, RowsResult, status_result, text_column
 
 if TYPE_CHECKING:
     from .session import Session
@@ -107,5 +109,37 @@ def alter_session(ast: exp.Alter, sql: str, session: Session) -> Plan:
             else:
                 raise NotSupportedError(f"the session parameter {name}", query=sql)
         return status_result(OK)
+
+    return CommandPlan(session.catalog.version, action=run, cacheable=False)
+
+
+_WAIT = re.compile(
+    r"^\s*(?P<verb>CALL|SELECT)\s+(?P<call>SYSTEM\$WAIT\s*\(\s*(?P<amount>\d+(?:\.\d*)?)\s*(?:,\s*'(?P<unit>\w+)'\s*)?\))\s*;?\s*$",
+    re.I,
+)
+_WAIT_UNITS_MS = {"DAYS": 86_400_000, "HOURS": 3_600_000, "MINUTES": 60_000, "SECONDS": 1_000, "MILLISECONDS": 1,
+                  "MICROSECONDS": 1e-3, "NANOSECONDS": 1e-6}
+
+
+def compile_wait(sql: str, session: Session) -> Plan | None:
+    """`CALL SYSTEM$WAIT(amount [, 'unit'])` (or the same SELECT): the virtual clock moves on by that much,
+    running every task and refresh that falls due, so a script can let scheduled work happen."""
+    match = _WAIT.match(sql)
+    if match is None:
+        return None
+    unit = (match["unit"] or "SECONDS").upper()
+    if unit not in _WAIT_UNITS_MS:
+        raise compilation_error(f"invalid time unit '{match['unit']}' for SYSTEM$WAIT: expected one of "
+                                f"{', '.join(_WAIT_UNITS_MS)}", errno=2001, query=sql)
+    milliseconds = round(float(match["amount"]) * _WAIT_UNITS_MS[unit])
+    column = "SYSTEM$WAIT" if match["verb"].upper() == "CALL" else re.sub(r"\s+", "", match["call"]).upper()
+
+    def run(session: Session, _params: Sequence[Any]) -> Result:
+        clock = session.account.clock
+        if clock.running:
+            raise NotSupportedError("SYSTEM$WAIT inside a task or a dynamic table refresh",
+                                    detail="the virtual clock moves between statements", query=sql)
+        clock.advance(milliseconds=milliseconds)
+        return RowsResult([text_column(column)], [(f"waited {match['amount']} {unit.lower()}",)], rowcount=1)
 
     return CommandPlan(session.catalog.version, action=run, cacheable=False)

@@ -40,3 +40,29 @@ WHEN MATCHED AND s.METADATA$ACTION = 'INSERT' THEN UPDATE SET status = s.status,
 
 SELECT * FROM bookings_current ORDER BY booking_id;
 SHOW STREAMS;
+
+-- The same MERGE as a task that runs every minute when the stream has data. The virtual clock
+-- stands still between statements: SYSTEM$WAIT moves it on (on Snowflake it really waits).
+CREATE TASK apply_bookings
+    WAREHOUSE = COMPUTE_WH
+    SCHEDULE = '1 MINUTE'
+    WHEN SYSTEM$STREAM_HAS_DATA('BOOKINGS_STREAM')
+AS
+    MERGE INTO bookings_current c
+    USING bookings_stream s
+    ON c.booking_id = s.booking_id
+    WHEN MATCHED AND s.METADATA$ACTION = 'DELETE' AND NOT s.METADATA$ISUPDATE THEN DELETE
+    WHEN MATCHED AND s.METADATA$ACTION = 'INSERT' THEN UPDATE SET status = s.status, total_amount = s.total_amount
+    WHEN NOT MATCHED AND s.METADATA$ACTION = 'INSERT' THEN INSERT (booking_id, status, total_amount)
+        VALUES (s.booking_id, s.status, s.total_amount);
+ALTER TASK apply_bookings RESUME;
+
+INSERT INTO raw_bookings (booking_id, status, ticket_count, ticket_price) VALUES ('B004', 'BOOKED', 3, 10.00);
+CALL SYSTEM$WAIT(150, 'SECONDS');
+
+-- The first run applied B004; the second found the stream empty and was skipped.
+SELECT * FROM bookings_current ORDER BY booking_id;
+SELECT STATE, SCHEDULED_TIME, COMPLETED_TIME
+FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'APPLY_BOOKINGS'))
+ORDER BY SCHEDULED_TIME;
+ALTER TASK apply_bookings SUSPEND;

@@ -13,6 +13,8 @@ def test_the_demo_script_runs(capsys) -> None:
     assert main(["sql", str(ROOT / "scenarios/examples/streams_demo.sql")]) == 0
     out = capsys.readouterr().out
     assert "CANCELLED" in out and "BOOKINGS_STREAM" in out
+    # SYSTEM$WAIT let the task run: its first run applied B004, its second found nothing to do
+    assert "waited 150 seconds" in out and "│ B004       │ BOOKED    │ 30.00" in out and "SKIPPED" in out
 
 
 def test_an_error_names_the_file_and_line(tmp_path, capsys) -> None:

@@ -90,3 +90,17 @@ def test_wall_times_charge_each_activity_for_itself_only() -> None:
     with wall("workload generation"):
         pass
     assert dict(wall.seconds) == {"refresh SILVER": 3.0, "refresh GOLD": 7.0, "workload generation": 0.5}
+
+
+def test_time_cannot_move_from_inside_a_callback() -> None:
+    clock = VirtualClock(0)
+    refused = []
+
+    def moves_the_clock() -> None:
+        with pytest.raises(RuntimeError, match="inside a scheduled callback"):
+            clock.advance(seconds=1)
+        refused.append(clock.running)
+
+    clock.schedule(1_000, moves_the_clock)
+    clock.run_until(5_000)
+    assert refused == [True] and not clock.running and clock.now() == 5_000

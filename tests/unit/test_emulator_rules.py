@@ -88,6 +88,28 @@ def test_the_clock_cannot_move_inside_a_transaction(conn) -> None:
     conn.clock.advance(seconds=1)
 
 
+def test_system_wait_moves_the_virtual_clock_between_statements_only(conn) -> None:
+    cur = conn.cursor()
+    assert cur.execute("CALL SYSTEM$WAIT(1.5, 'MINUTES')").fetchall() == [("waited 1.5 minutes",)]
+    assert cur.execute("SELECT CURRENT_TIMESTAMP()").fetchone()[0] == datetime(2025, 3, 1, 12, 1, 30, tzinfo=UTC)
+    assert cur.execute("select system$wait(250, 'milliseconds')").fetchall() == [("waited 250 milliseconds",)]
+    assert cur.description[0].name == "SYSTEM$WAIT(250,'MILLISECONDS')"
+    with pytest.raises(ProgrammingError, match="invalid time unit 'WEEKS' for SYSTEM\\$WAIT"):
+        cur.execute("CALL SYSTEM$WAIT(1, 'WEEKS')")
+    cur.execute("BEGIN")
+    with pytest.raises(ProgrammingError, match="open transaction"):
+        cur.execute("CALL SYSTEM$WAIT(1)")
+    cur.execute("ROLLBACK")
+    # Inside a task the clock is already running its schedule: the run fails, naming the function.
+    cur.execute("CREATE TASK waits SCHEDULE = '1 MINUTE' AS SELECT SYSTEM$WAIT(5)")
+    cur.execute("ALTER TASK waits RESUME")
+    conn.clock.advance(minutes=2)
+    runs = cur.execute("SELECT STATE, ERROR_MESSAGE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY()) "
+                       "WHERE STATE IN ('SUCCEEDED', 'FAILED')").fetchall()
+    assert runs == [("FAILED", "snowsim: SYSTEM$WAIT inside a task or a dynamic table refresh is not supported by the "
+                               "DuckDB emulator (the virtual clock moves between statements)")]
+
+
 def test_a_runtime_error_ends_the_transaction_loudly(conn) -> None:
     cur = conn.cursor()
     cur.execute("CREATE TABLE t (a INT)")
