@@ -50,13 +50,15 @@ class Tracking:
     """Change tracking of a table: its rows carry a hidden id and every DML statement logs row images.
 
     `rows` is the DuckDB table with the hidden row-id column, `changes` the log of row images
-    (see tracking.py), `last_change_csn` the commit sequence number of the last committed change.
+    (see tracking.py), `last_change_csn` the commit sequence number of the last committed change,
+    `since` when tracking began (epoch ms): changes before it left no version in the lineage.
     """
 
     rows: str
     changes: str
     sequence: str
     last_change_csn: int = 0
+    since: int = 0
 
 
 @dataclass(eq=False)

@@ -434,6 +434,7 @@ def enable_tracking(session: Session, table: Table, *, in_transaction: bool = Fa
             session.duck.execute(statement)
     else:
         run_duck(session, statements)
+    table_tracking.since = session.account.clock.now()
     table.tracking = table_tracking
     session.catalog.changed()
 

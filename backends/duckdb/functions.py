@@ -32,7 +32,7 @@ _SUPPORTED_NAMES = """
 SUPPORTED: frozenset[type[exp.Expression]] = frozenset(getattr(exp, name) for name in _SUPPORTED_NAMES.split())
 
 #: Functions sqlglot does not model that the emulator implements itself (see relations.py).
-EMULATED_ANONYMOUS = frozenset({"SYSTEM$STREAM_HAS_DATA"})
+EMULATED_ANONYMOUS = frozenset({"SYSTEM$STREAM_HAS_DATA", "SYSTEM$STREAM_GET_TABLE_TIMESTAMP"})
 
 
 #: Snowflake's spelling where sqlglot's class name would mislead.

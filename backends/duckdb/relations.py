@@ -2,7 +2,8 @@
 
 Tables and views become their DuckDB names; streams become the subquery that computes their
 change set (streams.py); LATERAL FLATTEN becomes a lateral join over DuckDB's json_each;
-SYSTEM$STREAM_HAS_DATA and CURRENT_DATABASE() & co. read the catalog and the session.
+SYSTEM$STREAM_HAS_DATA, SYSTEM$STREAM_GET_TABLE_TIMESTAMP and CURRENT_DATABASE() & co. read the
+catalog and the session.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class Bindings:
     streams: list[Stream] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     has_data: list[Stream] = field(default_factory=list)
+    #: Streams whose SYSTEM$STREAM_GET_TABLE_TIMESTAMP the statement reads.
+    table_timestamps: list[Stream] = field(default_factory=list)
     #: INFORMATION_SCHEMA table functions whose rows are registered before the statement runs.
     functions: list[Any] = field(default_factory=list)
 
@@ -175,23 +178,43 @@ class Resolver:
                 node.replace(exp.Null() if value is None else exp.Literal.string(value))
             elif isinstance(node, exp.Anonymous) and str(node.this).upper() == "SYSTEM$STREAM_HAS_DATA":
                 node.replace(self.stream_has_data(node, bindings))
+            elif isinstance(node, exp.Anonymous) and str(node.this).upper() == "SYSTEM$STREAM_GET_TABLE_TIMESTAMP":
+                node.replace(self.stream_table_timestamp(node, bindings))
 
     def stream_has_data(self, node: exp.Anonymous, bindings: Bindings) -> exp.Expression:
         """SYSTEM$STREAM_HAS_DATA('name'): a slot filled at run time (it also refreshes staleness).
 
         https://docs.snowflake.com/en/sql-reference/functions/system_stream_has_data
         """
-        args = node.expressions
-        if len(args) != 1 or not isinstance(args[0], exp.Literal) or not args[0].is_string:
-            raise compilation_error(
-                "SYSTEM$STREAM_HAS_DATA takes one string literal, the stream's name.", errno=1044, query=self.sql
-            )
-        stream = self.lookup_text(args[0].this)
-        if not isinstance(stream, Stream):
-            raise compilation_error(f"'{stream.name}' is not a stream.", errno=2003, query=self.sql)
+        stream = self._stream_argument(node)
         if stream not in bindings.has_data:
             bindings.has_data.append(stream)
         return slot_node(f"has_data_{stream.uid}")
+
+    def stream_table_timestamp(self, node: exp.Anonymous, bindings: Bindings) -> exp.Expression:
+        """SYSTEM$STREAM_GET_TABLE_TIMESTAMP('name'): a slot filled at run time with the commit time, in
+        nanoseconds, of the source table's latest version at or before the stream's offset.
+
+        https://docs.snowflake.com/en/sql-reference/functions/system_stream_get_table_timestamp
+        """
+        stream = self._stream_argument(node)
+        if isinstance(stream.source, View):  # documented: "returns an error when the input is a stream on a view"
+            raise compilation_error(f"SYSTEM$STREAM_GET_TABLE_TIMESTAMP: stream '{stream.name}' is on a view, not a table.",
+                                    errno=2003, query=self.sql)
+        if stream not in bindings.table_timestamps:
+            bindings.table_timestamps.append(stream)
+        return slot_node(f"table_ts_{stream.uid}")
+
+    def _stream_argument(self, node: exp.Anonymous) -> Stream:
+        """The stream a SYSTEM$STREAM_* function names in its one string argument."""
+        function = str(node.this).upper()
+        args = node.expressions
+        if len(args) != 1 or not isinstance(args[0], exp.Literal) or not args[0].is_string:
+            raise compilation_error(f"{function} takes one string literal, the stream's name.", errno=1044, query=self.sql)
+        stream = self.lookup_text(args[0].this)
+        if not isinstance(stream, Stream):
+            raise compilation_error(f"'{stream.name}' is not a stream.", errno=2003, query=self.sql)
+        return stream
 
 
 def check_column_case(ast: exp.Expression, objects: list[CatalogObject], sql: str | None) -> None:

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from sim.clock import VirtualClock
 
-from ..errors import OperationalError, ProgrammingError
+from ..errors import NotSupportedError, OperationalError, ProgrammingError
 from . import compiler, deferred, engine_errors
 from . import params as params_module
 from .catalog import Catalog, CatalogObject, Database, Schema, Stream, Table, stream_sources
@@ -410,6 +410,8 @@ class Session:
             values[f"initial_{stream.uid}"] = offset is None
         for stream in plan.bindings.has_data:
             values[f"has_data_{stream.uid}"] = self.stream_has_data(stream)
+        for stream in plan.bindings.table_timestamps:
+            values[f"table_ts_{stream.uid}"] = self.stream_table_timestamp(stream)
         return StatementRun(values, hi, csn, plan.bindings.streams, plan.writes, plan.consumes, self.last_query_id or "")
 
     def execute_step(self, step: Step, run: StatementRun, params: Sequence[Any]) -> duckdb.DuckDBPyConnection:
@@ -461,6 +463,21 @@ class Session:
             _duckdb_seam.bind(self.duck, sql, values=step.args(params))
         except duckdb.Error as error:
             raise engine_errors.translate(error, sql=sql) from error
+
+    def stream_table_timestamp(self, stream: Stream) -> int:
+        """SYSTEM$STREAM_GET_TABLE_TIMESTAMP: when the source table's latest version at or before the stream's
+        offset committed, epoch nanoseconds; the table's creation (version t0) if nothing changed it before."""
+        table = stream.source
+        name, offset = str(table.name), stream.offset
+        for version in reversed(self.account.lineage.versions):  # in commit order
+            if version.table == name and (version.csn <= offset if offset is not None else version.visible_at <= stream.created_on):
+                return version.visible_at * 1_000_000
+        if table.tracking is None or table.tracking.since != table.created_on:
+            # Changes made before tracking began (the first stream) left no version to date.
+            raise NotSupportedError(f"SYSTEM$STREAM_GET_TABLE_TIMESTAMP before the first change tracked on {name}",
+                                    detail="the emulator dates table versions from the table's first stream on; "
+                                           "consume the stream first")
+        return table.created_on * 1_000_000
 
     def stream_has_data(self, stream: Stream) -> bool:
         """SYSTEM$STREAM_HAS_DATA: no false negatives; a FALSE answer keeps the stream from going stale."""

@@ -110,6 +110,34 @@ def test_system_wait_moves_the_virtual_clock_between_statements_only(conn) -> No
                                "DuckDB emulator (the virtual clock moves between statements)")]
 
 
+def test_stream_get_table_timestamp_dates_the_version_at_the_offset(conn) -> None:
+    cur = conn.cursor()
+    t0 = 1_740_830_400_000_000_000  # 2025-03-01 12:00:00 UTC in ns, when the table and stream were created
+    cur.execute("CREATE TABLE src (a INT)")
+    cur.execute("CREATE TABLE dst (a INT)")
+    cur.execute("CREATE STREAM s ON TABLE src")
+    stamp = "SELECT SYSTEM$STREAM_GET_TABLE_TIMESTAMP('S')"
+    assert cur.execute(stamp).fetchall() == [(t0,)]  # version t0: nothing changed the table yet
+    conn.clock.advance(seconds=10)
+    cur.execute("INSERT INTO src VALUES (1)")
+    conn.clock.advance(seconds=10)
+    assert cur.execute(stamp).fetchall() == [(t0,)]  # the offset has not moved past the insert
+    cur.execute("INSERT INTO dst SELECT a FROM s")  # consumes: the offset now covers the insert at +10 s
+    conn.clock.advance(seconds=10)
+    assert cur.execute(stamp).fetchall() == [(t0 + 10 * 10**9,)]
+    cur.execute("CREATE VIEW v AS SELECT a FROM src")
+    cur.execute("CREATE STREAM sv ON VIEW v")
+    with pytest.raises(ProgrammingError, match="stream 'SNOWSIM.PUBLIC.SV' is on a view"):
+        cur.execute("SELECT SYSTEM$STREAM_GET_TABLE_TIMESTAMP('SV')")
+    # A table changed before its first stream: the emulator kept no version to date that change by.
+    cur.execute("CREATE TABLE early (a INT)")
+    conn.clock.advance(seconds=5)
+    cur.execute("INSERT INTO early VALUES (1)")
+    cur.execute("CREATE STREAM e ON TABLE early")
+    with pytest.raises(NotSupportedError, match="SYSTEM\\$STREAM_GET_TABLE_TIMESTAMP before the first change tracked"):
+        cur.execute("SELECT SYSTEM$STREAM_GET_TABLE_TIMESTAMP('E')")
+
+
 def test_a_runtime_error_ends_the_transaction_loudly(conn) -> None:
     cur = conn.cursor()
     cur.execute("CREATE TABLE t (a INT)")
