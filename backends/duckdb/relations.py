@@ -135,10 +135,26 @@ class Resolver:
                 continue
             if not table.args.get("db") and normalize(table.this) in cte_names:
                 continue
+            if _is_dual(table):
+                self.rewrite_dual(table)
+                continue
             self.rewrite_table(table, bindings)
         check_column_case(ast, self.seen, self.sql)
         self.rewrite_functions(ast, bindings)
         return bindings
+
+    def rewrite_dual(self, table: exp.Table) -> None:
+        """FROM DUAL: one row and no columns, whatever table of that name exists (only "DUAL" quoted names one).
+
+        Snowflake's documentation does not describe it; sqlglot's Snowflake dialect keeps DUAL unquoted for
+        this reason (tobymao/sqlglot#2545). What `SELECT *` returns from it is unknown, so that is refused.
+        """
+        select = table.find_ancestor(exp.Select)
+        if select is not None and any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+                                      for e in select.expressions):
+            raise NotSupportedError("SELECT * FROM DUAL", query=self.sql)
+        alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier("DUAL"))
+        table.replace(exp.Subquery(this=exp.select(exp.alias_(exp.Literal.number(1), "__snowsim_dual", quoted=True)), alias=alias))
 
     def rewrite_table(self, table: exp.Table, bindings: Bindings) -> None:
         for clause, feature in _TABLE_CLAUSES.items():
@@ -215,6 +231,12 @@ class Resolver:
         if not isinstance(stream, Stream):
             raise compilation_error(f"'{stream.name}' is not a stream.", errno=2003, query=self.sql)
         return stream
+
+
+def _is_dual(table: exp.Table) -> bool:
+    """An unqualified, unquoted DUAL in a FROM clause: Snowflake's one-row pseudo-table."""
+    return (not table.args.get("db") and not table.args.get("catalog") and isinstance(table.this, exp.Identifier)
+            and not table.this.quoted and table.this.name.upper() == "DUAL")
 
 
 def check_column_case(ast: exp.Expression, objects: list[CatalogObject], sql: str | None) -> None:

@@ -23,6 +23,9 @@ CASES = [
          Expect("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()", [("D2", "PUBLIC")]), "CREATE SCHEMA raw",
          Expect("SELECT CURRENT_SCHEMA()", [("RAW",)])),
     case("a missing table is Snowflake's 002003", Fails("SELECT * FROM nowhere", "does not exist or not authorized")),
+    case("FROM DUAL is one row; a quoted \"DUAL\" names a table", Expect("SELECT 1 + 1 AS two FROM dual", [(2,)]),
+         'CREATE TABLE "DUAL" (a INT)', 'INSERT INTO "DUAL" VALUES (7), (8)',
+         Expect("SELECT COUNT(*) FROM DUAL", [(1,)]), Expect('SELECT SUM(a) FROM "DUAL"', [(15,)])),
     case("a missing column is an invalid identifier", "CREATE TABLE t (a INT)", Fails("SELECT b FROM t", "invalid identifier")),
     # types and columns
     case("types round-trip",

@@ -155,6 +155,7 @@ def test_a_runtime_error_ends_the_transaction_loudly(conn) -> None:
     ("sql", "feature"),
     [
         ("SELECT HASH('a')", "the function HASH"),
+        ("SELECT * FROM dual", "SELECT * FROM DUAL"),  # what Snowflake returns is not documented
         ("SELECT approx_percentile(a, 0.5) FROM t", "the function APPROX_PERCENTILE"),  # as written, not sqlglot's name
         ("SELECT * FROM t CHANGES(INFORMATION => DEFAULT) AT(OFFSET => -60)", "CHANGES clause"),
         ("SELECT * FROM t AT(OFFSET => -60)", "time travel"),
