@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 
 from .catalog import Table
@@ -103,15 +104,14 @@ def write(account: Account, appends: list[DeferredAppend]) -> None:
 def _write_table(duck, batch: list[DeferredAppend]) -> None:
     table = batch[0].table
     columns = [c.name for c in table.columns]
-    parts = []
-    for append in batch:
-        rows = append.rows
-        for name in columns:  # a column the commit did not name is NULL (no defaults: see prepare)
-            if name not in rows.column_names:
-                rows = rows.append_column(name, pa.nulls(rows.num_rows))
-        parts.append(rows.select(columns).append_column("__csn", pa.array([append.csn] * rows.num_rows, pa.int64()))
-                     .append_column("__seq", pa.array([append.seq] * rows.num_rows, pa.int64())))
-    duck.register(_BOUND, pa.concat_tables(parts, promote_options="permissive"))
+    rows = pa.concat_tables([append.rows for append in batch], promote_options="permissive")
+    for name in columns:  # a column no commit named is NULL (no defaults: see prepare)
+        if name not in rows.column_names:
+            rows = rows.append_column(name, pa.nulls(rows.num_rows))
+    sizes = [append.rows.num_rows for append in batch]
+    rows = (rows.append_column("__csn", pa.array(np.repeat([a.csn for a in batch], sizes), pa.int64()))
+            .append_column("__seq", pa.array(np.repeat([a.seq for a in batch], sizes), pa.int64())))
+    duck.register(_BOUND, rows)
     quoted = ", ".join(quote(c) for c in columns)
     tracking = table.tracking
     duck.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGED} AS SELECT nextval({sql_string(tracking.sequence)}) AS {quote(ROW_ID)}, "
