@@ -150,11 +150,12 @@ class Resolver:
         this reason (tobymao/sqlglot#2545). What `SELECT *` returns from it is unknown, so that is refused.
         """
         select = table.find_ancestor(exp.Select)
-        if select is not None and any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
-                                      for e in select.expressions):
+        items = select.expressions if select is not None else []
+        if any(isinstance(item, exp.Star) or isinstance(item.this, exp.Star) for item in items):
             raise NotSupportedError("SELECT * FROM DUAL", query=self.sql)
+        one_row = exp.select(exp.alias_(exp.Literal.number(1), "__snowsim_dual", quoted=True))
         alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier("DUAL"))
-        table.replace(exp.Subquery(this=exp.select(exp.alias_(exp.Literal.number(1), "__snowsim_dual", quoted=True)), alias=alias))
+        table.replace(exp.Subquery(this=one_row, alias=alias))
 
     def rewrite_table(self, table: exp.Table, bindings: Bindings) -> None:
         for clause, feature in _TABLE_CLAUSES.items():
@@ -215,8 +216,8 @@ class Resolver:
         """
         stream = self._stream_argument(node)
         if isinstance(stream.source, View):  # documented: "returns an error when the input is a stream on a view"
-            raise compilation_error(f"SYSTEM$STREAM_GET_TABLE_TIMESTAMP: stream '{stream.name}' is on a view, not a table.",
-                                    errno=2003, query=self.sql)
+            raise compilation_error(f"SYSTEM$STREAM_GET_TABLE_TIMESTAMP: stream '{stream.name}' is on a view, "
+                                    "not a table.", errno=2003, query=self.sql)
         if stream not in bindings.table_timestamps:
             bindings.table_timestamps.append(stream)
         return slot_node(f"table_ts_{stream.uid}")
@@ -226,7 +227,8 @@ class Resolver:
         function = str(node.this).upper()
         args = node.expressions
         if len(args) != 1 or not isinstance(args[0], exp.Literal) or not args[0].is_string:
-            raise compilation_error(f"{function} takes one string literal, the stream's name.", errno=1044, query=self.sql)
+            raise compilation_error(f"{function} takes one string literal, the stream's name.", errno=1044,
+                                    query=self.sql)
         stream = self.lookup_text(args[0].this)
         if not isinstance(stream, Stream):
             raise compilation_error(f"'{stream.name}' is not a stream.", errno=2003, query=self.sql)

@@ -470,7 +470,8 @@ class Session:
         table = stream.source
         name, offset = str(table.name), stream.offset
         for version in reversed(self.account.lineage.versions):  # in commit order
-            if version.table == name and (version.csn <= offset if offset is not None else version.visible_at <= stream.created_on):
+            at_or_before = version.csn <= offset if offset is not None else version.visible_at <= stream.created_on
+            if version.table == name and at_or_before:
                 return version.visible_at * 1_000_000
         if table.tracking is None or table.tracking.since != table.created_on:
             # Changes made before tracking began (the first stream) left no version to date.

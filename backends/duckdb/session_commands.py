@@ -114,7 +114,8 @@ def alter_session(ast: exp.Alter, sql: str, session: Session) -> Plan:
 
 
 _WAIT = re.compile(
-    r"^\s*(?P<verb>CALL|SELECT)\s+(?P<call>SYSTEM\$WAIT\s*\(\s*(?P<amount>\d+(?:\.\d*)?)\s*(?:,\s*'(?P<unit>\w+)'\s*)?\))\s*;?\s*$",
+    r"^\s*(?P<verb>CALL|SELECT)\s+"
+    r"(?P<call>SYSTEM\$WAIT\s*\(\s*(?P<amount>\d+(?:\.\d*)?)\s*(?:,\s*'(?P<unit>\w+)'\s*)?\))\s*;?\s*$",
     re.I,
 )
 _WAIT_UNITS_MS = {"DAYS": 86_400_000, "HOURS": 3_600_000, "MINUTES": 60_000, "SECONDS": 1_000, "MILLISECONDS": 1,
@@ -132,7 +133,8 @@ def compile_wait(sql: str, session: Session) -> Plan | None:
         raise compilation_error(f"invalid time unit '{match['unit']}' for SYSTEM$WAIT: expected one of "
                                 f"{', '.join(_WAIT_UNITS_MS)}", errno=2001, query=sql)
     milliseconds = round(float(match["amount"]) * _WAIT_UNITS_MS[unit])
-    column = "SYSTEM$WAIT" if match["verb"].upper() == "CALL" else re.sub(r"\s+", "", match["call"]).upper()
+    # CALL names its column after the function; SELECT after the call's text, as unaliased columns are.
+    column = "SYSTEM$WAIT" if match["verb"].upper() == "CALL" else " ".join(match["call"].split()).upper()
 
     def run(session: Session, _params: Sequence[Any]) -> Result:
         clock = session.account.clock

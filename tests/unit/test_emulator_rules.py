@@ -93,7 +93,7 @@ def test_system_wait_moves_the_virtual_clock_between_statements_only(conn) -> No
     assert cur.execute("CALL SYSTEM$WAIT(1.5, 'MINUTES')").fetchall() == [("waited 1.5 minutes",)]
     assert cur.execute("SELECT CURRENT_TIMESTAMP()").fetchone()[0] == datetime(2025, 3, 1, 12, 1, 30, tzinfo=UTC)
     assert cur.execute("select system$wait(250, 'milliseconds')").fetchall() == [("waited 250 milliseconds",)]
-    assert cur.description[0].name == "SYSTEM$WAIT(250,'MILLISECONDS')"
+    assert cur.description[0].name == "SYSTEM$WAIT(250, 'MILLISECONDS')"
     with pytest.raises(ProgrammingError, match="invalid time unit 'WEEKS' for SYSTEM\\$WAIT"):
         cur.execute("CALL SYSTEM$WAIT(1, 'WEEKS')")
     cur.execute("BEGIN")
