@@ -2,6 +2,7 @@
 
 Runs of different scenarios (sha256 differs) measure different things: every metric is then
 "not comparable", with the reason. Lower is better for latencies and costs, higher for speed-up.
+Simulated figures repeat exactly; speed-up is wall time, which varies from run to run.
 """
 
 from __future__ import annotations
@@ -9,18 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-#: (name, how to read it from a variant, True when lower is better)
-METRICS = [
-    ("landing p50 (s)", lambda v, layers: v["latency"].get(layers[0], {}).get("p50"), True),
-    ("landing p95 (s)", lambda v, layers: v["latency"].get(layers[0], {}).get("p95"), True),
-    ("gold p50 (s)", lambda v, layers: v["latency"].get(layers[-1], {}).get("p50"), True),
-    ("gold p95 (s)", lambda v, layers: v["latency"].get(layers[-1], {}).get("p95"), True),
-    ("$ / month", lambda v, layers: v["costs"]["dollars_per_month"], True),
-    ("credits", lambda v, layers: v["costs"]["credits"], True),
-    ("speed-up", lambda v, layers: v.get("speedup"), False),
-]
-#: Differences smaller than this share of the baseline are "same".
+#: Differences smaller than this share of the baseline are "same" (simulated figures).
 TOLERANCE = 0.01
+#: The same for speed-up: back-to-back runs of the same code on one 2-core machine took 12.4-15.7 s
+#: for the same simulated hour (2026-12-01), so smaller differences say nothing about the code.
+WALL_TOLERANCE = 0.15
+
+#: (name, how to read it from a variant, True when lower is better, tolerance)
+METRICS = [
+    ("landing p50 (s)", lambda v, layers: v["latency"].get(layers[0], {}).get("p50"), True, TOLERANCE),
+    ("landing p95 (s)", lambda v, layers: v["latency"].get(layers[0], {}).get("p95"), True, TOLERANCE),
+    ("gold p50 (s)", lambda v, layers: v["latency"].get(layers[-1], {}).get("p50"), True, TOLERANCE),
+    ("gold p95 (s)", lambda v, layers: v["latency"].get(layers[-1], {}).get("p95"), True, TOLERANCE),
+    ("$ / month", lambda v, layers: v["costs"]["dollars_per_month"], True, TOLERANCE),
+    ("credits", lambda v, layers: v["costs"]["credits"], True, TOLERANCE),
+    ("speed-up", lambda v, layers: v.get("speedup"), False, WALL_TOLERANCE),
+]
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> list[Mark]:
     marks = []
     for variant in after["variants"]:
         previous = old.get(variant["name"])
-        for name, read, lower_is_better in METRICS:
+        for name, read, lower_is_better, tolerance in METRICS:
             now = read(variant, layers)
             then = read(previous, before["scenario"]["snapshot"]["pipeline"]["layers"]) if previous else None
             if not same_scenario:
@@ -49,7 +54,7 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> list[Mark]:
             elif previous is None or then is None or now is None:
                 marks.append(Mark(variant["name"], name, then, now, "not comparable", "missing in one run"))
             else:
-                marks.append(Mark(variant["name"], name, then, now, _verdict(then, now, lower_is_better)))
+                marks.append(Mark(variant["name"], name, then, now, _verdict(then, now, lower_is_better, tolerance)))
     return marks
 
 
@@ -77,8 +82,8 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _verdict(before: float, after: float, lower_is_better: bool) -> str:
-    if abs(after - before) <= TOLERANCE * max(abs(before), 1e-12):
+def _verdict(before: float, after: float, lower_is_better: bool, tolerance: float) -> str:
+    if abs(after - before) <= tolerance * max(abs(before), 1e-12):
         return "same"
     improved = after < before if lower_is_better else after > before
     return "better" if improved else "worse"

@@ -250,6 +250,20 @@ def test_compare_marks_lower_latency_better_and_higher_cost_worse(run_folder) ->
     assert marks[(name, "landing p50 (s)")] == "same"
 
 
+@pytest.mark.parametrize(("factor", "verdict"), [(0.9, "same"), (1.12, "same"), (0.8, "worse"), (1.2, "better")])
+def test_compare_reads_speed_up_through_the_machines_run_to_run_noise(run_folder, factor, verdict) -> None:
+    from sim.report.compare import compare
+
+    before = _record(run_folder)
+    after = json.loads(json.dumps(before))
+    variant = after["variants"][0]
+    variant["speedup"] *= factor
+    variant["latency"]["movie_booking_insights"]["p50"] *= 1.05  # a simulated figure: 5 % is a change
+    marks = {(m.variant, m.metric): m.verdict for m in compare(before, after)}
+    assert marks[(variant["name"], "speed-up")] == verdict
+    assert marks[(variant["name"], "gold p50 (s)")] == "worse"
+
+
 def _interrupted_mid_query(*args, **kwargs):
     """What DuckDB does with Ctrl-C during a query: Python's handler runs, then DuckDB raises its own error."""
     try:
