@@ -3,7 +3,8 @@
 Errors name the file, the key path and what was expected (`booking.yaml: workload.rate: must be > 0,
 got -5`); an unknown key gets a "did you mean" (a close spelling, or where a key of that name belongs).
 Durations are written `90s`, `15 min`, `1h`, `2 days` (or a number of seconds); delays are a duration
-(fixed), `{min: 5s, max: 10s}` (uniform) or `{median: 20s, p95: 60s}` (log-normal). `python -m sim schema` writes the JSON Schema.
+(fixed), `{min: 5s, max: 10s}` (uniform) or `{median: 20s, p95: 60s}` (log-normal).
+`python -m sim schema` writes the JSON Schema.
 """
 
 from __future__ import annotations
