@@ -63,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
                           "folder; runs the variants one after another in this process")
 
     validate = commands.add_parser(
-        "validate", help="check scenario files", description="Check scenario files; print every problem, by file and key.")
+        "validate", help="check scenario files",
+        description="Check scenario files; print every problem, by file and key. Exits 0 when every file is valid, "
+                    "1 when any is not.")
     validate.add_argument("files", type=Path, nargs="+", help="scenario files (YAML)")
 
     compare = commands.add_parser(

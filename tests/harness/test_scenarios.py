@@ -55,3 +55,15 @@ def test_bad_durations_say_what_is_expected(text) -> None:
 def test_a_missing_file_is_named(tmp_path) -> None:
     with pytest.raises(ScenarioError, match=r"nothing.yaml: cannot read the file"):
         load(tmp_path / "nothing.yaml")
+
+
+def test_validate_lists_each_file_and_exits_1_if_any_is_invalid(capsys) -> None:
+    from sim.cli import main
+
+    assert main(["validate", *map(str, SHIPPED)]) == 0
+    out = capsys.readouterr().out
+    assert all(f"{path}: ok (3 variants)" in out for path in SHIPPED)
+    broken = ROOT / "tests" / "scenarios" / "broken" / "negative_rate.yaml"
+    assert main(["validate", str(SHIPPED[0]), str(broken)]) == 1
+    captured = capsys.readouterr()
+    assert f"{SHIPPED[0]}: ok" in captured.out and "negative_rate.yaml: workload.rate: must be > 0, got -5" in captured.err
