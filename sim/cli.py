@@ -30,8 +30,10 @@ def _parser() -> argparse.ArgumentParser:
         help="run a Snowflake SQL script on the emulator and print each result",
         description=(
             "Run every statement of FILE, in order, on a fresh in-memory emulated Snowflake account "
-            "(database SNOWSIM, schema PUBLIC) and print each result as a table. Stops at the first "
-            "error, naming the file and line."
+            "(database SNOWSIM, schema PUBLIC) and print each result as a table. The virtual clock moves "
+            "only when the script says so: CALL SYSTEM$WAIT(2, 'MINUTES') runs the tasks and refreshes that "
+            "fall due. Stops at the first error, naming the file and line (exit 1); exit 2 if FILE cannot "
+            "be read."
         ),
     )
     sql.add_argument("file", type=Path, help="the SQL script (statements separated by semicolons)")
@@ -72,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
         "compare",
         help="compare two runs",
         description="One mark per metric and variant between two runs (run folders or run.json files): better, "
-                    "worse, same, or not comparable when their scenario files differ.",
+                    "worse, same, or not comparable when their scenario files differ. Speed-up, a wall-time "
+                    "figure, counts as same within 15 %. Exit 2 if a run cannot be read.",
     )
     compare.add_argument("before", type=Path, help="the baseline run")
     compare.add_argument("after", type=Path, help="the run to judge")
