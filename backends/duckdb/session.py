@@ -40,7 +40,7 @@ from .lineage import Lineage
 from .plans import Plan, SqlPlan, Step
 from .relations import SessionContext
 from .results import Result
-from .streams import check_not_expired
+from .streams import check_not_expired, check_readable
 from .tasks import TaskScheduler
 from .template import Template
 from .translate import NOW_VARIABLE
@@ -466,7 +466,10 @@ class Session:
 
     def stream_table_timestamp(self, stream: Stream) -> int:
         """SYSTEM$STREAM_GET_TABLE_TIMESTAMP: when the source table's latest version at or before the stream's
-        offset committed, epoch nanoseconds; the table's creation (version t0) if nothing changed it before."""
+        offset committed, epoch nanoseconds; the table's creation (version t0) if nothing changed it before.
+        A stale stream has no offset on its table to date: refused as reading it is."""
+        check_readable(stream, self.catalog)
+        check_not_expired(stream, self.account.clock.now())
         table = stream.source
         name, offset = str(table.name), stream.offset
         for version in reversed(self.account.lineage.versions):  # in commit order

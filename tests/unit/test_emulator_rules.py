@@ -136,6 +136,10 @@ def test_stream_get_table_timestamp_dates_the_version_at_the_offset(conn) -> Non
     cur.execute("CREATE STREAM e ON TABLE early")
     with pytest.raises(NotSupportedError, match="SYSTEM\\$STREAM_GET_TABLE_TIMESTAMP before the first change tracked"):
         cur.execute("SELECT SYSTEM$STREAM_GET_TABLE_TIMESTAMP('E')")
+    # A stream whose table was replaced is stale: it has no offset on the new table to date.
+    cur.execute("CREATE OR REPLACE TABLE src (a INT)")
+    with pytest.raises(ProgrammingError, match="Stream 'SNOWSIM.PUBLIC.S' is stale: its source table .* was replaced"):
+        cur.execute(stamp)
 
 
 def test_a_runtime_error_ends_the_transaction_loudly(conn) -> None:
