@@ -49,16 +49,23 @@ class Compaction:
     def __post_init__(self) -> None:
         self.limit = self.limit or memory_limit(self.duck)
 
-    def after_commit(self, *, in_transaction: bool) -> None:
-        """A statement or transaction ended; every CHECK_EVERY, checkpoint if the tables have grown enough.
-
-        Not while `in_transaction` (a session has a transaction open): at a later look."""
+    def due(self, *, in_transaction: bool) -> bool:
+        """A statement or transaction ended: is a checkpoint due? Looked at every CHECK_EVERY ends,
+        never while `in_transaction` (a session has a transaction open): at a later look."""
         self.commits += 1
         if self.commits % CHECK_EVERY or in_transaction:
-            return
+            return False
         used = table_bytes(self.duck)
-        if used < SHARE * self.limit or used < GROWTH * self.after_last:
+        return used >= SHARE * self.limit and used >= GROWTH * self.after_last
+
+    def checkpoint(self) -> None:
+        """CHECKPOINT, unless DuckDB still has another write transaction open: then at a later look.
+
+        The caller first ends what it can (a result a session has not fetched to its end can keep
+        an autocommit transaction open in DuckDB)."""
+        try:
+            self.duck.execute("CHECKPOINT")
+        except duckdb.TransactionException:
             return
-        self.duck.execute("CHECKPOINT")
         self.checkpoints += 1
         self.after_last = table_bytes(self.duck)

@@ -118,6 +118,14 @@ class Account:
         if self._own_stage_root and self._stage_root is not None:
             shutil.rmtree(self._stage_root, ignore_errors=True)
 
+    def compact_if_due(self) -> None:
+        """After a commit: checkpoint when the tables fill most of the memory limit (compaction.py)."""
+        if not self.compaction.due(in_transaction=any(s.txn is not None for s in self.sessions)):
+            return
+        for session in self.sessions:
+            session.release_pending()  # its unfetched result holds a DuckDB transaction open
+        self.compaction.checkpoint()
+
     def commit_append(self, table: Table, rows: pa.Table) -> int | None:
         """Commit an append that cannot fail now and write it before the next reader (deferred.py).
 
@@ -318,7 +326,7 @@ class Session:
 
     def _run_bulk(self, bulk: Plan, rows: pa.Table) -> Result:
         self.last_query_id = self.account.next_query_id()
-        self._release_pending()
+        self.release_pending()
         # Registering again replaces the relation: no unregister (a DuckDB call) per statement.
         self.duck.register(BOUND_ROWS.strip('"'), rows)
         return self.run(bulk, [])
@@ -328,7 +336,7 @@ class Session:
         key = (text, self._context_key)
         plan = self.account.plans.get(key)
         if plan is None or plan.version != self.catalog.version:
-            self._release_pending()
+            self.release_pending()
             plan = compiler.compile_statement(text, self)
             if plan.cacheable:
                 self.account.plans[key] = plan
@@ -336,7 +344,7 @@ class Session:
 
     def run(self, plan: Plan, values: Sequence[Any]) -> Result:
         self.account.flush_deferred()
-        self._release_pending()
+        self.release_pending()
         if plan.reads_clock:
             self._sync_clock()
         if plan.ddl:
@@ -554,12 +562,11 @@ class Session:
             stream.stale_from = now
         if csn is not None:
             self.account.tasks.on_commit(set(written))
-        account = self.account
-        account.compaction.after_commit(in_transaction=any(s.txn is not None for s in account.sessions))
+        self.account.compact_if_due()
 
     # --- plumbing ----------------------------------------------------------------------------
 
-    def _release_pending(self) -> None:
+    def release_pending(self) -> None:
         """Move a result still held by DuckDB into Python before the connection runs anything else."""
         if self.pending is not None:
             self.pending.materialize()
@@ -586,7 +593,7 @@ class Session:
         self.timezone = timezone
 
     def close(self) -> None:
-        self._release_pending()
+        self.release_pending()
         if self.txn is not None:
             self.rollback()
         if self in self.account.sessions:
