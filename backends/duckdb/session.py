@@ -33,7 +33,7 @@ from ..errors import NotSupportedError, OperationalError, ProgrammingError
 from . import compiler, deferred, engine_errors
 from . import params as params_module
 from .catalog import Catalog, CatalogObject, Database, Schema, Stream, Table, stream_sources
-from .compaction import Compaction
+from .compaction import Compaction, log_floors
 from .compiler import BOUND_ROWS
 from .dynamic_tables import DynamicTableScheduler
 from .lineage import Lineage
@@ -119,11 +119,13 @@ class Account:
             shutil.rmtree(self._stage_root, ignore_errors=True)
 
     def compact_if_due(self) -> None:
-        """After a commit: checkpoint when the tables fill most of the memory limit (compaction.py)."""
+        """After a commit: when the tables fill most of the memory limit, prune the change logs and
+        checkpoint (compaction.py)."""
         if not self.compaction.due(in_transaction=any(s.txn is not None for s in self.sessions)):
             return
         for session in self.sessions:
             session.release_pending()  # its unfetched result holds a DuckDB transaction open
+        self.compaction.prune(log_floors(self.catalog.objects(), self.committed_csn))
         self.compaction.checkpoint()
 
     def commit_append(self, table: Table, rows: pa.Table) -> int | None:

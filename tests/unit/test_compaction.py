@@ -1,4 +1,4 @@
-"""Compaction (CHECKPOINT between transactions) frees memory and changes nothing a reader sees."""
+"""Compaction (pruning change logs, then CHECKPOINT, between transactions) frees memory and changes nothing a reader sees."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ CREATE TABLE bookings (id INT, movie STRING, seats INT, note STRING);
 CREATE STREAM changes ON TABLE bookings;
 CREATE STREAM arrivals ON TABLE bookings APPEND_ONLY = TRUE;
 CREATE TABLE applied (id INT, seats INT, action STRING);
+CREATE TABLE arrived (id INT);
 CREATE DYNAMIC TABLE per_movie TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH
     AS SELECT movie, COUNT(*) AS n, SUM(seats) AS seats FROM bookings GROUP BY movie;
+CREATE STREAM movie_changes ON DYNAMIC TABLE per_movie;
+CREATE TABLE movie_log (movie STRING, n INT, action STRING);
 """
 READS = [
     "SELECT id, seats, METADATA$ACTION, METADATA$ISUPDATE FROM changes ORDER BY id, METADATA$ACTION",
@@ -29,7 +32,7 @@ def _script(seed: int) -> list[str]:
     rng = random.Random(seed)
     statements, next_id = [], 0
     for _ in range(80):
-        kind = rng.choice(["insert", "insert", "update", "delete", "merge", "consume", "read", "advance"])
+        kind = rng.choice(["insert", "insert", "update", "delete", "merge", "consume", "read", "advance", "consume others"])
         if kind == "insert":
             size = rng.randint(1, 30)
             values = ", ".join(f"({i}, 'M{i % 4}', {i % 7}, 'note {i}')" for i in range(next_id, next_id + size))
@@ -44,6 +47,9 @@ def _script(seed: int) -> list[str]:
                               "ON b.id = s.id WHEN MATCHED THEN UPDATE SET seats = s.seats * 2")
         elif kind == "consume":
             statements.append("INSERT INTO applied SELECT id, seats, METADATA$ACTION FROM changes")
+        elif kind == "consume others":
+            statements.append(rng.choice(["INSERT INTO arrived SELECT id FROM arrivals",
+                                          "INSERT INTO movie_log SELECT movie, n, METADATA$ACTION FROM movie_changes"]))
         elif kind == "read":
             statements.append(READS[rng.randrange(len(READS))])
         else:
@@ -61,21 +67,22 @@ def _run(statements: list[str]) -> tuple[list, int]:
             conn.clock.advance(minutes=1)
         else:
             seen.append(cur.execute(statement).fetchall())
-    seen += [cur.execute(q).fetchall() for q in [*READS, "SELECT * FROM applied ORDER BY id, action, seats"]]
-    checkpoints = conn._account.compaction.checkpoints
+    seen += [cur.execute(q).fetchall() for q in [*READS, "SELECT * FROM applied ORDER BY id, action, seats",
+                                                  "SELECT * FROM arrived ORDER BY id", "SELECT * FROM movie_log ORDER BY ALL"]]
+    done = conn._account.compaction
     conn.close()
-    return seen, checkpoints
+    return seen, done.checkpoints, done.pruned
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_a_checkpoint_after_every_commit_changes_nothing_a_reader_sees(seed, monkeypatch) -> None:
     statements = _script(seed)
-    plain, none = _run(statements)
+    plain, none, _ = _run(statements)
     monkeypatch.setattr(compaction, "CHECK_EVERY", 1)
     monkeypatch.setattr(compaction, "SHARE", 0.0)
     monkeypatch.setattr(compaction, "GROWTH", 0.0)
-    compacted, checkpoints = _run(statements)
-    assert none == 0 and checkpoints > 50
+    compacted, checkpoints, pruned = _run(statements)
+    assert none == 0 and checkpoints > 50 and pruned > 0
     assert compacted == plain
 
 
@@ -100,4 +107,30 @@ def test_compaction_waits_for_most_of_the_limit_and_for_the_data_to_double(monke
         cur.execute("INSERT INTO t VALUES (-1, 'x')")
     assert account.compaction.checkpoints == 1
     assert cur.execute("SELECT COUNT(*), COUNT(DISTINCT note) FROM t").fetchall() == [(200020, 101)]
+    conn.close()
+
+
+def test_a_stream_left_unread_keeps_its_changes_while_logs_read_past_are_pruned(monkeypatch) -> None:
+    monkeypatch.setattr(compaction, "CHECK_EVERY", 1)
+    monkeypatch.setattr(compaction, "SHARE", 0.0)
+    monkeypatch.setattr(compaction, "GROWTH", 0.0)
+    conn = local.connect()
+    conn.execute_string("""
+        CREATE TABLE read_often (id INT); CREATE STREAM often ON TABLE read_often;
+        CREATE TABLE never_read (id INT); CREATE STREAM never ON TABLE never_read;
+        CREATE TABLE copied (id INT);
+    """)
+    cur = conn.cursor()
+    for i in range(20):
+        cur.execute(f"INSERT INTO read_often VALUES ({i}), ({i + 100})")
+        cur.execute(f"INSERT INTO never_read VALUES ({i})")
+        cur.execute(f"UPDATE never_read SET id = id + 1000 WHERE id = {i - 1}")
+        cur.execute("INSERT INTO copied SELECT id FROM often")
+    account = conn._account
+    logs = {t.name.name: t.tracking.changes for t in account.catalog.objects() if getattr(t, "tracking", None)}
+    rows = {name: account.duck.execute(f"SELECT COUNT(*) FROM {log}").fetchone()[0] for name, log in logs.items()}
+    assert rows["READ_OFTEN"] == 0 and rows["NEVER_READ"] == 20 + 2 * 19  # inserts, and each update's two images
+    assert account.compaction.pruned == 40
+    assert cur.execute("SELECT COUNT(*), MIN(id), MAX(id) FROM copied").fetchone() == (40, 0, 119)
+    assert cur.execute("SELECT COUNT(*), MAX(id), COUNT_IF(METADATA$ISUPDATE) FROM never").fetchone() == (20, 1018, 0)
     conn.close()
