@@ -353,6 +353,14 @@ class DynamicTableScheduler:
     def downstream(self, dt: DynamicTable) -> list[DynamicTable]:
         return [d for d in self.tables() if dt in d.upstreams]
 
+    def read_incrementally(self, dt: DynamicTable) -> bool:
+        """Does anything read `dt`'s change log: a stream on it (or on a view of it), or a dynamic table on it?
+
+        A refresh of a table nobody reads that way writes no log: a reader created later starts from
+        the version current then (a stream at its offset, a dynamic table with its initial refresh)."""
+        catalog = self.account.catalog
+        return bool(catalog.streams_on(dt)) or any(dt in d.sources for d in self.tables())
+
     # --- lifecycle -----------------------------------------------------------------------------
 
     def start(self, dt: DynamicTable) -> None:
@@ -517,9 +525,9 @@ class DynamicTableScheduler:
         """FULL: delete every row, insert the query's result."""
         stored = [*(c.name for c in dt.columns), KEY]
         full = dt.maintenance.template("full", dt).render(run.values)
-        deleted = session.run_sql(capture(dt, f"DELETE FROM {dt.tracking.rows}", DELETE, stored), run)
+        deleted = session.run_sql(self._logged(dt, f"DELETE FROM {dt.tracking.rows}", DELETE, stored), run)
         cols = ", ".join(quote(c) for c in stored)
-        inserted = session.run_sql(capture(dt, f"INSERT INTO {dt.tracking.rows} ({cols}) {full}", INSERT, stored), run)
+        inserted = session.run_sql(self._logged(dt, f"INSERT INTO {dt.tracking.rows} ({cols}) {full}", INSERT, stored), run)
         return inserted, deleted, inserted + deleted
 
     def _append(self, session: Session, dt: DynamicTable, run: StatementRun) -> tuple[int, int, int]:
@@ -527,7 +535,7 @@ class DynamicTableScheduler:
         stored = [*(c.name for c in dt.columns), KEY]
         rows = dt.maintenance.template("appended", dt).render(run.values)
         cols = ", ".join(quote(c) for c in stored)
-        inserted = session.run_sql(capture(dt, f"INSERT INTO {dt.tracking.rows} ({cols}) {rows}", INSERT, stored), run)
+        inserted = session.run_sql(self._logged(dt, f"INSERT INTO {dt.tracking.rows} ({cols}) {rows}", INSERT, stored), run)
         return inserted, 0, inserted
 
     def _merge(self, session: Session, dt: DynamicTable, run: StatementRun, kind: str) -> tuple[int, int, int]:
@@ -548,20 +556,26 @@ class DynamicTableScheduler:
         deletes, updates, inserts = counts.get("DELETE", 0), counts.get("UPDATE", 0), counts.get("INSERT", 0)
         target = dt.tracking.rows
         if deletes:
-            session.run_sql(capture(dt, f"DELETE FROM {target} AS t WHERE t.{_KEY} IN (SELECT {_KEY} FROM {_DELTA} "
-                                        f"WHERE {_CHANGE} = 'DELETE')", DELETE, stored), run)
+            session.run_sql(self._logged(dt, f"DELETE FROM {target} AS t WHERE t.{_KEY} IN (SELECT {_KEY} FROM {_DELTA} "
+                                             f"WHERE {_CHANGE} = 'DELETE')", DELETE, stored), run)
         if updates:
             match = f"t.{_KEY} = u.{_KEY} AND u.{_CHANGE} = 'UPDATE'"
-            session.run_sql(before_images(dt, target, "t", f"{_DELTA} AS u", match, stored), run)
+            if self.read_incrementally(dt):
+                session.run_sql(before_images(dt, target, "t", f"{_DELTA} AS u", match, stored), run)
             assignments = ", ".join(f"{quote(c)} = u.{quote(c)}" for c in columns)
-            session.run_sql(capture(dt, f"UPDATE {target} AS t SET {assignments} FROM {_DELTA} AS u WHERE {match}", UPDATE_AFTER, stored), run)
+            session.run_sql(self._logged(dt, f"UPDATE {target} AS t SET {assignments} FROM {_DELTA} AS u WHERE {match}",
+                                         UPDATE_AFTER, stored), run)
         if inserts:
             cols = ", ".join(quote(c) for c in stored)
-            session.run_sql(capture(dt, f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {_DELTA} "
-                                        f"WHERE {_CHANGE} = 'INSERT'", INSERT, stored), run)
+            session.run_sql(self._logged(dt, f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {_DELTA} "
+                                             f"WHERE {_CHANGE} = 'INSERT'", INSERT, stored), run)
         session.duck.execute(f"DROP TABLE IF EXISTS {_DELTA}")
         dt.maintenance.after_merge(session, dt, run)
         return inserts + updates, deletes + updates, inserts + 2 * updates + deletes
+
+    def _logged(self, dt: DynamicTable, dml_sql: str, kind: int, stored: list[str]) -> str:
+        """A refresh's write to the content, logging its row images when anything reads them."""
+        return capture(dt, dml_sql, kind, stored) if self.read_incrementally(dt) else dml_sql
 
     def _record(self, dt: DynamicTable, state: str, data_timestamp: Millis, start: Millis | None, end: Millis | None,
                 target: Millis | None, trigger: str, *, action: str | None = None, code: str | None = None,
