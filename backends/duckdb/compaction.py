@@ -1,19 +1,21 @@
-"""Compaction: a CHECKPOINT when the tables fill most of DuckDB's memory limit.
+"""Compaction: a CHECKPOINT when the tables fill a budget of memory.
 
 DuckDB keeps an in-memory database's tables uncompressed until a CHECKPOINT compresses them
 (about 5x on the booking pipeline: text, timestamps and sequences compress well) and frees the
-rows deleted since. A checkpoint rewrites every row group changed since the last one and is not
-free (a day of the booking pipeline: one checkpoint of ~9 GB took 24 s of a 450 s run, and scans
-of compressed text are slower), so it runs only under memory pressure: when the table data
-has reached SHARE of the memory limit and grown GROWTH-fold since the last checkpoint, looked at
-every CHECK_EVERY statements, and only between transactions. It changes nothing a query can see.
-Beyond the limit, DuckDB spills table data to its temporary directory.
+rows deleted since. A checkpoint rewrites every row group changed since the last one, so it runs
+only when the table data has passed BUDGET (or SHARE of DuckDB's memory limit, if that is less)
+and grown GROWTH-fold since the last checkpoint, looked at every CHECK_EVERY statements, and
+only between transactions. It changes nothing a query can see. Beyond the memory limit, DuckDB
+spills table data to its temporary directory.
 
 Before it, the change logs (tracking.py) lose the rows no reader can need again: those at or
 below every stream's offset and every dynamic table's source CSN on the table. Nothing reads a
 log further back (the emulator refuses time travel and the CHANGES clause), and a stream or
-dynamic table created later starts from the current version. On the booking pipeline the logs
-hold about half of the table data; a day's checkpoint then compresses half as much.
+dynamic table created later starts from the current version.
+
+Measured on a day of the booking pipeline at 100 events/s (classic Streaming, 2026-12-01): with
+no compaction the tables reach ~13 GB (peak RSS 14.5 GiB, 464 s); compacting at 1.4 GB kept the
+peak RSS at 3.3 GiB in the same time (459 s).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from .dynamic_tables import DynamicTable
 
 #: Statements or transactions ended between looks at the memory in use (a look is one small query).
 CHECK_EVERY = 64
-#: Compact once the table data passes this share of the memory limit, and this many times what it was after the last.
+#: Compact once the table data passes BUDGET bytes or this share of the memory limit, whichever is less,
+#: and this many times what it was after the last.
+BUDGET = 3 << 29  # 1.5 GiB
 SHARE = 0.7
 GROWTH = 2.0
 _BYTES = {"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}  # DuckDB's display units
@@ -88,7 +92,7 @@ class Compaction:
         if self.commits % CHECK_EVERY or in_transaction:
             return False
         used = table_bytes(self.duck)
-        return used >= SHARE * self.limit and used >= GROWTH * self.after_last
+        return used >= min(BUDGET, SHARE * self.limit) and used >= GROWTH * self.after_last
 
     def prune(self, floors: dict[str, int]) -> None:
         """Delete change-log rows at or below their log's floor (log_floors); the checkpoint frees them."""
