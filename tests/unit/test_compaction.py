@@ -134,3 +134,23 @@ def test_a_stream_left_unread_keeps_its_changes_while_logs_read_past_are_pruned(
     assert cur.execute("SELECT COUNT(*), MIN(id), MAX(id) FROM copied").fetchone() == (40, 0, 119)
     assert cur.execute("SELECT COUNT(*), MAX(id), COUNT_IF(METADATA$ISUPDATE) FROM never").fetchone() == (20, 1018, 0)
     conn.close()
+
+
+def test_compaction_starts_at_the_budget_whatever_the_memory_limit(monkeypatch) -> None:
+    monkeypatch.setattr(compaction, "CHECK_EVERY", 4)
+    conn = local.connect()
+    account = conn._account
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (id INT, note STRING)")
+    cur.execute("INSERT INTO t SELECT SEQ4(), 'note ' || (SEQ4() % 100) FROM TABLE(GENERATOR(ROWCOUNT => 200000))")
+    used = compaction.table_bytes(account.compaction.duck)
+    account.compaction.limit = 1 << 40  # a terabyte: its 70 % is never reached
+    monkeypatch.setattr(compaction, "BUDGET", 2 * used)
+    for _ in range(8):
+        cur.execute("INSERT INTO t VALUES (-1, 'x')")
+    assert account.compaction.checkpoints == 0
+    monkeypatch.setattr(compaction, "BUDGET", used)
+    for _ in range(4):
+        cur.execute("INSERT INTO t VALUES (-1, 'x')")
+    assert account.compaction.checkpoints == 1
+    conn.close()
