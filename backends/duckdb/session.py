@@ -119,8 +119,8 @@ class Account:
             shutil.rmtree(self._stage_root, ignore_errors=True)
 
     def compact_if_due(self) -> None:
-        """After a commit: when the tables fill most of the memory limit, prune the change logs and
-        checkpoint (compaction.py)."""
+        """After a commit: when the tables have grown past the compaction budget, prune the change
+        logs and checkpoint (compaction.py)."""
         if not self.compaction.due(in_transaction=any(s.txn is not None for s in self.sessions)):
             return
         for session in self.sessions:

@@ -74,26 +74,35 @@ def _run(statements: list[str]) -> tuple[list, int]:
     return seen, done.checkpoints, done.pruned
 
 
+def _compact_after_every_commit(monkeypatch) -> None:
+    monkeypatch.setattr(compaction, "CHECK_EVERY", 1)
+    monkeypatch.setattr(compaction, "SHARE", 0.0)
+    monkeypatch.setattr(compaction, "GROWTH", 0.0)
+
+
+def _filled(monkeypatch):
+    """A connection whose one table holds 200,000 rows, its cursor, and the bytes its tables take; looks every 4 commits."""
+    monkeypatch.setattr(compaction, "CHECK_EVERY", 4)
+    conn = local.connect()
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (id INT, note STRING)")
+    cur.execute("INSERT INTO t SELECT SEQ4(), 'a fairly repetitive note ' || (SEQ4() % 100) FROM TABLE(GENERATOR(ROWCOUNT => 200000))")
+    return conn, cur, compaction.table_bytes(conn._account.compaction.duck)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_a_checkpoint_after_every_commit_changes_nothing_a_reader_sees(seed, monkeypatch) -> None:
     statements = _script(seed)
     plain, none, _ = _run(statements)
-    monkeypatch.setattr(compaction, "CHECK_EVERY", 1)
-    monkeypatch.setattr(compaction, "SHARE", 0.0)
-    monkeypatch.setattr(compaction, "GROWTH", 0.0)
+    _compact_after_every_commit(monkeypatch)
     compacted, checkpoints, pruned = _run(statements)
     assert none == 0 and checkpoints > 50 and pruned > 0
     assert compacted == plain
 
 
 def test_compaction_waits_for_most_of_the_limit_and_for_the_data_to_double(monkeypatch) -> None:
-    monkeypatch.setattr(compaction, "CHECK_EVERY", 4)
-    conn = local.connect()
+    conn, cur, used = _filled(monkeypatch)
     account = conn._account
-    cur = conn.cursor()
-    cur.execute("CREATE TABLE t (id INT, note STRING)")
-    cur.execute("INSERT INTO t SELECT SEQ4(), 'a fairly repetitive note ' || (SEQ4() % 100) FROM TABLE(GENERATOR(ROWCOUNT => 200000))")
-    used = compaction.table_bytes(account.compaction.duck)
     account.compaction.limit = 4 * used  # the data is a quarter of the limit: not yet
     for _ in range(8):
         cur.execute("INSERT INTO t VALUES (-1, 'x')")
@@ -111,9 +120,7 @@ def test_compaction_waits_for_most_of_the_limit_and_for_the_data_to_double(monke
 
 
 def test_a_stream_left_unread_keeps_its_changes_while_logs_read_past_are_pruned(monkeypatch) -> None:
-    monkeypatch.setattr(compaction, "CHECK_EVERY", 1)
-    monkeypatch.setattr(compaction, "SHARE", 0.0)
-    monkeypatch.setattr(compaction, "GROWTH", 0.0)
+    _compact_after_every_commit(monkeypatch)
     conn = local.connect()
     conn.execute_string("""
         CREATE TABLE read_often (id INT); CREATE STREAM often ON TABLE read_often;
@@ -137,13 +144,8 @@ def test_a_stream_left_unread_keeps_its_changes_while_logs_read_past_are_pruned(
 
 
 def test_compaction_starts_at_the_budget_whatever_the_memory_limit(monkeypatch) -> None:
-    monkeypatch.setattr(compaction, "CHECK_EVERY", 4)
-    conn = local.connect()
+    conn, cur, used = _filled(monkeypatch)
     account = conn._account
-    cur = conn.cursor()
-    cur.execute("CREATE TABLE t (id INT, note STRING)")
-    cur.execute("INSERT INTO t SELECT SEQ4(), 'note ' || (SEQ4() % 100) FROM TABLE(GENERATOR(ROWCOUNT => 200000))")
-    used = compaction.table_bytes(account.compaction.duck)
     account.compaction.limit = 1 << 40  # a terabyte: its 70 % is never reached
     monkeypatch.setattr(compaction, "BUDGET", 2 * used)
     for _ in range(8):
