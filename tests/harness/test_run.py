@@ -6,13 +6,14 @@ import json
 import signal
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from backends.duckdb import compaction
 from sim.cli import main
 from sim.report import record
 from sim.ingest.streaming import StreamingModel
-from sim.run import RunError, run_scenario, run_variant
+from sim.run import RunError, _conservation, run_scenario, run_variant
 from sim.scenario import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -331,3 +332,14 @@ def test_a_variant_compacting_after_every_commit_keeps_every_event(tmp_path, mon
     loaded = load(_scenario(tmp_path))
     result = run_variant(loaded, 1, tmp_path / "out")
     assert result.conserved and result.events > 1_000
+
+
+@pytest.mark.parametrize(("landed", "events", "duplicates", "missing"), [
+    ([1, 2, 3], 3, 0, 0),
+    ([3, 1, 2, 2, 2], 3, 2, 0),  # event 2 landed three times
+    ([1, 3], 3, 0, 1),
+    ([1, 2, 9, -4], 3, 0, 1),  # ids the workload never made do not count as landed
+    ([], 2, 0, 2),
+])
+def test_conservation_counts_repeated_and_missing_event_ids(landed, events, duplicates, missing) -> None:
+    assert _conservation(np.array(landed, dtype=np.int64), events) == (duplicates, missing)
