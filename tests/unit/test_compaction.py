@@ -19,6 +19,9 @@ CREATE DYNAMIC TABLE per_movie TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH
     AS SELECT movie, COUNT(*) AS n, SUM(seats) AS seats FROM bookings GROUP BY movie;
 CREATE STREAM movie_changes ON DYNAMIC TABLE per_movie;
 CREATE TABLE movie_log (movie STRING, n INT, action STRING);
+CREATE VIEW big_bookings AS SELECT id, seats FROM bookings WHERE seats > 3;
+CREATE STREAM big_changes ON VIEW big_bookings;
+CREATE TABLE big_log (id INT, seats INT, action STRING);
 """
 READS = [
     "SELECT id, seats, METADATA$ACTION, METADATA$ISUPDATE FROM changes ORDER BY id, METADATA$ACTION",
@@ -49,7 +52,8 @@ def _script(seed: int) -> list[str]:
             statements.append("INSERT INTO applied SELECT id, seats, METADATA$ACTION FROM changes")
         elif kind == "consume others":
             statements.append(rng.choice(["INSERT INTO arrived SELECT id FROM arrivals",
-                                          "INSERT INTO movie_log SELECT movie, n, METADATA$ACTION FROM movie_changes"]))
+                                          "INSERT INTO movie_log SELECT movie, n, METADATA$ACTION FROM movie_changes",
+                                          "INSERT INTO big_log SELECT id, seats, METADATA$ACTION FROM big_changes"]))
         elif kind == "read":
             statements.append(READS[rng.randrange(len(READS))])
         else:
@@ -68,7 +72,8 @@ def _run(statements: list[str]) -> tuple[list, int]:
         else:
             seen.append(cur.execute(statement).fetchall())
     seen += [cur.execute(q).fetchall() for q in [*READS, "SELECT * FROM applied ORDER BY id, action, seats",
-                                                  "SELECT * FROM arrived ORDER BY id", "SELECT * FROM movie_log ORDER BY ALL"]]
+                                                  "SELECT * FROM arrived ORDER BY id", "SELECT * FROM movie_log ORDER BY ALL",
+                                                  "SELECT * FROM big_log ORDER BY ALL"]]
     done = conn._account.compaction
     conn.close()
     return seen, done.checkpoints, done.pruned
