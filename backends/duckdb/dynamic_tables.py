@@ -498,13 +498,14 @@ class DynamicTableScheduler:
             run = session.internal_run()
             run.values.update(dt_lo=dt.source_csn)
             inserts_only = action == "INCREMENTAL" and self._sources_only_gained_rows(session, dt)
+            logged = self.read_incrementally(dt)
             if action == "FULL":
-                counts = self._replace(session, dt, run)
+                counts = self._replace(session, dt, run, logged)
             elif inserts_only and dt.maintenance.appends:
-                counts = self._append(session, dt, run)
+                counts = self._append(session, dt, run, logged)
             else:
                 kind = "delta_after_inserts" if inserts_only else "delta" if action == "INCREMENTAL" else "reinitialize"
-                counts = self._merge(session, dt, run, kind)
+                counts = self._merge(session, dt, run, kind, logged)
             session.commit(written=[dt] if counts[2] else [])
             dt.maintenance.finish(committed=True)
             return counts
@@ -521,24 +522,24 @@ class DynamicTableScheduler:
         )
         return not probes or not session.duck.execute(probes).fetchall()
 
-    def _replace(self, session: Session, dt: DynamicTable, run: StatementRun) -> tuple[int, int, int]:
+    def _replace(self, session: Session, dt: DynamicTable, run: StatementRun, logged: bool) -> tuple[int, int, int]:
         """FULL: delete every row, insert the query's result."""
         stored = [*(c.name for c in dt.columns), KEY]
         full = dt.maintenance.template("full", dt).render(run.values)
-        deleted = session.run_sql(self._logged(dt, f"DELETE FROM {dt.tracking.rows}", DELETE, stored), run)
+        deleted = session.run_sql(_write(dt, f"DELETE FROM {dt.tracking.rows}", DELETE, stored, logged), run)
         cols = ", ".join(quote(c) for c in stored)
-        inserted = session.run_sql(self._logged(dt, f"INSERT INTO {dt.tracking.rows} ({cols}) {full}", INSERT, stored), run)
+        inserted = session.run_sql(_write(dt, f"INSERT INTO {dt.tracking.rows} ({cols}) {full}", INSERT, stored, logged), run)
         return inserted, deleted, inserted + deleted
 
-    def _append(self, session: Session, dt: DynamicTable, run: StatementRun) -> tuple[int, int, int]:
+    def _append(self, session: Session, dt: DynamicTable, run: StatementRun, logged: bool) -> tuple[int, int, int]:
         """The sources only gained rows and the result can only gain rows: insert them."""
         stored = [*(c.name for c in dt.columns), KEY]
         rows = dt.maintenance.template("appended", dt).render(run.values)
         cols = ", ".join(quote(c) for c in stored)
-        inserted = session.run_sql(self._logged(dt, f"INSERT INTO {dt.tracking.rows} ({cols}) {rows}", INSERT, stored), run)
+        inserted = session.run_sql(_write(dt, f"INSERT INTO {dt.tracking.rows} ({cols}) {rows}", INSERT, stored, logged), run)
         return inserted, 0, inserted
 
-    def _merge(self, session: Session, dt: DynamicTable, run: StatementRun, kind: str) -> tuple[int, int, int]:
+    def _merge(self, session: Session, dt: DynamicTable, run: StatementRun, kind: str, logged: bool) -> tuple[int, int, int]:
         """Compute the net change into a temporary table, then delete, update and insert the rows it names."""
         columns = [c.name for c in dt.columns]
         stored = [*columns, KEY]
@@ -556,26 +557,22 @@ class DynamicTableScheduler:
         deletes, updates, inserts = counts.get("DELETE", 0), counts.get("UPDATE", 0), counts.get("INSERT", 0)
         target = dt.tracking.rows
         if deletes:
-            session.run_sql(self._logged(dt, f"DELETE FROM {target} AS t WHERE t.{_KEY} IN (SELECT {_KEY} FROM {_DELTA} "
-                                             f"WHERE {_CHANGE} = 'DELETE')", DELETE, stored), run)
+            session.run_sql(_write(dt, f"DELETE FROM {target} AS t WHERE t.{_KEY} IN (SELECT {_KEY} FROM {_DELTA} "
+                                       f"WHERE {_CHANGE} = 'DELETE')", DELETE, stored, logged), run)
         if updates:
             match = f"t.{_KEY} = u.{_KEY} AND u.{_CHANGE} = 'UPDATE'"
-            if self.read_incrementally(dt):
+            if logged:
                 session.run_sql(before_images(dt, target, "t", f"{_DELTA} AS u", match, stored), run)
             assignments = ", ".join(f"{quote(c)} = u.{quote(c)}" for c in columns)
-            session.run_sql(self._logged(dt, f"UPDATE {target} AS t SET {assignments} FROM {_DELTA} AS u WHERE {match}",
-                                         UPDATE_AFTER, stored), run)
+            session.run_sql(_write(dt, f"UPDATE {target} AS t SET {assignments} FROM {_DELTA} AS u WHERE {match}",
+                                   UPDATE_AFTER, stored, logged), run)
         if inserts:
             cols = ", ".join(quote(c) for c in stored)
-            session.run_sql(self._logged(dt, f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {_DELTA} "
-                                             f"WHERE {_CHANGE} = 'INSERT'", INSERT, stored), run)
+            session.run_sql(_write(dt, f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {_DELTA} "
+                                       f"WHERE {_CHANGE} = 'INSERT'", INSERT, stored, logged), run)
         session.duck.execute(f"DROP TABLE IF EXISTS {_DELTA}")
         dt.maintenance.after_merge(session, dt, run)
         return inserts + updates, deletes + updates, inserts + 2 * updates + deletes
-
-    def _logged(self, dt: DynamicTable, dml_sql: str, kind: int, stored: list[str]) -> str:
-        """A refresh's write to the content, logging its row images when anything reads them."""
-        return capture(dt, dml_sql, kind, stored) if self.read_incrementally(dt) else dml_sql
 
     def _record(self, dt: DynamicTable, state: str, data_timestamp: Millis, start: Millis | None, end: Millis | None,
                 target: Millis | None, trigger: str, *, action: str | None = None, code: str | None = None,
@@ -584,6 +581,11 @@ class DynamicTableScheduler:
         self.history.append(Refresh(dt, state, data_timestamp, start, end, target, action, trigger, query_id, code, message,
                                     statistics, inputs))
 
+
+
+def _write(dt: DynamicTable, dml_sql: str, kind: int, stored: list[str], logged: bool) -> str:
+    """A refresh's write to the content; with its row images logged when anything reads them (`logged`)."""
+    return capture(dt, dml_sql, kind, stored) if logged else dml_sql
 
 
 def _statistics(inserted: int, deleted: int, *, queued: int = 0, execution: int = 0) -> dict:
