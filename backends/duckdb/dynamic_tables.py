@@ -528,7 +528,8 @@ class DynamicTableScheduler:
         full = dt.maintenance.template("full", dt).render(run.values)
         deleted = session.run_sql(_write(dt, f"DELETE FROM {dt.tracking.rows}", DELETE, stored, logged), run)
         cols = ", ".join(quote(c) for c in stored)
-        inserted = session.run_sql(_write(dt, f"INSERT INTO {dt.tracking.rows} ({cols}) {full}", INSERT, stored, logged), run)
+        insert = f"INSERT INTO {dt.tracking.rows} ({cols}) {full}"
+        inserted = session.run_sql(_write(dt, insert, INSERT, stored, logged), run)
         return inserted, deleted, inserted + deleted
 
     def _append(self, session: Session, dt: DynamicTable, run: StatementRun, logged: bool) -> tuple[int, int, int]:
@@ -536,10 +537,12 @@ class DynamicTableScheduler:
         stored = [*(c.name for c in dt.columns), KEY]
         rows = dt.maintenance.template("appended", dt).render(run.values)
         cols = ", ".join(quote(c) for c in stored)
-        inserted = session.run_sql(_write(dt, f"INSERT INTO {dt.tracking.rows} ({cols}) {rows}", INSERT, stored, logged), run)
+        insert = f"INSERT INTO {dt.tracking.rows} ({cols}) {rows}"
+        inserted = session.run_sql(_write(dt, insert, INSERT, stored, logged), run)
         return inserted, 0, inserted
 
-    def _merge(self, session: Session, dt: DynamicTable, run: StatementRun, kind: str, logged: bool) -> tuple[int, int, int]:
+    def _merge(self, session: Session, dt: DynamicTable, run: StatementRun, kind: str,
+               logged: bool) -> tuple[int, int, int]:
         """Compute the net change into a temporary table, then delete, update and insert the rows it names."""
         columns = [c.name for c in dt.columns]
         stored = [*columns, KEY]
