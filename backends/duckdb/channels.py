@@ -80,7 +80,7 @@ class Channel:
         csn = None
         if rows.num_rows:
             with account.activity("channel commit", self._table.name):
-                csn = account.commit_append(table, rows) or self._session.insert_arrow(state.table, rows)
+                csn = account.commit_append(self._session, table, rows) or self._session.insert_arrow(state.table, rows)
         state.offset_token = offset_token
         state.rows_inserted += rows.num_rows
         return Commit(rows.num_rows, csn, account.clock.now())

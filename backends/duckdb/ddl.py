@@ -336,10 +336,10 @@ def column_definition(
             column.nullable = False
         elif isinstance(c, exp.DefaultColumnConstraint):
             column.default = c.this.sql(dialect="snowflake")
-            parts.append(f"DEFAULT ({_expression_sql(c.this, sql)})")
+            parts.append(f"DEFAULT ({expression_sql(c.this, sql)})")
         elif isinstance(c, exp.ComputedColumnConstraint):
             column.expression = c.this.sql(dialect="snowflake")
-            generated = f"GENERATED ALWAYS AS ({_expression_sql(c.this, sql)}) VIRTUAL"
+            generated = f"GENERATED ALWAYS AS ({expression_sql(c.this, sql)}) VIRTUAL"
         elif isinstance(c, (exp.GeneratedAsIdentityColumnConstraint, exp.AutoIncrementColumnConstraint)):
             start = int(c.args["start"].this) if c.args.get("start") else 1
             step = int(c.args["increment"].this) if c.args.get("increment") else 1
@@ -364,7 +364,8 @@ def column_definition(
     return column, " ".join(parts), sequence
 
 
-def _expression_sql(node: exp.Expression, sql: str) -> str:
+def expression_sql(node: exp.Expression, sql: str) -> str:
+    """A Snowflake expression of a column definition as DuckDB SQL."""
     expression = translate.transform_expressions(node.copy(), sql=sql)
     return translate.generate(expression, sql=sql)
 

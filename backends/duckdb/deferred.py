@@ -2,9 +2,10 @@
 
 A Snowpipe Streaming channel commits every second or so; each commit as its own DuckDB statement
 costs more than the rows it carries. A commit that can only succeed (its columns are the table's,
-of the table's types or safely widened, no NOT NULL column left empty, no default or computed
-column to evaluate) is committed at once in the emulator's own terms (its CSN, the table's last
-change, version lineage, triggered tasks) and its rows wait; every statement and every transaction
+of the table's types or safely widened, no NOT NULL column left empty, no computed column, no
+default but constants and the clock's, which are evaluated once, at the commit) is committed at
+once in the emulator's own terms (its CSN, the table's last change, version lineage, triggered
+tasks) and its rows wait; every statement and every transaction
 start writes the waiting rows first, each with its own CSN in the change log, so no reader can tell
 the difference. Any other commit takes the ordinary INSERT path.
 """
@@ -16,16 +17,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
+import sqlglot
+from sqlglot import exp
 
 from .catalog import Table
 from .names import quote, sql_string
 from .tracking import INSERT, ROW_ID
 
 if TYPE_CHECKING:
-    from .session import Account
+    from .session import Account, Session
 
 _BOUND = "__snowsim_deferred_rows"
 _STAGED = '"__snowsim_deferred_staged"'
+#: What a default evaluated once per commit may contain: constants and the clock (CURRENT_TIMESTAMP() and kin).
+_PER_COMMIT = (exp.Literal, exp.Null, exp.Boolean, exp.Cast, exp.DataType, exp.DataTypeParam, exp.Paren, exp.Neg,
+               exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.ConvertTimezone)
 
 
 @dataclass(frozen=True)
@@ -36,9 +42,11 @@ class DeferredAppend:
     seq: int
 
 
-def prepare(account: Account, table: Table, rows: pa.Table) -> pa.Table | None:
-    """`rows` renamed and cast to the table's columns when the append cannot fail; else None (take the INSERT path)."""
-    if table.tracking is None or any(c.default or c.expression for c in table.columns):
+def prepare(session: Session, table: Table, rows: pa.Table) -> pa.Table | None:
+    """`rows` renamed and cast to the table's columns, defaults filled, when the append cannot fail; else None
+    (take the INSERT path)."""
+    account = session.account
+    if table.tracking is None or any(c.expression for c in table.columns):
         return None
     schema = _arrow_schema(account, table)
     by_name = {c.name.upper(): c for c in table.columns}
@@ -52,6 +60,14 @@ def prepare(account: Account, table: Table, rows: pa.Table) -> pa.Table | None:
             return None
         names.append(target.name)
         arrays.append(column if column.type == wanted or pa.types.is_string(wanted) else column.cast(wanted))
+    missing = [c for c in table.columns if c.default and c.name not in names]
+    if missing:
+        query = _defaults_query(account, table, missing)
+        if query is None:
+            return None
+        for column, value in zip(missing, session.evaluate(query), strict=True):
+            names.append(column.name)
+            arrays.append(pa.repeat(pa.scalar(value, schema.field(column.name).type), rows.num_rows))
     for column in table.columns:
         if not column.nullable and (column.name not in names or arrays[names.index(column.name)].null_count):
             return None
@@ -72,6 +88,24 @@ def _widening(source: pa.DataType, target: pa.DataType) -> bool:
     if pa.types.is_decimal(source) and pa.types.is_decimal(target):
         return source.scale == target.scale and target.precision >= source.precision
     return False
+
+
+def _defaults_query(account: Account, table: Table, columns: list) -> str | None:
+    """A query giving `columns`' defaults cast to their types, as the INSERT path would fill them; None when one
+    is not the same for every row of a commit (a sequence, UUID_STRING(), RANDOM()...). Cached per catalog version."""
+    from .ddl import column_type, expression_sql
+
+    key = (table.uid, account.catalog.version, tuple(c.name for c in columns))
+    if key not in account.deferred_defaults:
+        parsed = [sqlglot.parse_one(c.default, read="snowflake") for c in columns]
+        if all(isinstance(node, _PER_COMMIT) for tree in parsed for node in tree.walk()):
+            types = [column_type(exp.DataType.build(c.type, dialect="snowflake"))[1] for c in columns]
+            casts = [f"CAST(({expression_sql(tree, c.default)}) AS {kind})"
+                     for tree, c, kind in zip(parsed, columns, types, strict=True)]
+            account.deferred_defaults[key] = "SELECT " + ", ".join(casts)
+        else:
+            account.deferred_defaults[key] = None
+    return account.deferred_defaults[key]
 
 
 def _arrow_schema(account: Account, table: Table) -> pa.Schema:
@@ -105,7 +139,7 @@ def _write_table(duck, batch: list[DeferredAppend]) -> None:
     table = batch[0].table
     columns = [c.name for c in table.columns]
     rows = pa.concat_tables([append.rows for append in batch], promote_options="permissive")
-    for name in columns:  # a column no commit named is NULL (no defaults: see prepare)
+    for name in columns:  # a column no commit named is NULL (prepare filled the defaults)
         if name not in rows.column_names:
             rows = rows.append_column(name, pa.nulls(rows.num_rows))
     sizes = [append.rows.num_rows for append in batch]

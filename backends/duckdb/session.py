@@ -74,6 +74,8 @@ class Account:
         #: Appends committed but not yet written to DuckDB (deferred.py), in commit order.
         self.deferred: list[deferred.DeferredAppend] = []
         self.deferred_schemas: dict[tuple[int, int], pa.Schema] = {}
+        #: Per table, catalog version and missing columns: the query of their defaults (deferred.py), or None.
+        self.deferred_defaults: dict[tuple, str | None] = {}
         self._flusher: duckdb.DuckDBPyConnection | None = None
         self._stage_root = stage_root
         self._own_stage_root = False
@@ -128,12 +130,12 @@ class Account:
         self.compaction.prune(log_floors(self.catalog.objects(), self.committed_csn))
         self.compaction.checkpoint()
 
-    def commit_append(self, table: Table, rows: pa.Table) -> int | None:
-        """Commit an append that cannot fail now and write it before the next reader (deferred.py).
+    def commit_append(self, session: Session, table: Table, rows: pa.Table) -> int | None:
+        """Commit an append from `session` that cannot fail now and write it before the next reader (deferred.py).
 
         Returns its CSN, or None when it must take the INSERT path instead.
         """
-        prepared = deferred.prepare(self, table, rows)
+        prepared = deferred.prepare(session, table, rows)
         if prepared is None:
             return None
         csn = self.committed_csn + 1
@@ -567,6 +569,13 @@ class Session:
         self.account.compact_if_due()
 
     # --- plumbing ----------------------------------------------------------------------------
+
+    def evaluate(self, query: str) -> tuple:
+        """The one row of a query of no table, at the clock's time and in the session's time zone (a deferred
+        append's defaults). The clock goes in as a literal: setting the variable would cost a second statement."""
+        self.release_pending()
+        now = f"to_timestamp({self.account.clock.now() / 1000!r})"
+        return self.duck.execute(query.replace(f"GETVARIABLE('{NOW_VARIABLE}')", now)).fetchall()[0]
 
     def release_pending(self) -> None:
         """Move a result still held by DuckDB into Python before the connection runs anything else."""

@@ -11,7 +11,9 @@ from backends import duckdb as local
 from backends.duckdb import deferred
 
 SETUP = """
-CREATE TABLE landing (id INT, v INT, tag STRING);
+ALTER SESSION SET TIMEZONE = 'America/New_York';
+CREATE TABLE landing (id INT, v INT, tag STRING, at TIMESTAMP_LTZ DEFAULT CURRENT_TIMESTAMP(),
+    local_at TIMESTAMP_NTZ DEFAULT CURRENT_TIMESTAMP(), day DATE DEFAULT CURRENT_DATE(), source STRING DEFAULT 'feed');
 CREATE STREAM s ON TABLE landing;
 CREATE STREAM s_append ON TABLE landing APPEND_ONLY = TRUE;
 CREATE TABLE sink (id INT, v INT);
@@ -67,8 +69,8 @@ def _run(steps: list[tuple]) -> tuple[list, list, list]:
             cur.execute("INSERT INTO sink SELECT id, v FROM s WHERE METADATA$ACTION = 'INSERT'")
             cur.execute("COMMIT")
             seen.append(cur.execute(READS[0]).fetchall())
-        else:
-            conn.clock.advance(seconds=1)
+        else:  # hours: CURRENT_DATE() changes too
+            conn.clock.advance(hours=5)
     final = [cur.execute(q).fetchall() for q in ("SELECT * FROM landing ORDER BY id", "SELECT * FROM sink ORDER BY id, v")]
     lineage = [(v.table, v.csn, v.visible_at, v.snapshot) for v in conn.lineage.versions]
     conn.close()
@@ -79,7 +81,7 @@ def _run(steps: list[tuple]) -> tuple[list, list, list]:
 def test_deferred_and_immediate_appends_read_the_same(seed, monkeypatch) -> None:
     steps = _script(seed)
     deferred_run = _run(steps)
-    monkeypatch.setattr(deferred, "prepare", lambda account, table, rows: None)  # every commit takes the INSERT path
+    monkeypatch.setattr(deferred, "prepare", lambda session, table, rows: None)  # every commit takes the INSERT path
     immediate_run = _run(steps)
     assert deferred_run == immediate_run
 
@@ -87,14 +89,19 @@ def test_deferred_and_immediate_appends_read_the_same(seed, monkeypatch) -> None
 def test_appends_that_could_fail_take_the_insert_path() -> None:
     conn = local.connect()
     conn.execute_string("CREATE TABLE t (id INT NOT NULL, at TIMESTAMP DEFAULT CURRENT_TIMESTAMP()); CREATE STREAM st ON TABLE t;"
-                        "CREATE TABLE u (id INT NOT NULL, v STRING); CREATE STREAM su ON TABLE u;")
-    account = conn._account
+                        "CREATE TABLE u (id INT NOT NULL, v STRING); CREATE STREAM su ON TABLE u;"
+                        "CREATE TABLE w (id INT AUTOINCREMENT, key STRING DEFAULT UUID_STRING(), v INT); CREATE STREAM sw ON TABLE w;")
+    session = conn._session
+    account = session.account
     tables = {o.name.name: o for o in account.catalog.objects() if o.kind == "TABLE"}
-    assert deferred.prepare(account, tables["T"], pa.table({"id": [1]})) is None  # a default to evaluate
-    assert deferred.prepare(account, tables["U"], pa.table({"v": ["x"]})) is None  # NOT NULL id left empty
-    assert deferred.prepare(account, tables["U"], pa.table({"id": [1.5], "v": ["x"]})) is None  # a narrowing cast
-    assert deferred.prepare(account, tables["U"], pa.table({"id": [1], "nope": ["x"]})) is None  # no such column
-    assert deferred.prepare(account, tables["U"], pa.table({"ID": pa.array([1], pa.int16()), "v": ["x"]})) is not None
+    assert deferred.prepare(session, tables["T"], pa.table({"id": [1]})) is not None  # the clock's default: once a commit
+    assert deferred.prepare(session, tables["W"], pa.table({"key": ["k"], "v": [1]})) is None  # a sequence, per row
+    assert deferred.prepare(session, tables["W"], pa.table({"id": [1], "v": [1]})) is None  # a UUID, per row
+    assert deferred.prepare(session, tables["W"], pa.table({"id": [1], "key": ["k"], "v": [1]})) is not None
+    assert deferred.prepare(session, tables["U"], pa.table({"v": ["x"]})) is None  # NOT NULL id left empty
+    assert deferred.prepare(session, tables["U"], pa.table({"id": [1.5], "v": ["x"]})) is None  # a narrowing cast
+    assert deferred.prepare(session, tables["U"], pa.table({"id": [1], "nope": ["x"]})) is None  # no such column
+    assert deferred.prepare(session, tables["U"], pa.table({"ID": pa.array([1], pa.int16()), "v": ["x"]})) is not None
     with pytest.raises(local.errors.IntegrityError):
         conn.open_channel("u", "c").insert_rows(pa.table({"id": pa.array([None], pa.int64()), "v": ["x"]}), "1")
     conn.close()
