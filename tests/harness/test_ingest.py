@@ -74,6 +74,18 @@ def test_classic_streaming_commits_each_flush_in_order_exactly_once(conn) -> Non
     assert several and all(csns == sorted(csns) for csns in several)
 
 
+def test_a_client_no_key_hashes_to_sends_nothing_and_loses_nothing(conn) -> None:
+    """Keyed on a column with one value (one Kafka topic), two of three clients get empty chunks."""
+    variant = StreamingClassicVariant(name="c", ingestion="streaming_classic", clients=3)
+    model = StreamingModel(variant, conn, "landing", "movie_id", np.random.default_rng(0))
+    feed = BookingFeed(seed=1, movies=1)
+    start = conn.clock.now()
+    model.accept(feed.batch(np.arange(start, start + 10_000, 100, dtype=np.int64)), start)
+    conn.clock.run_until(start + 60_000)
+    assert _delivered(model).tolist() == list(range(1, 101))
+    assert len({d.csn for d in model.deliveries}) == 10  # one client's ten flushes
+
+
 def test_high_performance_streaming_lands_within_its_documented_window(conn) -> None:
     variant = StreamingHighPerformanceVariant(name="hp", ingestion="streaming_high_performance")
     model = StreamingModel(variant, conn, "landing", "booking_id", np.random.default_rng(0))
