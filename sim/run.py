@@ -28,8 +28,9 @@ from sim.clock import Millis, to_millis
 from sim.ingest import Delivery, implied_landing
 from sim.ingest.snowpipe import SnowpipeModel
 from sim.ingest.streaming import StreamingModel
-from sim.scenario import Delay, LoadedScenario, RetailWorkloadSpec, Scenario, SnowpipeVariant
+from sim.scenario import Delay, LoadedScenario, PostgresCdcWorkloadSpec, RetailWorkloadSpec, Scenario, SnowpipeVariant
 from sim.workloads.booking_feed import BookingFeed
+from sim.workloads.postgres_cdc_feed import PostgresCdcFeed
 from sim.workloads.retail_feed import RetailFeed
 from sim.workloads.retail_feed import reference_rows as retail_reference_rows
 from sim.workloads.rates import arrivals
@@ -37,6 +38,8 @@ from sim.workloads.rates import arrivals
 MINUTE_MS = 60_000
 #: The workload is generated in chunks of this length, whatever the variant, so every variant sees the same events.
 CHUNK_MS = 10_000
+#: A workload's event generator: `batch(times)` gives the events, `time_column` names their source time.
+Feed = BookingFeed | RetailFeed | PostgresCdcFeed
 
 
 class RunError(Exception):
@@ -106,8 +109,9 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
     try:
         with wall("pipeline setup"):
             _set_up(conn, loaded)
-        model = _model(conn, scenario, variant, out_dir, np.random.default_rng([scenario.seed, index + 1]), wall)
         feed = make_feed(scenario)
+        model = _model(conn, scenario, variant, out_dir, np.random.default_rng([scenario.seed, index + 1]), wall,
+                       feed.time_column)
         start = conn.clock.now()
         end = start + round(scenario.duration * 1000)
         meter = _SteadyCompute(conn.cursor(), start, warmed_up=start + (end - start) // 4)
@@ -168,11 +172,13 @@ def _set_up(conn: Backend, loaded: LoadedScenario) -> None:
             raise RunError(f"{loaded.path.name}: schedules.{key}: {statement}: {error}") from error
 
 
-def make_feed(scenario: Scenario) -> BookingFeed | RetailFeed:
+def make_feed(scenario: Scenario) -> Feed:
     """The workload's event generator, seeded by the scenario (the same for every variant)."""
     workload = scenario.workload
     if isinstance(workload, RetailWorkloadSpec):
         return RetailFeed(seed=scenario.seed, reference=workload.reference)
+    if isinstance(workload, PostgresCdcWorkloadSpec):
+        return PostgresCdcFeed(seed=scenario.seed, mix=workload.mix)
     return BookingFeed(seed=scenario.seed, movies=workload.movies, customers=workload.customers,
                        mix=(workload.mix.new, workload.mix.change, workload.mix.delete),
                        invalid_share=workload.invalid_share)
@@ -193,14 +199,15 @@ def _exists(cursor: Any, table: str) -> bool:
 
 
 def _model(conn: Backend, scenario: Scenario, variant: Any, out_dir: Path, rng: np.random.Generator,
-           wall: wallclock.WallTimes) -> Any:
+           wall: wallclock.WallTimes, time_column: str) -> Any:
     pipeline = scenario.pipeline
     if isinstance(variant, SnowpipeVariant):
-        return SnowpipeModel(variant, conn, pipeline.stage, pipeline.pipe, out_dir / "outbox" / variant.name, rng, wall)
-    return StreamingModel(variant, conn, pipeline.landing_table, pipeline.key, rng)
+        return SnowpipeModel(variant, conn, pipeline.stage, pipeline.pipe, out_dir / "outbox" / variant.name, rng, wall,
+                             time_column)
+    return StreamingModel(variant, conn, pipeline.landing_table, pipeline.key, rng, time_column)
 
 
-def _generate(conn: Backend, feed: BookingFeed | RetailFeed, model: Any, scenario: Scenario, start: Millis, end: Millis,
+def _generate(conn: Backend, feed: Feed, model: Any, scenario: Scenario, start: Millis, end: Millis,
               progress: Callable[[float], Any], wall: wallclock.WallTimes,
               on_chunk: Callable[[Millis], None]) -> np.ndarray:
     """Generate the workload in fixed chunks, the same for every variant; the events' source times, by event id - 1.
@@ -225,7 +232,7 @@ def _generate(conn: Backend, feed: BookingFeed | RetailFeed, model: Any, scenari
         with wall("workload generation"):
             events = feed.batch(arrived)  # a feed may emit more events than arrivals (a new customer's profile)
         model.accept(events, t)
-        times.append(pc.cast(events["source_ts"], pa.int64()).to_numpy())
+        times.append(pc.cast(events[feed.time_column], pa.int64()).to_numpy())
         t = chunk_end
         percent = int(100 * (t - start) / (end - start))
         if percent != reported:

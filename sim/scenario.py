@@ -10,6 +10,7 @@ Durations are written `90s`, `15 min`, `1h`, `2 days` (or a number of seconds); 
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -188,7 +189,35 @@ class RetailWorkloadSpec(_Model):
     reference: RetailReference = RetailReference()
 
 
-Workload = Annotated[BookingWorkloadSpec | RetailWorkloadSpec, Field(discriminator="kind")]
+class CdcMix(_Model):
+    """Shares of each kind of change at the PostgreSQL source (a change that finds no row to act on creates a customer)."""
+
+    new_customer: float = Field(0.15, ge=0, le=1)
+    customer_change: float = Field(0.10, ge=0, le=1, description="a new email or name, or only a new updated_at")
+    customer_delete: float = Field(0.02, ge=0, le=1, description="of a customer without orders")
+    new_order: float = Field(0.45, ge=0, le=1)
+    order_change: float = Field(0.25, ge=0, le=1, description="the next status, or a finished order's amount corrected")
+    order_delete: float = Field(0.03, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> CdcMix:
+        shares = self.model_dump()
+        total = sum(shares.values())
+        if abs(total - 1) > 1e-9:
+            defaults = ", ".join(f"{k} {v:g}" for k, v in shares.items() if k not in self.model_fields_set)
+            raise ValueError(f"the six shares must sum to 1, got {total:g}"
+                             + (f" (with the defaults of the shares not given: {defaults})" if defaults else ""))
+        return self
+
+
+class PostgresCdcWorkloadSpec(_Model):
+    kind: Literal["postgres_cdc"]
+    rate: float = Field(gt=0, description="mean source changes per second (off-peak when a profile is set)")
+    profile: DailyProfile | None = None
+    mix: CdcMix = CdcMix()
+
+
+Workload = Annotated[BookingWorkloadSpec | RetailWorkloadSpec | PostgresCdcWorkloadSpec, Field(discriminator="kind")]
 
 
 class SnowpipeVariant(_Model):
@@ -407,7 +436,15 @@ def _problem(error: dict, data: Any) -> str:
 
 
 def _is_tag(part: str) -> bool:
-    return part in ("snowpipe", "streaming_classic", "streaming_high_performance", "booking", "retail")
+    return part in _tags()
+
+
+@functools.cache
+def _tags() -> frozenset[str]:
+    """The tags of the discriminated unions' members (variants' ingestion, workloads' kind)."""
+    members = [m for union in (Variant, Workload) for m in _mapping_models(get_args(union)[0])]
+    return frozenset(tag for model in members for name in ("ingestion", "kind") if name in model.model_fields
+                     for tag in get_args(model.model_fields[name].annotation))
 
 
 def _fields_at(location: list[str], data: Any) -> list[str]:

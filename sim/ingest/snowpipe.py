@@ -32,7 +32,8 @@ class SnowpipeModel:
     """A producer rotating files into a stage, and the pipe's load queue on the virtual clock."""
 
     def __init__(self, variant: SnowpipeVariant, backend: Backend, stage: str, pipe: str, outbox: Path,
-                 rng: np.random.Generator, activity: Callable[[str], AbstractContextManager] | None = None) -> None:
+                 rng: np.random.Generator, activity: Callable[[str], AbstractContextManager] | None = None,
+                 time_column: str = "source_ts") -> None:
         self.variant = variant
         #: Told when the producer writes and PUTs a file (the harness times it); None: nobody asks.
         self.activity = activity or (lambda kind: contextlib.nullcontext())
@@ -41,6 +42,8 @@ class SnowpipeModel:
         self.pipe = pipe
         self.outbox = outbox
         self.rng = rng
+        #: The events' column with their source time (epoch ms, or a timestamp).
+        self.time_column = time_column
         outbox.mkdir(parents=True, exist_ok=True)
         self.step_ms = round(1000 * variant.rotate_every)
         self.deliveries: list[Delivery] = []
@@ -67,7 +70,7 @@ class SnowpipeModel:
         if self._origin is None:
             self._origin = now
         limit = self.variant.max_file_mb * 1e6 if self.variant.max_file_mb else None
-        for rotate_at, rows in split_at_boundaries(events, self._origin, self.step_ms):
+        for rotate_at, rows in split_at_boundaries(events, self._origin, self.step_ms, self.time_column):
             if rotate_at not in self._files:
                 self._files[rotate_at] = []
                 self.backend.clock.schedule(rotate_at, lambda at=rotate_at: self._rotate(at))
@@ -81,7 +84,7 @@ class SnowpipeModel:
         count = max(1, int(limit // max(1, rows.nbytes // max(1, rows.num_rows))))
         full, rest = rows.slice(0, count), rows.slice(count)
         self._files[rotate_at] = [rest] if rest.num_rows else []
-        filled_at = int(pc.cast(full["source_ts"][-1:], pa.int64())[0].as_py())
+        filled_at = int(pc.cast(full[self.time_column][-1:], pa.int64())[0].as_py())
         self._in_flight += 1  # counted from now: the write is scheduled
         self.backend.clock.schedule(filled_at, lambda: self._write(full, filled_at, scheduled=True))
 

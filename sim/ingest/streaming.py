@@ -35,10 +35,12 @@ class StreamingModel:
     """
 
     def __init__(self, variant: StreamingClassicVariant | StreamingHighPerformanceVariant, backend: Backend,
-                 landing_table: str, key: str, rng: np.random.Generator) -> None:
+                 landing_table: str, key: str, rng: np.random.Generator, time_column: str = "source_ts") -> None:
         self.variant = variant
         self.backend = backend
         self.rng = rng
+        #: The events' column with their source time (epoch ms, or a timestamp).
+        self.time_column = time_column
         self.classic = isinstance(variant, StreamingClassicVariant)
         self.key = key
         self.landing_table = landing_table
@@ -78,7 +80,7 @@ class StreamingModel:
             parts = [events.filter(pa.array(which == i)) for i in range(len(self.channels))]
         self.usage.bytes_billed += value_bytes(events)  # every event is sent once, in one of the batches below
         for index, rows in enumerate(parts):
-            for flush_at, batch in split_at_boundaries(rows, self._active_from, self.step_ms):
+            for flush_at, batch in split_at_boundaries(rows, self._active_from, self.step_ms, self.time_column):
                 self._schedule_commit(index, batch, flush_at)
 
     def _schedule_commit(self, index: int, rows: pa.Table, flushed_at: Millis) -> None:

@@ -11,6 +11,7 @@ no tickets, a booking date in the future).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,9 @@ DAY_MS = 86_400_000
 @dataclass
 class BookingFeed:
     """Seeded generator of booking change events; `batch(times)` makes one event per time given."""
+
+    #: The column with each event's source commit time, which the ingestion models time rows by.
+    time_column: ClassVar[str] = "source_ts"
 
     seed: int = 0
     movies: int = 20

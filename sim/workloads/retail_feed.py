@@ -12,6 +12,8 @@ from pools that faker fills once per seed: no Python object per event.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -46,6 +48,9 @@ def _mix(values: np.ndarray, salt: int) -> np.ndarray:
 @dataclass
 class RetailFeed:
     """Seeded generator of retail events; `batch(times)` makes one purchase per time (plus new customers' profiles)."""
+
+    #: The column with each event's source time, which the ingestion models time rows by.
+    time_column: ClassVar[str] = "source_ts"
 
     seed: int = 0
     reference: RetailReference = field(default_factory=RetailReference)
