@@ -181,6 +181,17 @@ def clock_functions(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def json_brackets(node: exp.Expression) -> exp.Expression:
+    """`v[0]`, `a[i]`, `o['key']` index a VARIANT, ARRAY or OBJECT, which the emulator keeps as DuckDB JSON:
+    0-based, as in Snowflake. sqlglot would shift a literal index for DuckDB's 1-based LISTs.
+
+    https://docs.snowflake.com/en/user-guide/querying-semistructured#bracket-notation
+    """
+    if isinstance(node, exp.Bracket):
+        node.set("json_access", True)
+    return node
+
+
 def variant_casts(node: exp.Expression) -> exp.Expression:
     """Casting a VARIANT reads its value, not its JSON text: `v:name::string` is `hi`, not `"hi"`.
 
@@ -327,6 +338,7 @@ def order_by_all(node: exp.Expression) -> exp.Expression:
 
 
 EXPRESSION_TRANSFORMS = (
+    json_brackets,
     order_by_all,
     duckdb_types,
     clock_functions,

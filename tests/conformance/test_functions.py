@@ -84,6 +84,8 @@ SCALARS = [
     # semi-structured
     ("PARSE_JSON('{\"a\": 1}')", VARIANT_OBJECT),
     ("PARSE_JSON('{\"a\": {\"b\": [1, 2]}}'):a.b[1]::INT", 2),
+    ("ARRAY_CONSTRUCT(7, 8)[1]::INT", 8),
+    ("OBJECT_CONSTRUCT('k', ARRAY_CONSTRUCT(1, 2))['k'][0]::INT", 1),
     ("PARSE_JSON('{\"a\": \"hi\"}'):a::STRING", "hi"),
     ("PARSE_JSON('{\"Name\": \"Ada\"}'):\"Name\"::STRING", "Ada"),
     ("PARSE_JSON('{\"a\": \"12\"}'):a::INT", 12),

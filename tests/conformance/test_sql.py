@@ -33,6 +33,12 @@ CASES = [
          "INSERT INTO t SELECT 1, 12.345, 1.5, 'x', TRUE, '2024-01-05', '2024-01-05 10:00:00', PARSE_JSON('{\"k\": [1]}')",
          Expect("SELECT i, n, f, s, b, d, ts, v:k[0]::INT FROM t",
                 [(1, Decimal("12.35"), 1.5, "x", True, date(2024, 1, 5), datetime(2024, 1, 5, 10), 1)])),
+    case("brackets index a VARIANT, ARRAY or OBJECT column from 0, and read keys",
+         "CREATE TABLE t (v VARIANT, a ARRAY, o OBJECT, n INT)",
+         "INSERT INTO t SELECT PARSE_JSON('[{\"id\": 28, \"name\": \"Action\"}, {\"id\": 12}]'), "
+         "ARRAY_CONSTRUCT(10, 20, 30), OBJECT_CONSTRUCT('k', ARRAY_CONSTRUCT(1, 2)), 2",
+         Expect("SELECT v[0]:name::STRING, v[1]:id::INT, a[0]::INT, a[2]::INT, a[n]::INT, a[3] IS NULL, "
+                "o['k'][1]::INT, o:k[0]::INT FROM t", [("Action", 12, 10, 30, 30, True, 2, 1)])),
     case("INT holds values beyond 32 bits", "CREATE TABLE t (i INT)", "INSERT INTO t VALUES (9000000000)",
          Expect("SELECT i * 2 FROM t", [(18000000000,)])),
     case("a computed column follows its inputs",
