@@ -1,6 +1,6 @@
 """The harness: how fast workloads generate, and how much faster than real time a scenario runs.
 
-- Workload generation: 1M booking, retail and PostgreSQL CDC events each in the harness's 10-second
+- Workload generation: 1M booking, retail, PostgreSQL CDC and TMDb events each in the harness's 10-second
   chunks, against the floor of building the same number of Arrow rows from ready numpy arrays
   (figure: events/s, and the ratio to the floor). Target >= 200k events/s.
 - A scenario per variant: the booking scenario at 100 events/s (24 simulated hours by default,
@@ -35,6 +35,7 @@ from sim.workloads.booking_feed import BookingFeed
 from sim.workloads.postgres_cdc_feed import PostgresCdcFeed
 from sim.workloads.rates import arrivals
 from sim.workloads.retail_feed import RetailFeed
+from sim.workloads.tmdb_feed import TmdbFeed
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = 1_000_000
@@ -62,11 +63,12 @@ def _floor() -> int:
     return produced
 
 
-@pytest.mark.parametrize("generator", ["numpy floor", "booking feed", "retail feed", "postgres cdc feed"])
+@pytest.mark.parametrize("generator", ["numpy floor", "booking feed", "retail feed", "postgres cdc feed", "tmdb feed"])
 def test_workload_generation(benchmark, record, generator) -> None:
     make = {"numpy floor": _floor, "booking feed": lambda: _generate(BookingFeed(seed=1)),
             "retail feed": lambda: _generate(RetailFeed(seed=1)),
-            "postgres cdc feed": lambda: _generate(PostgresCdcFeed(seed=1))}[generator]
+            "postgres cdc feed": lambda: _generate(PostgresCdcFeed(seed=1)),
+            "tmdb feed": lambda: _generate(TmdbFeed(seed=1))}[generator]
     produced = benchmark.pedantic(make, rounds=3, iterations=1)
     assert produced >= EVENTS
     median = record("generate 1M events", generator, baseline="numpy floor")

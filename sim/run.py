@@ -28,18 +28,20 @@ from sim.clock import Millis, to_millis
 from sim.ingest import Delivery, implied_landing
 from sim.ingest.snowpipe import SnowpipeModel
 from sim.ingest.streaming import StreamingModel
-from sim.scenario import Delay, LoadedScenario, PostgresCdcWorkloadSpec, RetailWorkloadSpec, Scenario, SnowpipeVariant
+from sim.scenario import (Delay, LoadedScenario, PostgresCdcWorkloadSpec, RetailWorkloadSpec, Scenario, SnowpipeVariant,
+                          TmdbWorkloadSpec)
 from sim.workloads.booking_feed import BookingFeed
 from sim.workloads.postgres_cdc_feed import PostgresCdcFeed
 from sim.workloads.retail_feed import RetailFeed
 from sim.workloads.retail_feed import reference_rows as retail_reference_rows
+from sim.workloads.tmdb_feed import TmdbFeed
 from sim.workloads.rates import arrivals
 
 MINUTE_MS = 60_000
 #: The workload is generated in chunks of this length, whatever the variant, so every variant sees the same events.
 CHUNK_MS = 10_000
 #: A workload's event generator: `batch(times)` gives the events, `time_column` names their source time.
-Feed = BookingFeed | RetailFeed | PostgresCdcFeed
+Feed = BookingFeed | RetailFeed | PostgresCdcFeed | TmdbFeed
 
 
 class RunError(Exception):
@@ -179,6 +181,8 @@ def make_feed(scenario: Scenario) -> Feed:
         return RetailFeed(seed=scenario.seed, reference=workload.reference)
     if isinstance(workload, PostgresCdcWorkloadSpec):
         return PostgresCdcFeed(seed=scenario.seed, mix=workload.mix)
+    if isinstance(workload, TmdbWorkloadSpec):
+        return TmdbFeed(seed=scenario.seed, new_share=workload.new_share, invalid_share=workload.invalid_share)
     return BookingFeed(seed=scenario.seed, movies=workload.movies, customers=workload.customers,
                        mix=(workload.mix.new, workload.mix.change, workload.mix.delete),
                        invalid_share=workload.invalid_share)
@@ -254,17 +258,21 @@ def _stop_on_failed_load(model: Any, scenario: Scenario) -> None:
 
 
 def _drain(conn: Backend, model: Any, scenario: Scenario, deadline: Millis) -> None:
-    """Let in-flight deliveries land and the pipeline reach gold, a minute at a time, up to the deadline."""
-    gold = scenario.pipeline.layers[-1]
+    """Let in-flight deliveries land and every layer catch up, a minute at a time, up to the deadline.
+
+    Every layer, not only gold: a layer beside gold's path (an SCD2 snapshot) may catch up later. A
+    layer with no version fed by the landing table is not waited for (the report says it is untraced).
+    """
+    pipeline = scenario.pipeline
     while conn.clock.now() < deadline:
         conn.clock.run_until(min(conn.clock.now() + MINUTE_MS, deadline))
         _stop_on_failed_load(model, scenario)
         if model.pending:
             continue
         landed = max((d.csn for d in model.deliveries if d.csn is not None), default=0)
-        layers = metrics.layer_versions(conn.lineage.versions, scenario.pipeline.landing_table, [gold])
-        marks = layers[gold].watermark
-        if landed == 0 or (len(marks) and marks[-1] >= landed):
+        layers = metrics.layer_versions(conn.lineage.versions, pipeline.landing_table, pipeline.layers)
+        marks = [layer.watermark for layer in layers.values() if len(layer.watermark)]
+        if landed == 0 or (marks and all(m[-1] >= landed for m in marks)):
             return
 
 

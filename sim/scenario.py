@@ -217,7 +217,16 @@ class PostgresCdcWorkloadSpec(_Model):
     mix: CdcMix = CdcMix()
 
 
-Workload = Annotated[BookingWorkloadSpec | RetailWorkloadSpec | PostgresCdcWorkloadSpec, Field(discriminator="kind")]
+class TmdbWorkloadSpec(_Model):
+    kind: Literal["tmdb"]
+    rate: float = Field(gt=0, description="mean movie fetches per second (off-peak when a profile is set)")
+    profile: DailyProfile | None = None
+    new_share: float = Field(0.3, ge=0, le=1, description="share of fetches that find a new movie; the rest re-fetch one")
+    invalid_share: float = Field(0.02, ge=0, le=1, description="share of new movies with a flawed record")
+
+
+Workload = Annotated[BookingWorkloadSpec | RetailWorkloadSpec | PostgresCdcWorkloadSpec | TmdbWorkloadSpec,
+                     Field(discriminator="kind")]
 
 
 class SnowpipeVariant(_Model):

@@ -70,7 +70,8 @@ def implied_landing(step_seconds: float, delays: list[Delay], *, samples: int = 
 def value_bytes(rows: pa.Table) -> int:
     """Uncompressed bytes of the values (not keys or headers), as Snowpipe Streaming bills them (R74).
 
-    Strings count their UTF-8 bytes, fixed-width values their width, objects (structs) their fields' values.
+    Strings count their UTF-8 bytes, fixed-width values their width, objects (structs) their fields' values,
+    arrays (lists) their items'.
     """
     return sum(_column_bytes(column) for column in rows.columns)
 
@@ -79,6 +80,8 @@ def _column_bytes(column: pa.ChunkedArray) -> int:
     kind = column.type
     if pa.types.is_struct(kind):
         return sum(_column_bytes(child) for child in column.flatten())
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _column_bytes(pc.list_flatten(column))
     if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind):
         return pc.sum(pc.binary_length(column)).as_py() or 0
     return (kind.bit_width // 8) * (len(column) - column.null_count)

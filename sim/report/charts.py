@@ -48,7 +48,8 @@ def latency_cdf(record: dict[str, Any], path: Path) -> Path:
         axis.set_xlabel("event to visible (s)")
         axis.set_ylabel("share of events")
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=7)
+        if axis.get_legend_handles_labels()[0]:  # an untraced layer has no line
+            axis.legend(fontsize=7)
     for position in range(len(layers), rows * columns):
         axes[position // columns][position % columns].axis("off")
     figure.suptitle(f"Latency from source commit to visible, by layer — {record['scenario']['name']}")

@@ -162,6 +162,9 @@ def test_value_bytes_counts_values_not_keys() -> None:
     import pyarrow as pa
 
     assert value_bytes(pa.table({"a_long_key_name": ["xy", None, "z"], "n": pa.array([1, 2, None], pa.int64())})) == 3 + 16
+    nested = pa.array([{"ids": [1, 2], "tag": "ab"}, None, {"ids": [], "tag": "c"}],
+                      pa.struct([("ids", pa.list_(pa.int64())), ("tag", pa.string())]))
+    assert value_bytes(pa.table({"o": nested})) == 16 + 3  # an array's items, not a null object's
 
 
 def test_snowpipe_closes_a_full_file_early(conn, tmp_path) -> None:
