@@ -17,12 +17,12 @@ from ..errors import NotSupportedError
 _SUPPORTED_NAMES = """
     Abs ApproxDistinct ArgMax ArgMin Array ArrayAgg ArraySize Ascii Avg Case Cast Ceil Chr Coalesce Concat
     ConcatWs Contains ConvertTimezone Count CountIf CumeDist CurrentDatabase CurrentDate CurrentRole
-    CurrentSchema CurrentTime CurrentTimestamp CurrentUser DateAdd DateDiff DateFromParts DateTrunc
-    DayOfMonth DayOfWeek DayOfWeekIso DayOfYear Dayname DecodeCase DenseRank EndsWith EqualNull Exp Explode
-    Extract FirstValue Floor Generator GetExtract Greatest GroupConcat Hour If Initcap IsNullValue
+    CurrentSchema CurrentTime CurrentTimestamp CurrentUser DateAdd DateDiff DateFromParts DateTrunc Day
+    DayOfMonth DayOfWeek DayOfWeekIso DayOfYear Dayname DecodeCase DenseRank EndsWith EqualNull Exp
+    Explode Extract FirstValue Floor Generator GetExtract Greatest GroupConcat Hour If Initcap IsNullValue
     JSONExtract JSONExtractScalar JSONObject Lag LastDay LastValue Lead Least Left Length Ln Localtime Log
-    LogicalAnd LogicalOr Lower MD5 Max Median Min Minute Mod Month Monthname NthValue Ntile Nullif Nvl2 Pad
-    ParseJSON PercentRank PercentileCont PercentileDisc Pow Quarter Rand Rank RegexpExtract RegexpLike
+    LogicalAnd LogicalOr Lower MD5 Max Median Min Minute Mod Month Monthname NthValue Ntile Nullif Nvl2
+    Pad ParseJSON PercentRank PercentileCont PercentileDisc Pow Quarter Rand Rank RegexpExtract RegexpLike
     RegexpReplace Repeat Replace Reverse Right Round RowNumber SHA SHA2 Second Seq1 Seq2 Seq4 Seq8 Sign
     SplitPart Sqrt StartsWith Stddev StddevPop StddevSamp StrPosition StrToDate StrToTime Struct Substring
     Sum TimeStrToTime TimeToStr TimestampFromParts TimestampTrunc ToChar ToDouble ToNumber ToVariant Trim

@@ -58,6 +58,8 @@ SCALARS = [
     ("DAYNAME('2024-01-07'::DATE)", "Sun"),
     ("MONTHNAME('2024-01-07'::DATE)", "Jan"),
     ("YEAR('2024-01-07'::DATE)", 2024),
+    ("DAY('2024-05-17'::DATE)", 17),
+    ("DAYOFMONTH('2024-05-17 10:00'::TIMESTAMP)", 17),
     ("MONTH('2024-01-07'::DATE)", 1),
     ("DAYOFMONTH('2024-01-07'::DATE)", 7),
     ("QUARTER('2024-05-07'::DATE)", 2),
