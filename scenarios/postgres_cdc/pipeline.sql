@@ -11,6 +11,7 @@
 --
 -- Differences from the reference, and why:
 -- * EVENT_ID numbers the events (as a Kafka offset would); the harness checks that each lands once.
+-- * The staging tables add _EVENT_ID and _SOURCE_TS (from TS_MS), which order and time each change.
 -- * The reference parses only customers, yet customer_metrics joins an ORDERS table that nothing
 --   loads: here order events are parsed too and applied to ORDERS.
 -- * The reference's operation codes disagree (its client stores Debezium's c/u/d, its SQL tests

@@ -29,6 +29,7 @@ TIERS = [("MICRO", 0), ("LOW", 1_000_000), ("MID", 15_000_000), ("HIGH", 60_000_
 def _run(minutes: int, rate: float) -> tuple[local.Connection, list[dict]]:
     conn = local.connect(start=START)
     cur = conn.cursor()
+    cur.execute("CREATE DATABASE LECTURE_DE")  # the reference's database, so its queries run as printed
     for statement, _ in split_with_lines(PIPELINE.read_text()):
         cur.execute(statement)
     channel = conn.open_channel("BRONZE.RAW_MOVIES", "test")
@@ -194,6 +195,36 @@ DATA_TESTS = {
     "snapshot one current version per movie":
         "SELECT MOVIE_ID FROM DBT_STAGING.SNAP_SILVER_MOVIES WHERE DBT_VALID_TO IS NULL GROUP BY MOVIE_ID HAVING COUNT(*) > 1",
 }
+
+
+# Every query the reference prints against the bronze, gold and marts layers and the snapshot, as printed.
+REFERENCE_QUERIES = [
+    "SELECT COUNT(*) FROM LECTURE_DE.BRONZE.RAW_MOVIES",
+    "SELECT COUNT(*) FROM LECTURE_DE.BRONZE.RAW_GENRES",
+    "SELECT MOVIE_ID, RAW_DATA:title::VARCHAR AS title\nFROM LECTURE_DE.BRONZE.RAW_MOVIES LIMIT 5",
+    "SELECT title, release_year, revenue_usd / 1000000 AS revenue_millions, vote_average\n"
+    "FROM LECTURE_DE.GOLD.KPI_TOP_MOVIES\nWHERE revenue_rank_all_time <= 10\nORDER BY revenue_rank_all_time",
+    "SELECT genre_name, total_movies, avg_revenue_millions, avg_roi_pct, roi_rank\n"
+    "FROM LECTURE_DE.GOLD.KPI_GENRE_PERFORMANCE\nORDER BY avg_roi_pct DESC NULLS LAST\nLIMIT 10",
+    "SELECT release_year, total_movies_released, avg_budget_millions,\n"
+    "       avg_revenue_millions, yoy_budget_change_millions, avg_rating\nFROM LECTURE_DE.GOLD.KPI_YEARLY_TRENDS\n"
+    "WHERE release_year >= 2000\nORDER BY release_year",
+    "SELECT m.title, m.release_year,\n       m.budget_usd / 1e6 AS budget_m,\n       m.revenue_usd / 1e6 AS revenue_m,\n"
+    "       m.roi_pct\nFROM LECTURE_DE.GOLD.FACT_MOVIES m\nJOIN LECTURE_DE.GOLD.DIM_GENRES g ON m.genre_sk = g.genre_sk\n"
+    "WHERE g.genre_name = 'ACTION'\n  AND m.roi_pct IS NOT NULL\nORDER BY m.roi_pct DESC\nLIMIT 20",
+    "SELECT * FROM GOLD.KPI_GENRE_PERFORMANCE ORDER BY avg_roi_pct DESC",
+    "SELECT release_year, avg_budget_millions FROM GOLD.KPI_YEARLY_TRENDS WHERE release_year >= 2000",
+    "SELECT profitability_flag, COUNT(*) FROM GOLD.FACT_MOVIES GROUP BY 1",
+    "SELECT release_season, AVG(roi_pct) FROM GOLD.FACT_MOVIES GROUP BY 1",
+    "SELECT * FROM DBT_STAGING.SNAP_SILVER_MOVIES WHERE movie_id = 123 ORDER BY dbt_valid_from",
+]
+
+
+@pytest.mark.parametrize("sql", REFERENCE_QUERIES, ids=lambda s: " ".join(s.split())[:60])
+def test_reference_queries_run_as_printed(pipeline, sql) -> None:
+    cur = pipeline[0].cursor()
+    assert cur.execute(sql).fetchall()  # every one finds rows after ten minutes of fetches
+    assert cur.description is not None
 
 
 @pytest.mark.parametrize("name", DATA_TESTS)
