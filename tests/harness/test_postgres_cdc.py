@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
-from sim.cli import main
 from sim.scenario import CdcMix
 from sim.workloads.postgres_cdc_feed import KINDS, SCHEMA, PostgresCdcFeed
 
-ROOT = Path(__file__).resolve().parents[2]
+from .feeds import feed_events, short_run
+
 START = 1_741_014_000_000  # 2025-03-03T15:00Z
 NEXT_STATUS = {"PENDING": {"PAID", "CANCELLED"}, "PAID": {"SHIPPED", "CANCELLED"}, "SHIPPED": {"DELIVERED"}}
 
 
 def _events(feed: PostgresCdcFeed, batches: int = 150, per_batch: int = 60) -> list[dict]:
-    rows = []
-    for i in range(batches):
-        times = np.sort(np.random.default_rng(i).integers(START + i * 10_000, START + (i + 1) * 10_000, per_batch))
-        table = feed.batch(times)
-        assert table.schema == SCHEMA
-        rows += table.to_pylist()
-    return rows
+    return feed_events(feed, SCHEMA, START, batches, per_batch)
 
 
 @pytest.fixture(scope="module")
@@ -99,16 +90,9 @@ def test_the_same_seed_gives_the_same_events() -> None:
 
 
 def test_a_cdc_run_lands_every_event_once_and_reaches_customer_metrics(tmp_path) -> None:
-    scenario = yaml.safe_load((ROOT / "scenarios" / "postgres_cdc_streaming.yaml").read_text())
-    scenario["duration"] = "3 min"
-    scenario["pipeline"]["sql"] = str(ROOT / "scenarios" / "postgres_cdc" / "pipeline.sql")
-    scenario["variants"] = [{"name": "files", "ingestion": "snowpipe", "rotate_every": "30s"},
-                            {"name": "classic", "ingestion": "streaming_classic", "clients": 2}]
-    path = tmp_path / "cdc.yaml"
-    path.write_text(yaml.safe_dump(scenario))
-    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts"]) == 0
-    (run,) = (tmp_path / "reports").iterdir()
-    files, classic = json.loads((run / "run.json").read_text())["variants"]
+    files, classic = short_run(tmp_path, "postgres_cdc_streaming.yaml", "postgres_cdc/pipeline.sql", "3 min",
+                               [{"name": "files", "ingestion": "snowpipe", "rotate_every": "30s"},
+                                {"name": "classic", "ingestion": "streaming_classic", "clients": 2}])
     for variant in (files, classic):
         assert variant["conserved"] and variant["events"] > 2000
         assert all(count == 0 for count in variant["not_visible"].values())

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sim.cli import main
 from sim.scenario import CustomerSegment, RetailReference
 from sim.workloads.retail_feed import SCHEMA, RetailFeed
+
+from .feeds import feed_events, short_run
 
 ROOT = Path(__file__).resolve().parents[2]
 START = 1_732_456_800_000  # 2024-11-24T14:00Z
 
 
 def _events(feed: RetailFeed, seconds: int = 120, per_second: int = 40) -> list[dict]:
-    rows = []
-    for i in range(seconds):
-        times = np.sort(np.random.default_rng(i).integers(START + i * 1000, START + (i + 1) * 1000, per_second))
-        table = feed.batch(times)
-        assert table.schema == SCHEMA
-        rows += table.to_pylist()
-    return rows
+    return feed_events(feed, SCHEMA, START, seconds, per_second, batch_ms=1000)
 
 
 @pytest.fixture(scope="module")
@@ -79,16 +73,8 @@ def test_segment_shares_must_sum_to_one() -> None:
 
 
 def test_a_retail_run_loads_reference_data_and_reaches_gold(tmp_path) -> None:
-    scenario = (ROOT / "scenarios" / "retail_streaming.yaml").read_text()
-    scenario = scenario.replace("duration: 1h", "duration: 3 min").replace("sql: retail/pipeline.sql",
-                                                                           f"sql: {ROOT}/scenarios/retail/pipeline.sql")
-    scenario = scenario.split("variants:")[0] + "variants:\n  - {name: classic, ingestion: streaming_classic, clients: 2}\n"
-    path = tmp_path / "retail.yaml"
-    path.write_text(scenario)
-    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts"]) == 0
-    (run,) = (tmp_path / "reports").iterdir()
-    record = json.loads((run / "run.json").read_text())
-    (variant,) = record["variants"]
+    (variant,) = short_run(tmp_path, "retail_streaming.yaml", "retail/pipeline.sql", "3 min",
+                           [{"name": "classic", "ingestion": "streaming_classic", "clients": 2}])
     assert variant["conserved"] and variant["events"] > 1000
     assert all(count == 0 for count in variant["not_visible"].values())
     assert variant["latency"]["GOLD.FCT_SALES"]["p50"] <= variant["latency"]["GOLD.DIM_CUSTOMERS"]["p50"]

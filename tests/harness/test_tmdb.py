@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from pathlib import Path
 
-import numpy as np
 import pytest
-import yaml
 
-from sim.cli import main
 from sim.workloads.tmdb_feed import GENRES, SCHEMA, STATUSES, TmdbFeed
 
-ROOT = Path(__file__).resolve().parents[2]
+from .feeds import feed_events, short_run
+
 START = 1_748_851_200_000  # 2025-06-02T08:00Z
 ORDER = {status: rank for rank, status in enumerate(STATUSES)}
 
 
 def _events(feed: TmdbFeed, batches: int = 120, per_batch: int = 50) -> list[dict]:
-    rows = []
-    for i in range(batches):
-        times = np.sort(np.random.default_rng(i).integers(START + i * 10_000, START + (i + 1) * 10_000, per_batch))
-        table = feed.batch(times)
-        assert table.schema == SCHEMA
-        rows += table.to_pylist()
-    return rows
+    return feed_events(feed, SCHEMA, START, batches, per_batch)
 
 
 @pytest.fixture(scope="module")
@@ -85,16 +75,9 @@ def test_the_same_seed_gives_the_same_records() -> None:
 
 
 def test_a_tmdb_run_lands_every_fetch_once_and_reaches_the_marts(tmp_path) -> None:
-    scenario = yaml.safe_load((ROOT / "scenarios" / "tmdb_medallion.yaml").read_text())
-    scenario["duration"] = "4 min"
-    scenario["pipeline"]["sql"] = str(ROOT / "scenarios" / "tmdb" / "pipeline.sql")
-    scenario["variants"] = [{"name": "files", "ingestion": "snowpipe", "rotate_every": "30s"},
-                            {"name": "hp", "ingestion": "streaming_high_performance"}]
-    path = tmp_path / "tmdb.yaml"
-    path.write_text(yaml.safe_dump(scenario))
-    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts"]) == 0
-    (run,) = (tmp_path / "reports").iterdir()
-    files, hp = json.loads((run / "run.json").read_text())["variants"]
+    files, hp = short_run(tmp_path, "tmdb_medallion.yaml", "tmdb/pipeline.sql", "4 min",
+                          [{"name": "files", "ingestion": "snowpipe", "rotate_every": "30s"},
+                           {"name": "hp", "ingestion": "streaming_high_performance"}])
     for variant in (files, hp):
         assert variant["conserved"] and variant["events"] > 1000
         assert all(count == 0 for count in variant["not_visible"].values())
