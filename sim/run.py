@@ -34,8 +34,8 @@ from sim.workloads.booking_feed import BookingFeed
 from sim.workloads.postgres_cdc_feed import PostgresCdcFeed
 from sim.workloads.retail_feed import RetailFeed
 from sim.workloads.retail_feed import reference_rows as retail_reference_rows
-from sim.workloads.tmdb_feed import TmdbFeed
 from sim.workloads.rates import arrivals
+from sim.workloads.tmdb_feed import TmdbFeed
 
 MINUTE_MS = 60_000
 #: The workload is generated in chunks of this length, whatever the variant, so every variant sees the same events.

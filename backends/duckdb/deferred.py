@@ -5,9 +5,9 @@ costs more than the rows it carries. A commit that can only succeed (its columns
 of the table's types or safely widened, no NOT NULL column left empty, no computed column, no
 default but constants and the clock's, which are evaluated once, at the commit) is committed at
 once in the emulator's own terms (its CSN, the table's last change, version lineage, triggered
-tasks) and its rows wait; every statement and every transaction
-start writes the waiting rows first, each with its own CSN in the change log, so no reader can tell
-the difference. Any other commit takes the ordinary INSERT path.
+tasks) and its rows wait; every statement and every transaction start writes the waiting rows
+first, each with its own CSN in the change log, so no reader can tell the difference. Any other
+commit takes the ordinary INSERT path.
 """
 
 from __future__ import annotations

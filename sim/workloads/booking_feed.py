@@ -11,8 +11,8 @@ no tickets, a booking date in the future).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
 from datetime import UTC, datetime
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
