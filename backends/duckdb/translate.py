@@ -13,6 +13,7 @@ import logging
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.snowflake import Snowflake
 from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
@@ -192,6 +193,20 @@ def json_brackets(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def date_formats(node: exp.Expression) -> exp.Expression:
+    """`TO_CHAR(col, 'YYYYMMDD')`: a date or time format formats the value as a date or time, as Snowflake does.
+
+    sqlglot makes that rewrite only when it knows the argument is a date (a literal cast), and refuses
+    the format otherwise. A numeric format ('999.00') has no date token and stays refused.
+    https://docs.snowflake.com/en/sql-reference/functions/to_char
+    """
+    if isinstance(node, exp.ToChar) and isinstance(node.args.get("format"), exp.Literal):
+        converted = Snowflake().format_time(node.args["format"])
+        if converted is not None and "%" in converted.this:
+            return exp.TimeToStr(this=node.this, format=converted)
+    return node
+
+
 def variant_casts(node: exp.Expression) -> exp.Expression:
     """Casting a VARIANT reads its value, not its JSON text: `v:name::string` is `hi`, not `"hi"`.
 
@@ -339,6 +354,7 @@ def order_by_all(node: exp.Expression) -> exp.Expression:
 
 EXPRESSION_TRANSFORMS = (
     json_brackets,
+    date_formats,
     order_by_all,
     duckdb_types,
     clock_functions,

@@ -39,6 +39,10 @@ CASES = [
          "ARRAY_CONSTRUCT(10, 20, 30), OBJECT_CONSTRUCT('k', ARRAY_CONSTRUCT(1, 2)), 2",
          Expect("SELECT v[0]:name::STRING, v[1]:id::INT, a[0]::INT, a[2]::INT, a[n]::INT, a[3] IS NULL, "
                 "o['k'][1]::INT, o:k[0]::INT FROM t", [("Action", 12, 10, 30, 30, True, 2, 1)])),
+    case("TO_CHAR and TO_VARCHAR format date and timestamp columns",
+         "CREATE TABLE t (d DATE, ts TIMESTAMP_NTZ)", "INSERT INTO t VALUES ('2024-01-05', '2024-03-09 14:05:06')",
+         Expect("SELECT TO_CHAR(d, 'YYYYMMDD')::INT, TO_VARCHAR(ts, 'YYYY-MM-DD HH24:MI'), TO_CHAR(d, 'MON DD, YYYY') "
+                "FROM t", [(20240105, "2024-03-09 14:05", "Jan 05, 2024")])),
     case("INT holds values beyond 32 bits", "CREATE TABLE t (i INT)", "INSERT INTO t VALUES (9000000000)",
          Expect("SELECT i * 2 FROM t", [(18000000000,)])),
     case("a computed column follows its inputs",
