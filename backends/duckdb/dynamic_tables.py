@@ -140,6 +140,9 @@ class Maintenance:
 
     #: Whether sources that only gained rows can only add result rows (`appended` gives them).
     appends = False
+    #: Whether the change is computed from the sources' changes (`delta`, `delta_after_inserts`, `appended`);
+    #: not across an outer join, where a row gained on the right removes a NULL-extended one.
+    differentiable = True
 
     def appended(self, lo: str, hi: str) -> str:
         """The result rows gained when the sources only gained rows between `lo` and `hi` (columns, key)."""
@@ -173,8 +176,18 @@ class RowsMaintenance(Maintenance):
     def full(self, hi: str) -> str:
         return self.spj.at(hi)
 
+    @property
+    def differentiable(self) -> bool:
+        return self.spj.differentiable
+
     def delta(self, lo: str, hi: str, dt: DynamicTable, *, inserts_only: bool = False) -> str:
+        if not self.differentiable:
+            return _against_content(dt, self.columns, self.full(hi))
         return row_changes(self.spj.side(lo, hi, old=True), self.spj.side(lo, hi, old=False), self.spj.columns)
+
+    @property
+    def columns(self) -> list[str]:
+        return self.spj.columns
 
     def appended(self, lo: str, hi: str) -> str:
         return self.spj.appended(lo, hi)
@@ -189,6 +202,10 @@ class GroupsMaintenance(Maintenance):
     group_by: list[exp.Expression]  # the group-by expressions, over the query's sources
     input: SpjQuery  # the group-by expressions of each input row, keyed by its source rows
     mode = "INCREMENTAL"
+
+    @property
+    def differentiable(self) -> bool:
+        return self.input.differentiable
 
     def _grouped(self, hi: str, *, only: str | None) -> str:
         """The groups as of `hi`, keyed; `only`: just the groups whose values (k0, k1, ...) it lists."""
@@ -213,6 +230,8 @@ class GroupsMaintenance(Maintenance):
         return self._grouped(hi, only=None)
 
     def delta(self, lo: str, hi: str, dt: DynamicTable, *, inserts_only: bool = False) -> str:
+        if not self.differentiable:
+            return _against_content(dt, self.columns, self.full(hi))
         picks = ", ".join(f"i.{quote(c)} AS {quote(f'k{n}')}" for n, c in enumerate(self.input.columns))
         inputs = (self.input.appended(lo, hi) if inserts_only else
                   f"{self.input.side(lo, hi, old=True)} UNION ALL {self.input.side(lo, hi, old=False)}")
@@ -236,6 +255,14 @@ class FullMaintenance(Maintenance):
         return f"SELECT {cols}, CAST(NULL AS VARCHAR) AS {_KEY} FROM ({self.sql}) AS q({cols})"
 
 
+def _against_content(dt: DynamicTable, columns: list[str], result: str) -> str:
+    """The change that brings the table's content to `result` (keyed): a first refresh, and the incremental
+    refresh of a query across an outer join, which cannot be differentiated (it costs a full evaluation in
+    DuckDB, but changes, logs and bills only what differs)."""
+    cols = ", ".join(quote(c) for c in columns)
+    return row_changes(f"SELECT {cols}, {_KEY} FROM {dt.tracking.rows}", result, columns)
+
+
 def plan_maintenance(query: exp.Expression, columns: list[str], full_sql: str) -> tuple[Maintenance, str | None]:
     """Incremental maintenance for the query if its shape allows, else FULL with the reason."""
     try:
@@ -243,7 +270,7 @@ def plan_maintenance(query: exp.Expression, columns: list[str], full_sql: str) -
             query = _distinct_as_group_by(query)
         if isinstance(query, exp.Select) and query.args.get("group"):
             return _groups(query, columns), None
-        return RowsMaintenance(SpjQuery.of(query, columns, allow_flatten=True)), None
+        return RowsMaintenance(SpjQuery.of(query, columns, allow_flatten=True, allow_outer=True)), None
     except NotIncremental as error:
         return FullMaintenance(full_sql, columns), f"This dynamic table contains {error.reason}, which is not supported for incremental refresh."
 
@@ -259,7 +286,7 @@ def _distinct_as_group_by(query: exp.Select) -> exp.Select:
 
 
 def _groups(query: exp.Select, columns: list[str]) -> GroupsMaintenance:
-    check_spj(query, allow_group=True, allow_flatten=True)
+    check_spj(query, allow_group=True, allow_flatten=True, allow_outer=True)
     group = query.args["group"]
     if group.args.get("rollup") or group.args.get("cube") or group.args.get("grouping_sets"):
         raise NotIncremental("ROLLUP, CUBE or GROUPING SETS")
@@ -283,7 +310,8 @@ def _groups(query: exp.Select, columns: list[str]) -> GroupsMaintenance:
     if query.args.get("where"):
         input_select.set("where", query.args["where"].copy())
     input_columns = [f"G{i}" for i in range(len(expressions))]
-    groups = GroupsMaintenance(query, columns, expressions, SpjQuery.of(input_select, input_columns, allow_flatten=True))
+    groups = GroupsMaintenance(query, columns, expressions,
+                               SpjQuery.of(input_select, input_columns, allow_flatten=True, allow_outer=True))
     from .partial_aggregates import AggregatesMaintenance, NotAlgebraic  # it builds on this module
 
     try:
@@ -497,7 +525,8 @@ class DynamicTableScheduler:
         try:
             run = session.internal_run()
             run.values.update(dt_lo=dt.source_csn)
-            inserts_only = action == "INCREMENTAL" and self._sources_only_gained_rows(session, dt)
+            inserts_only = (action == "INCREMENTAL" and dt.maintenance.differentiable
+                            and self._sources_only_gained_rows(session, dt))
             logged = self.read_incrementally(dt)
             if action == "FULL":
                 counts = self._replace(session, dt, run, logged)
@@ -550,9 +579,7 @@ class DynamicTableScheduler:
         if own is not None:
             delta = own.render(run.values)
         elif kind == "reinitialize":  # the first refresh: the whole result, as a change from what is there
-            cols = ", ".join(quote(c) for c in columns)
-            full = dt.maintenance.template("full", dt).render(run.values)
-            delta = row_changes(f"SELECT {cols}, {_KEY} FROM {dt.tracking.rows}", full, columns)
+            delta = _against_content(dt, columns, dt.maintenance.template("full", dt).render(run.values))
         else:
             delta = dt.maintenance.template(kind, dt).render(run.values)
         session.run_sql(f"CREATE OR REPLACE TEMP TABLE {_DELTA} AS {delta}", run)

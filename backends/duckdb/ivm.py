@@ -10,6 +10,10 @@ lo and hi, only rows built from at least one changed source row can differ:
 
 Ri's changed rows come from its change log alone, so a one-table query costs in proportion to
 the changes; other tables of a join are read as of lo or hi (tracking.table_state_sql).
+
+A branch with a LEFT OUTER JOIN (dynamic tables only) is not differentiated that way: a row gained
+on the right removes a NULL-extended row. A dynamic table over one takes its change as the
+difference between what it holds and the query's result now (dynamic_tables.py).
 """
 
 from __future__ import annotations
@@ -74,8 +78,10 @@ def occurrences(select: exp.Select) -> list[exp.Table]:
     return found
 
 
-def check_spj(select: exp.Select, *, allow_group: bool = False, allow_flatten: bool = False) -> None:
-    """Refuse what a select-project-join branch cannot contain (GROUP BY and FLATTEN only where the caller handles them)."""
+def check_spj(select: exp.Select, *, allow_group: bool = False, allow_flatten: bool = False,
+              allow_outer: bool = False) -> None:
+    """Refuse what a select-project-join branch cannot contain (GROUP BY, FLATTEN and LEFT OUTER JOINs with
+    equality predicates only where the caller handles them)."""
     for clause, name in (("having", "HAVING"), ("qualify", "QUALIFY"), ("distinct", "DISTINCT"), ("limit", "LIMIT"),
                          ("offset", "OFFSET"), ("with", "WITH")):
         if select.args.get(clause):
@@ -87,7 +93,9 @@ def check_spj(select: exp.Select, *, allow_group: bool = False, allow_flatten: b
     if select.find(exp.Window):
         raise NotIncremental("window functions")
     for join in select.args.get("joins") or []:
-        if join.side or (join.kind and join.kind.upper() not in ("INNER", "CROSS")):
+        if is_outer(join):
+            _check_outer(select, join, allowed=allow_outer)
+        elif join.kind and join.kind.upper() not in ("INNER", "CROSS"):
             raise NotIncremental("outer joins")
     for node in select.find_all(exp.Subquery, exp.Exists, exp.Lateral, exp.TableFromRows):
         if not (allow_flatten and is_flatten(node)):
@@ -100,6 +108,29 @@ def check_spj(select: exp.Select, *, allow_group: bool = False, allow_flatten: b
             raise NotIncremental("views in FROM")
         if not isinstance(obj, Table):
             raise NotIncremental("sources other than tables")
+
+
+def is_outer(join: exp.Join) -> bool:
+    return bool(join.side) or (join.kind or "").upper() == "OUTER"
+
+
+def has_outer(select: exp.Select) -> bool:
+    return any(is_outer(join) for join in select.args.get("joins") or [])
+
+
+def _check_outer(select: exp.Select, join: exp.Join, *, allowed: bool) -> None:
+    """Snowflake refreshes outer joins with equality predicates incrementally; the emulator, LEFT ones."""
+    if not allowed:
+        raise NotIncremental("outer joins")
+    if (join.side or "").upper() != "LEFT":
+        raise NotIncremental("right or full outer joins")
+    condition = join.args.get("on")
+    node = condition.unnest() if condition is not None else None
+    conjuncts = list(node.flatten()) if isinstance(node, exp.And) else [node]
+    if join.args.get("using") or node is None or not all(isinstance(c.unnest(), exp.EQ) for c in conjuncts):
+        raise NotIncremental("non-equality outer joins")
+    if any(is_flatten(j.this) for j in select.args.get("joins") or []):
+        raise NotIncremental("outer joins with LATERAL FLATTEN")
 
 
 def alias_of(table: exp.Table) -> str:
@@ -217,10 +248,17 @@ class SpjQuery:
     columns: list[str]
 
     @classmethod
-    def of(cls, query: exp.Expression, columns: list[str], *, allow_flatten: bool = False) -> SpjQuery:
+    def of(cls, query: exp.Expression, columns: list[str], *, allow_flatten: bool = False,
+           allow_outer: bool = False) -> SpjQuery:
         for select in branches(query):
-            check_spj(select, allow_flatten=allow_flatten)
+            check_spj(select, allow_flatten=allow_flatten, allow_outer=allow_outer)
         return cls(query, columns)
+
+    @property
+    def differentiable(self) -> bool:
+        """Whether the query can be differentiated (`side`, `appended`): not across an outer join, where a row
+        gained on the right removes a NULL-extended one."""
+        return not any(has_outer(select) for select in branches(self.query))
 
     def _tables(self, select: exp.Select) -> list[tuple[Table, list[str], str]]:
         return [(table_of(t), source_columns(table_of(t)), f"{ROW_ID}_{i}") for i, t in enumerate(occurrences(select))]
@@ -239,6 +277,7 @@ class SpjQuery:
         parts = []
         for b, select in enumerate(branches(self.query)):
             tables = self._tables(select)
+            assert not has_outer(select), "an outer join is not differentiated: see differentiable"
             for i in range(len(tables)):
                 relations = [
                     changed(t, cols, rid, lo, hi, first=old) if j == i else state(t, cols, rid, at)

@@ -81,7 +81,7 @@ class AggregatesMaintenance(GroupsMaintenance):
     def of(cls, groups: GroupsMaintenance) -> AggregatesMaintenance:
         """Partials for `groups`'s query, or NotAlgebraic."""
         query = groups.query
-        if query.args.get("order"):
+        if query.args.get("order") or not groups.input.differentiable:  # partials add the input's differences
             raise NotAlgebraic
         partials: list[Partial] = []
         arguments: list[exp.Expression] = []
@@ -108,7 +108,7 @@ class AggregatesMaintenance(GroupsMaintenance):
         select.set("expressions", [*select.expressions, *(a.copy() for a in arguments)])
         columns = [*groups.input.columns, *(f"A{i}" for i in range(len(arguments)))]
         try:
-            rows = SpjQuery.of(select, columns, allow_flatten=True)
+            rows = SpjQuery.of(select, columns, allow_flatten=True, allow_outer=True)
         except NotIncremental as error:
             raise NotAlgebraic from error
         return cls(groups.query, groups.columns, groups.group_by, groups.input, partials=partials, outputs=outputs, rows=rows)

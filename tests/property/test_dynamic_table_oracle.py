@@ -1,9 +1,11 @@
 """Property: after any DML, an incrementally refreshed dynamic table equals its query run afresh.
 
 One account holds a base table, a dimension table, an append-only log and one dynamic table per
-incremental shape (projection and filter, GROUP BY, inner join, UNION ALL, DISTINCT, a GROUP BY
-over another dynamic table, LATERAL FLATTEN, and GROUP BYs kept as partial aggregates: sums and
-counts under any change, MIN / MAX / COUNT(DISTINCT) over a log that mostly only grows). Random inserts, updates and deletes (some in transactions that
+incremental shape (projection and filter, GROUP BY, inner join, LEFT JOINs alone, filtered on their
+NULLs, under a GROUP BY and after an inner join, UNION ALL, DISTINCT, a GROUP BY over another dynamic
+table, LATERAL FLATTEN, and GROUP BYs kept as partial aggregates: sums and counts under any change,
+MIN / MAX / COUNT(DISTINCT) over a log that mostly only grows). The dimension table gains and loses
+rows too, so rows of the left side gain, change and lose their matches. Random inserts, updates and deletes (some in transactions that
 roll back) are followed at random by a refresh; after each refresh every dynamic table must hold
 exactly, as a multiset, what its defining query returns over the current data.
 """
@@ -30,6 +32,11 @@ QUERIES = {
     "D_JOIN_SUMS": "SELECT g.label, SUM(t.v) AS total, COUNT(*) AS n FROM t JOIN g ON t.s = g.s WHERE t.k > 0 GROUP BY g.label",
     "D_LOG": "SELECT s, MAX(v) AS top, MIN(v) AS low, COUNT(DISTINCT v) AS kinds, SUM(v) AS total, COUNT(*) AS n "
              "FROM e GROUP BY s",
+    "D_LEFT": "SELECT t.k, t.v, g.label FROM t LEFT JOIN g ON t.s = g.s WHERE t.v <> 3",
+    "D_LEFT_MISSING": "SELECT t.k FROM t LEFT OUTER JOIN g ON g.s = t.s WHERE g.label IS NULL",
+    "D_LEFT_SUMS": "SELECT t.s, COUNT(g.label) AS labelled, COUNT(*) AS n, MAX(g.label) AS top, SUM(t.v) AS total "
+                   "FROM t LEFT JOIN g ON t.s = g.s GROUP BY t.s",
+    "D_LEFT_CHAIN": "SELECT e.v, t.k, g.label FROM e JOIN t ON e.v = t.v LEFT JOIN g ON t.s = g.s AND g.label = e.s",
 }
 
 KEYS = st.integers(min_value=0, max_value=7)
@@ -42,6 +49,8 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("update"), KEYS, VALUES, TEXT),
     st.tuples(st.just("delete"), KEYS),
     st.tuples(st.just("relabel"), TEXT, st.sampled_from(["x", "y"])),
+    st.tuples(st.just("dimension"), TEXT, st.sampled_from(["x", "y", "a"])),
+    st.tuples(st.just("undimension"), TEXT),
     st.tuples(st.just("rolled_back"), KEYS, VALUES),
     st.tuples(st.just("append"), VALUES, TEXT),
     st.tuples(st.just("append"), VALUES, TEXT),
@@ -92,6 +101,10 @@ def test_incremental_refresh_equals_recomputation(operations) -> None:
                 cur.execute("INSERT INTO e VALUES (%s, %s)", args)
             elif kind == "purge":
                 cur.execute("DELETE FROM e WHERE v = %s", args)
+            elif kind == "dimension":
+                cur.execute("INSERT INTO g VALUES (%s, %s)", args)
+            elif kind == "undimension":
+                cur.execute("DELETE FROM g WHERE s = %s", args)
             elif kind == "relabel":
                 s, label = args
                 cur.execute("UPDATE g SET label = %s WHERE s = %s", (label, s))

@@ -235,3 +235,22 @@ def test_inserted_defaults_read_the_clock_as_it_is_now() -> None:
     minutes = cur.execute("SELECT DISTINCT DATEDIFF('minute', MIN(at) OVER (), at) FROM stamped ORDER BY 1").fetchall()
     assert minutes == [(0,), (1,), (2,)]
     conn.close()
+
+
+@pytest.mark.parametrize(("join", "reason"), [
+    ("LEFT JOIN g ON t.s = g.s AND t.v = g.v", None),
+    ("LEFT OUTER JOIN g ON (t.s = g.s)", None),
+    ("LEFT JOIN g ON t.v >= g.v", "non-equality outer joins"),
+    ("RIGHT JOIN g ON t.s = g.s", "right or full outer joins"),
+    ("FULL OUTER JOIN g ON t.s = g.s", "right or full outer joins"),
+])
+def test_which_outer_joins_refresh_incrementally(conn, join, reason) -> None:
+    """Snowflake: outer joins with equality predicates are incremental; the emulator does LEFT ones and
+    says which construct makes a table FULL (RIGHT and FULL ones are incremental on Snowflake: docs/emulator.md)."""
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (s STRING, v INT)")
+    cur.execute("CREATE TABLE g (s STRING, v INT, label STRING)")
+    cur.execute(f"CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT t.s, g.label FROM t {join}")
+    mode, why = cur.execute("SHOW DYNAMIC TABLES LIKE 'D'").fetchall()[0][10:12]
+    assert (mode, why) == (("INCREMENTAL", None) if reason is None else
+                           ("FULL", f"This dynamic table contains {reason}, which is not supported for incremental refresh."))
