@@ -136,7 +136,8 @@ INCREMENTAL = [
          Expect(SHOW, [("INCREMENTAL",)], columns=("refresh_mode",))),
     case("a GROUP BY over a LEFT JOIN counts the rows without a match", *BASE,
          "CREATE TABLE g (grp STRING, label STRING)", "INSERT INTO g VALUES ('b', 'B')",
-         dt("SELECT t.grp, COUNT(g.label) AS labelled, COUNT(*) AS n FROM t LEFT JOIN g ON t.grp = g.grp GROUP BY t.grp"),
+         dt("SELECT t.grp, COUNT(g.label) AS labelled, COUNT(*) AS n FROM t LEFT JOIN g ON t.grp = g.grp "
+            "GROUP BY t.grp"),
          *CHANGES, "DELETE FROM g WHERE grp = 'b'", "INSERT INTO g VALUES ('c', 'C')", "ALTER DYNAMIC TABLE d REFRESH",
          Expect("SELECT * FROM d", [("b", 0, 2), ("c", 2, 2)]),
          Expect(SHOW, [("INCREMENTAL",)], columns=("refresh_mode",))),

@@ -2,12 +2,13 @@
 
 One account holds a base table, a dimension table, an append-only log and one dynamic table per
 incremental shape (projection and filter, GROUP BY, inner join, LEFT JOINs alone, filtered on their
-NULLs, under a GROUP BY and after an inner join, UNION ALL, DISTINCT, a GROUP BY over another dynamic
-table, LATERAL FLATTEN, and GROUP BYs kept as partial aggregates: sums and counts under any change,
-MIN / MAX / COUNT(DISTINCT) over a log that mostly only grows). The dimension table gains and loses
-rows too, so rows of the left side gain, change and lose their matches. Random inserts, updates and deletes (some in transactions that
-roll back) are followed at random by a refresh; after each refresh every dynamic table must hold
-exactly, as a multiset, what its defining query returns over the current data.
+NULLs, under a GROUP BY and after an inner join, UNION ALL, DISTINCT, a GROUP BY over another
+dynamic table, LATERAL FLATTEN, and GROUP BYs kept as partial aggregates: sums and counts under any
+change, MIN / MAX / COUNT(DISTINCT) over a log that mostly only grows). The dimension table gains
+and loses rows too, so rows of the left side gain, change and lose their matches. Random inserts,
+updates and deletes (some in transactions that roll back) are followed at random by a refresh; after
+each refresh every dynamic table must hold exactly, as a multiset, what its defining query returns
+over the current data.
 """
 
 from __future__ import annotations

@@ -250,7 +250,8 @@ def test_which_outer_joins_refresh_incrementally(conn, join, reason) -> None:
     cur = conn.cursor()
     cur.execute("CREATE TABLE t (s STRING, v INT)")
     cur.execute("CREATE TABLE g (s STRING, v INT, label STRING)")
-    cur.execute(f"CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT t.s, g.label FROM t {join}")
+    cur.execute(f"CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH "
+                f"AS SELECT t.s, g.label FROM t {join}")
     mode, why = cur.execute("SHOW DYNAMIC TABLES LIKE 'D'").fetchall()[0][10:12]
-    assert (mode, why) == (("INCREMENTAL", None) if reason is None else
-                           ("FULL", f"This dynamic table contains {reason}, which is not supported for incremental refresh."))
+    full = f"This dynamic table contains {reason}, which is not supported for incremental refresh."
+    assert (mode, why) == (("INCREMENTAL", None) if reason is None else ("FULL", full))
