@@ -141,7 +141,7 @@ class Maintenance:
     #: Whether sources that only gained rows can only add result rows (`appended` gives them).
     appends = False
     #: Whether the change is computed from the sources' changes (`delta`, `delta_after_inserts`, `appended`);
-    #: not across an outer join, where a row gained on the right removes a NULL-extended one.
+    #: not across an outer join, where a row gained on one side removes a NULL-extended one.
     differentiable = True
 
     def appended(self, lo: str, hi: str) -> str:

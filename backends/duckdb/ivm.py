@@ -11,9 +11,9 @@ lo and hi, only rows built from at least one changed source row can differ:
 Ri's changed rows come from its change log alone, so a one-table query costs in proportion to
 the changes; other tables of a join are read as of lo or hi (tracking.table_state_sql).
 
-A branch with a LEFT OUTER JOIN (dynamic tables only) is not differentiated that way: a row gained
-on the right removes a NULL-extended row. A dynamic table over one takes its change as the
-difference between what it holds and the query's result now (dynamic_tables.py).
+A branch with an outer join (dynamic tables only) is not differentiated that way: a row gained on
+one side removes a NULL-extended row. A dynamic table over one takes its change as the difference
+between what it holds and the query's result now (dynamic_tables.py).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def occurrences(select: exp.Select) -> list[exp.Table]:
 
 def check_spj(select: exp.Select, *, allow_group: bool = False, allow_flatten: bool = False,
               allow_outer: bool = False) -> None:
-    """Refuse what a select-project-join branch cannot contain (GROUP BY, FLATTEN and LEFT OUTER JOINs with
+    """Refuse what a select-project-join branch cannot contain (GROUP BY, FLATTEN and outer joins with
     equality predicates only where the caller handles them)."""
     for clause, name in (("having", "HAVING"), ("qualify", "QUALIFY"), ("distinct", "DISTINCT"), ("limit", "LIMIT"),
                          ("offset", "OFFSET"), ("with", "WITH")):
@@ -94,7 +94,7 @@ def check_spj(select: exp.Select, *, allow_group: bool = False, allow_flatten: b
         raise NotIncremental("window functions")
     for join in select.args.get("joins") or []:
         if is_outer(join):
-            _check_outer(select, join, allowed=allow_outer)
+            _check_outer(join, allowed=allow_outer)
         elif join.kind and join.kind.upper() not in ("INNER", "CROSS"):
             raise NotIncremental("outer joins")
     for node in select.find_all(exp.Subquery, exp.Exists, exp.Lateral, exp.TableFromRows):
@@ -118,19 +118,17 @@ def has_outer(select: exp.Select) -> bool:
     return any(is_outer(join) for join in select.args.get("joins") or [])
 
 
-def _check_outer(select: exp.Select, join: exp.Join, *, allowed: bool) -> None:
-    """Snowflake refreshes outer joins with equality predicates incrementally; the emulator, LEFT ones."""
+def _check_outer(join: exp.Join, *, allowed: bool) -> None:
+    """Snowflake refreshes outer joins (LEFT, RIGHT, FULL) with equality predicates incrementally."""
     if not allowed:
         raise NotIncremental("outer joins")
-    if (join.side or "").upper() != "LEFT":
-        raise NotIncremental("right or full outer joins")
+    if join.args.get("using"):  # USING (a, b) is a.a = b.a AND ...
+        return
     condition = join.args.get("on")
     node = condition.unnest() if condition is not None else None
     conjuncts = list(node.flatten()) if isinstance(node, exp.And) else [node]
-    if join.args.get("using") or node is None or not all(isinstance(c.unnest(), exp.EQ) for c in conjuncts):
+    if node is None or not all(isinstance(c.unnest(), exp.EQ) for c in conjuncts):
         raise NotIncremental("non-equality outer joins")
-    if any(is_flatten(j.this) for j in select.args.get("joins") or []):
-        raise NotIncremental("outer joins with LATERAL FLATTEN")
 
 
 def alias_of(table: exp.Table) -> str:
@@ -257,7 +255,7 @@ class SpjQuery:
     @property
     def differentiable(self) -> bool:
         """Whether the query can be differentiated (`side`, `appended`): not across an outer join, where a row
-        gained on the right removes a NULL-extended one."""
+        gained on one side removes a NULL-extended one."""
         return not any(has_outer(select) for select in branches(self.query))
 
     def _tables(self, select: exp.Select) -> list[tuple[Table, list[str], str]]:

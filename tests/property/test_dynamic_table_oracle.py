@@ -2,13 +2,13 @@
 
 One account holds a base table, a dimension table, an append-only log and one dynamic table per
 incremental shape (projection and filter, GROUP BY, inner join, LEFT JOINs alone, filtered on their
-NULLs, under a GROUP BY and after an inner join, UNION ALL, DISTINCT, a GROUP BY over another
-dynamic table, LATERAL FLATTEN, and GROUP BYs kept as partial aggregates: sums and counts under any
-change, MIN / MAX / COUNT(DISTINCT) over a log that mostly only grows). The dimension table gains
-and loses rows too, so rows of the left side gain, change and lose their matches. Random inserts,
-updates and deletes (some in transactions that roll back) are followed at random by a refresh; after
-each refresh every dynamic table must hold exactly, as a multiset, what its defining query returns
-over the current data.
+NULLs, under a GROUP BY, after an inner join and after a FLATTEN, a FULL OUTER JOIN, UNION ALL,
+DISTINCT, a GROUP BY over another dynamic table, LATERAL FLATTEN, and GROUP BYs kept as partial
+aggregates: sums and counts under any change, MIN / MAX / COUNT(DISTINCT) over a log that mostly
+only grows). The dimension table gains and loses rows too, so rows of the left side gain, change and
+lose their matches. Random inserts, updates and deletes (some in transactions that roll back) are
+followed at random by a refresh; after each refresh every dynamic table must hold exactly, as a
+multiset, what its defining query returns over the current data.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ QUERIES = {
     "D_LEFT_SUMS": "SELECT t.s, COUNT(g.label) AS labelled, COUNT(*) AS n, MAX(g.label) AS top, SUM(t.v) AS total "
                    "FROM t LEFT JOIN g ON t.s = g.s GROUP BY t.s",
     "D_LEFT_CHAIN": "SELECT e.v, t.k, g.label FROM e JOIN t ON e.v = t.v LEFT JOIN g ON t.s = g.s AND g.label = e.s",
+    "D_FULL": "SELECT t.k, g.s, g.label FROM t FULL OUTER JOIN g ON t.s = g.s",
+    "D_FLATTEN_LEFT": "SELECT t.k, f.value::INT AS item, e.s FROM t, LATERAL FLATTEN(input => t.items) f "
+                      "LEFT JOIN e ON e.v = f.value::INT",
 }
 
 KEYS = st.integers(min_value=0, max_value=7)

@@ -241,12 +241,12 @@ def test_inserted_defaults_read_the_clock_as_it_is_now() -> None:
     ("LEFT JOIN g ON t.s = g.s AND t.v = g.v", None),
     ("LEFT OUTER JOIN g ON (t.s = g.s)", None),
     ("LEFT JOIN g ON t.v >= g.v", "non-equality outer joins"),
-    ("RIGHT JOIN g ON t.s = g.s", "right or full outer joins"),
-    ("FULL OUTER JOIN g ON t.s = g.s", "right or full outer joins"),
+    ("RIGHT JOIN g ON t.s = g.s", None),
+    ("FULL OUTER JOIN g ON t.s = g.s", None),
+    ("LEFT JOIN g USING (s)", None),
 ])
 def test_which_outer_joins_refresh_incrementally(conn, join, reason) -> None:
-    """Snowflake: outer joins with equality predicates are incremental; the emulator does LEFT ones and
-    says which construct makes a table FULL (RIGHT and FULL ones are incremental on Snowflake: docs/emulator.md)."""
+    """Snowflake: outer joins with equality predicates are incremental, others FULL with the reason."""
     cur = conn.cursor()
     cur.execute("CREATE TABLE t (s STRING, v INT)")
     cur.execute("CREATE TABLE g (s STRING, v INT, label STRING)")
