@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import signal
 import sys
 from pathlib import Path
@@ -60,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=None, metavar="N",
                      help="variants run at once, each in its own process (default: one per CPU core, up to the "
                           "number of variants; 1 runs them one after another). The figures are the same either way")
+    run.add_argument("--variant", action="append", metavar="NAME",
+                     help="run only this variant (repeat for several; default: every variant of the scenario)")
     run.add_argument("--profile", action="store_true",
                      help="profile the run and write profile.txt (top functions by cumulative time) to the run "
                           "folder; runs the variants one after another in this process")
@@ -141,6 +144,17 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
         for line in str(error).splitlines():
             errors.print(f"[red]{line}[/red]", highlight=False)
         return 2
+    if args.variant:
+        names = [v.name for v in loaded.scenario.variants]
+        unknown = [name for name in args.variant if name not in names]
+        for name in unknown:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"the scenario's variants are {', '.join(names)}"
+            errors.print(f"[red]--variant {name}: {args.file.name} has no such variant; {hint}[/red]", highlight=False)
+        if unknown:
+            return 2
+        chosen = [v for v in loaded.scenario.variants if v.name in args.variant]
+        loaded = loaded.model_copy(update={"scenario": loaded.scenario.model_copy(update={"variants": chosen})})
     scenario = loaded.scenario
     jobs = 1 if args.profile else args.jobs or parallel.cores()
     run_id = f"{scenario.name}-{wallclock.stamp()}"

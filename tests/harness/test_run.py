@@ -309,6 +309,17 @@ def test_a_disk_error_while_writing_the_report_leaves_nothing_half_written(tmp_p
     assert list((tmp_path / "reports").iterdir()) == []
 
 
+def test_variant_runs_only_the_variants_named(tmp_path, capsys) -> None:
+    path = _scenario(tmp_path, **{"duration: 4 min": "duration: 1 min"})
+    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts", "--variant", "hp",
+                 "--variant", "snowpipe"]) == 0
+    (run,) = (tmp_path / "reports").iterdir()
+    assert [v["name"] for v in _record(run)["variants"]] == ["snowpipe", "hp"]
+    assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--variant", "clasic"]) == 2
+    assert "--variant clasic: tiny.yaml has no such variant; did you mean 'classic'?" in capsys.readouterr().err
+    assert len(list((tmp_path / "reports").iterdir())) == 1  # the refused run wrote nothing
+
+
 def test_running_out_of_memory_stops_the_run_and_says_so(tmp_path) -> None:
     # Snowflake never fails a load or a task for memory; the emulator's limit must not pass for one.
     loaded = load(_scenario(tmp_path))
