@@ -181,13 +181,7 @@ class RowsMaintenance(Maintenance):
         return self.spj.differentiable
 
     def delta(self, lo: str, hi: str, dt: DynamicTable, *, inserts_only: bool = False) -> str:
-        if not self.differentiable:
-            return _against_content(dt, self.columns, self.full(hi))
         return row_changes(self.spj.side(lo, hi, old=True), self.spj.side(lo, hi, old=False), self.spj.columns)
-
-    @property
-    def columns(self) -> list[str]:
-        return self.spj.columns
 
     def appended(self, lo: str, hi: str) -> str:
         return self.spj.appended(lo, hi)
@@ -230,8 +224,6 @@ class GroupsMaintenance(Maintenance):
         return self._grouped(hi, only=None)
 
     def delta(self, lo: str, hi: str, dt: DynamicTable, *, inserts_only: bool = False) -> str:
-        if not self.differentiable:
-            return _against_content(dt, self.columns, self.full(hi))
         picks = ", ".join(f"i.{quote(c)} AS {quote(f'k{n}')}" for n, c in enumerate(self.input.columns))
         inputs = (self.input.appended(lo, hi) if inserts_only else
                   f"{self.input.side(lo, hi, old=True)} UNION ALL {self.input.side(lo, hi, old=False)}")
@@ -253,14 +245,6 @@ class FullMaintenance(Maintenance):
     def full(self, hi: str) -> str:
         cols = ", ".join(quote(c) for c in self.columns)
         return f"SELECT {cols}, CAST(NULL AS VARCHAR) AS {_KEY} FROM ({self.sql}) AS q({cols})"
-
-
-def _against_content(dt: DynamicTable, columns: list[str], result: str) -> str:
-    """The change that brings the table's content to `result` (keyed): a first refresh, and the incremental
-    refresh of a query across an outer join, which cannot be differentiated (it costs a full evaluation in
-    DuckDB, but changes, logs and bills only what differs)."""
-    cols = ", ".join(quote(c) for c in columns)
-    return row_changes(f"SELECT {cols}, {_KEY} FROM {dt.tracking.rows}", result, columns)
 
 
 def plan_maintenance(query: exp.Expression, columns: list[str], full_sql: str) -> tuple[Maintenance, str | None]:
@@ -578,8 +562,12 @@ class DynamicTableScheduler:
         own = dt.maintenance.prepare_delta(session, dt, run, kind)
         if own is not None:
             delta = own.render(run.values)
-        elif kind == "reinitialize":  # the first refresh: the whole result, as a change from what is there
-            delta = _against_content(dt, columns, dt.maintenance.template("full", dt).render(run.values))
+        elif kind == "reinitialize" or not dt.maintenance.differentiable:
+            # The first refresh, or a query that cannot be differentiated (an outer join): the result, as a
+            # change from what is there. It costs a full evaluation; only what differs is written, logged, billed.
+            cols = ", ".join(quote(c) for c in columns)
+            full = dt.maintenance.template("full", dt).render(run.values)
+            delta = row_changes(f"SELECT {cols}, {_KEY} FROM {dt.tracking.rows}", full, columns)
         else:
             delta = dt.maintenance.template(kind, dt).render(run.values)
         session.run_sql(f"CREATE OR REPLACE TEMP TABLE {_DELTA} AS {delta}", run)
