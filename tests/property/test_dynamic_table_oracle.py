@@ -86,7 +86,7 @@ def _check(cur) -> None:
         assert got == want, f"{name}: {query}\n  refreshed  {sorted(got.items(), key=repr)}\n  recomputed {sorted(want.items(), key=repr)}"
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(operations=st.lists(OPERATIONS, min_size=1, max_size=16))
 def test_incremental_refresh_equals_recomputation(operations) -> None:
     conn, cur = _setup()
