@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sim.clock import Millis
+from sim.workloads.rows import LiveRows, grow
 
 #: The landing table's columns, in order: what both ingestion paths deliver.
 SCHEMA = pa.schema([
@@ -50,9 +51,7 @@ class BookingFeed:
     counts: dict[str, int] = field(default_factory=lambda: {"I": 0, "U": 0, "D": 0})
     _rng: np.random.Generator = field(init=False, repr=False)
     _next_event: int = field(init=False, repr=False, default=1)
-    _live: np.ndarray = field(init=False, repr=False)
-    _live_count: int = field(init=False, repr=False, default=0)
-    _position: np.ndarray = field(init=False, repr=False)
+    _live: LiveRows = field(init=False, repr=False)
     _rows: dict[str, np.ndarray] = field(init=False, repr=False)
     _created: int = field(init=False, repr=False, default=0)
 
@@ -60,8 +59,7 @@ class BookingFeed:
         if abs(sum(self.mix) - 1) > 1e-9 or min(self.mix) < 0:
             raise ValueError(f"mix must be three non-negative shares summing to 1, got {self.mix}")
         self._rng = np.random.default_rng(self.seed)
-        self._live = np.empty(1024, dtype=np.int64)
-        self._position = np.full(1024, -1, dtype=np.int64)
+        self._live = LiveRows()
         self._rows = {
             "customer": np.empty(1024, dtype=np.int64), "movie": np.empty(1024, dtype=np.int64),
             "booked_at": np.empty(1024, dtype=np.int64), "booked": np.empty(1024, dtype=bool),
@@ -74,7 +72,7 @@ class BookingFeed:
 
     @property
     def live_bookings(self) -> int:
-        return self._live_count
+        return self._live.count
 
     def batch(self, times: np.ndarray) -> pa.Table:
         """One change event per time (epoch ms, sorted), as an Arrow table with `SCHEMA`."""
@@ -84,11 +82,11 @@ class BookingFeed:
         new_share, change_share, _ = self.mix
         op = np.where(draw < new_share, 0, np.where(draw < new_share + change_share, 1, 2))
         touched_slots = np.flatnonzero(op > 0)
-        if len(touched_slots) > self._live_count:  # not enough bookings yet: the rest are new
-            op[touched_slots[self._live_count:]] = 0
-            touched_slots = touched_slots[: self._live_count]
-        picks = rng.choice(self._live_count, size=len(touched_slots), replace=False) if len(touched_slots) else np.empty(0, np.int64)
-        touched = self._live[picks]
+        live = self._live.count
+        if len(touched_slots) > live:  # not enough bookings yet: the rest are new
+            op[touched_slots[live:]] = 0
+            touched_slots = touched_slots[:live]
+        touched = self._live.sample(rng, len(touched_slots)) if len(touched_slots) else np.empty(0, np.int64)
         new_slots = np.flatnonzero(op == 0)
         created = self._create(len(new_slots), times[new_slots])
         booking = np.empty(n, dtype=np.int64)
@@ -96,7 +94,7 @@ class BookingFeed:
         booking[touched_slots] = touched
         changed = touched[op[touched_slots] == 1]
         self._rows["booked"][changed] = ~self._rows["booked"][changed]
-        self._remove(touched[op[touched_slots] == 2])
+        self._live.remove(touched[op[touched_slots] == 2])
         first = self._next_event
         self._next_event += n
         for code, letter in enumerate("IUD"):
@@ -106,7 +104,7 @@ class BookingFeed:
     def _create(self, count: int, times: np.ndarray) -> np.ndarray:
         numbers = np.arange(self._created, self._created + count, dtype=np.int64)
         self._created += count
-        self._grow(self._created)
+        grow(self._rows, self._created)
         rng, rows = self._rng, self._rows
         rows["customer"][numbers] = rng.integers(0, self.customers, count)
         rows["movie"][numbers] = rng.integers(0, self.movies, count)
@@ -120,28 +118,8 @@ class BookingFeed:
         rows["cents"][flawed[flaw == 1]] *= -1
         rows["tickets"][flawed[flaw == 2]] = 0
         rows["booked_at"][flawed[flaw == 3]] += 30 * DAY_MS
-        self._live[self._live_count:self._live_count + count] = numbers
-        self._position[numbers] = np.arange(self._live_count, self._live_count + count)
-        self._live_count += count
+        self._live.add(numbers)
         return numbers
-
-    def _remove(self, numbers: np.ndarray) -> None:
-        live, position = self._live, self._position
-        for number in numbers.tolist():  # swap with the last live booking: O(1) each
-            at = position[number]
-            last = live[self._live_count - 1]
-            live[at], position[last] = last, at
-            position[number] = -1
-            self._live_count -= 1
-
-    def _grow(self, size: int) -> None:
-        if size <= len(self._position):
-            return
-        capacity = max(size, 2 * len(self._position))
-        for name, array in self._rows.items():
-            self._rows[name] = np.resize(array, capacity)
-        self._live = np.resize(self._live, capacity)
-        self._position = np.concatenate([self._position, np.full(capacity - len(self._position), -1, np.int64)])
 
     def _table(self, event_ids: np.ndarray, op: np.ndarray, booking: np.ndarray, times: np.ndarray) -> pa.Table:
         rows = self._rows

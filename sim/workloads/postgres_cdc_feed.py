@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from faker import Faker
 
 from sim.scenario import CdcMix
+from sim.workloads.rows import LiveRows, grow
 
 #: An image's columns: the customers table's and the orders table's (customer_id, created_at, updated_at in both).
 IMAGE = pa.struct([
@@ -40,38 +41,6 @@ STATUSES = np.array(["PENDING", "PAID", "SHIPPED", "DELIVERED", "CANCELLED"])
 PENDING, PAID, SHIPPED, DELIVERED, CANCELLED = range(5)
 DOMAINS = np.array(["example.com", "mail.example.org", "inbox.example.net", "post.example.io"])
 _POOL = 256
-
-
-class _Live:
-    """The ids of a table's rows that exist at the source; removal is O(1) (swap with the last)."""
-
-    def __init__(self) -> None:
-        self.ids = np.empty(0, dtype=np.int64)
-        self.count = 0
-        self._position = np.empty(0, dtype=np.int64)
-
-    def add(self, ids: np.ndarray) -> None:
-        end = self.count + len(ids)
-        if end > len(self.ids):
-            self.ids = np.resize(self.ids, max(end, 2 * len(self.ids)))
-        if len(ids) and ids.max() >= len(self._position):
-            grown = np.full(max(int(ids.max()) + 1, 2 * len(self._position)), -1, dtype=np.int64)
-            grown[:len(self._position)] = self._position
-            self._position = grown
-        self.ids[self.count:end] = ids
-        self._position[ids] = np.arange(self.count, end)
-        self.count = end
-
-    def remove(self, ids: np.ndarray) -> None:
-        for row in ids.tolist():
-            at, last = self._position[row], self.ids[self.count - 1]
-            self.ids[at], self._position[last] = last, at
-            self._position[row] = -1
-            self.count -= 1
-
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """Up to `size` distinct live ids, at random."""
-        return self.ids[rng.choice(self.count, size=min(size, self.count), replace=False)]
 
 
 @dataclass
@@ -99,7 +68,7 @@ class PostgresCdcFeed:
         fake.seed_instance(self.seed)
         self._first = np.array([fake.first_name() for _ in range(_POOL)])
         self._last = np.array([fake.last_name() for _ in range(_POOL)])
-        self._customers, self._orders = _Live(), _Live()
+        self._customers, self._orders = LiveRows(), LiveRows()
         # Row state by id - 1: a customer's name, email (its own last name, domain), orders held, times; an order's.
         self._c = {name: np.zeros(1024, np.int64)
                    for name in ("first", "last", "mailbox", "domain", "orders", "created", "updated")}
@@ -150,7 +119,7 @@ class PostgresCdcFeed:
         new = np.flatnonzero(kind == 0)
         ids = np.arange(self._customers_made, self._customers_made + len(new), dtype=np.int64)
         self._customers_made += len(new)
-        _grow(c, self._customers_made)
+        grow(c, self._customers_made)
         c["first"][ids] = rng.integers(0, _POOL, len(ids))
         c["last"][ids] = c["mailbox"][ids] = rng.integers(0, _POOL, len(ids))  # the mailbox keeps the first last name
         c["domain"][ids], c["orders"][ids] = 0, 0
@@ -169,7 +138,7 @@ class PostgresCdcFeed:
         placed = np.flatnonzero(kind == 3)
         ids = np.arange(self._orders_made, self._orders_made + len(placed), dtype=np.int64)
         self._orders_made += len(placed)
-        _grow(o, self._orders_made)
+        grow(o, self._orders_made)
         o["customer"][ids] = target[placed]
         np.add.at(c["orders"], target[placed], 1)
         o["cents"][ids] = np.round(np.exp(rng.normal(np.log(4_500), 0.7, len(ids)))).astype(np.int64) + 99
@@ -220,13 +189,6 @@ def _fill(target: np.ndarray, kind: np.ndarray, slots: np.ndarray, rows: np.ndar
     take = min(len(slots), len(rows))
     target[slots[:take]] = rows[:take]
     kind[slots[take:]] = 0
-
-
-def _grow(state: dict[str, np.ndarray], size: int) -> None:
-    """Make room for rows up to `size` in each of a table's state arrays."""
-    for name, array in state.items():
-        if size > len(array):
-            state[name] = np.resize(array, max(size, 2 * len(array), 1024))
 
 
 def _masked(values: pa.Array, keep: np.ndarray) -> pa.Array:

@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from faker import Faker
 
+from sim.workloads.rows import grow
+
 #: TMDb's movie genres (id, name): the reference data its /genre/movie/list endpoint returns.
 GENRES = [(28, "Action"), (12, "Adventure"), (16, "Animation"), (35, "Comedy"), (80, "Crime"), (99, "Documentary"),
           (18, "Drama"), (10751, "Family"), (14, "Fantasy"), (36, "History"), (27, "Horror"), (10402, "Music"),
@@ -105,7 +107,7 @@ class TmdbFeed:
         rng, s, count = self._rng, self._s, len(times)
         ids = np.arange(self._movies, self._movies + count, dtype=np.int64)
         self._movies += count
-        _grow(s, self._movies)
+        grow(s, self._movies)
         today = times // DAY_MS
         flaw = np.where(rng.random(count) < self.invalid_share, rng.integers(1, 4, count), 0)
         released = (rng.random(count) < 0.7) | (flaw >= 2)  # 1: not a date, 2: released later, 3: revenue < 0
@@ -178,11 +180,3 @@ def _lists(chosen: np.ndarray, counts: np.ndarray, items) -> pa.ListArray:
     keep = np.arange(chosen.shape[1]) < counts[:, None]
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), items(chosen[keep]))
-
-
-def _grow(state: dict[str, np.ndarray], size: int) -> None:
-    for name, array in state.items():
-        if size > len(array):
-            grown = np.zeros((max(size, 2 * len(array)), *array.shape[1:]), np.int64)
-            grown[:len(array)] = array
-            state[name] = grown
