@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backends import duckdb as local
-from sim.clock import VirtualClock, to_datetime
+from backends.clock import VirtualClock, to_datetime
 from sim.workloads.booking import BookingWorkload, drive
 
 from .booking_baseline import HandWrittenBookingPipeline

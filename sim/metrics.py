@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backends.duckdb.lineage import Version
-from sim.clock import Millis
+from backends.clock import Millis
 
 NEVER = -1
 

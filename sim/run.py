@@ -24,7 +24,7 @@ from backends.duckdb.engine_errors import EngineOutOfMemory
 from backends.duckdb.scripts import split_with_lines
 from backends.errors import Error
 from sim import costs, metrics, wallclock
-from sim.clock import Millis, to_millis
+from backends.clock import Millis, to_millis
 from sim.ingest import Delivery, implied_landing
 from sim.ingest.snowpipe import SnowpipeModel
 from sim.ingest.streaming import StreamingModel

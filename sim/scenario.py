@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from sim.clock import DEFAULT_START
+from backends.clock import DEFAULT_START
 
 _UNITS = {
     "ms": 0.001, "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,

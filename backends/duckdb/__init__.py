@@ -24,7 +24,7 @@ from unittest import mock
 
 import duckdb as _duckdb
 
-from sim.clock import VirtualClock
+from backends.clock import VirtualClock
 
 from .. import errors
 from .connection import Connection, Cursor, DictCursor

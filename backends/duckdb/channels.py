@@ -20,7 +20,7 @@ from .names import QualifiedName, parse_name_parts
 from .relations import Resolver
 
 if TYPE_CHECKING:
-    from sim.clock import Millis
+    from backends.clock import Millis
 
     from .session import Session
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from sim.clock import VirtualClock
+from backends.clock import VirtualClock
 
 from ..errors import Error, InterfaceError, NotSupportedError
 from . import channels, pipes

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from sqlglot import exp
 
-from sim.clock import Millis, Scheduled
+from backends.clock import Millis, Scheduled
 
 from ..errors import Error
 from . import translate

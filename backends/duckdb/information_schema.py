@@ -18,7 +18,7 @@ from sqlglot import exp
 from ..errors import compilation_error
 
 if TYPE_CHECKING:
-    from sim.clock import Millis
+    from backends.clock import Millis
 
     from .session import Account
 

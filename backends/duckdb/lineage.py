@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sim.clock import Millis
+from backends.clock import Millis
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from .relations import Resolver
 from .results import Result, RowsResult, number_column, status_result, text_column, timestamp_column
 
 if TYPE_CHECKING:
-    from sim.clock import Millis
+    from backends.clock import Millis
 
     from .session import Account, Session
 
@@ -493,7 +493,7 @@ def _pipe_status(match: re.Match, sql: str, session: Session) -> Plan:
 
 
 def _iso(ms: Millis) -> str:
-    from sim.clock import to_datetime
+    from backends.clock import to_datetime
 
     return to_datetime(ms).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

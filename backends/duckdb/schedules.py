@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from sim.clock import Millis, to_datetime, to_millis
+from backends.clock import Millis, to_datetime, to_millis
 
 from ..errors import compilation_error
 

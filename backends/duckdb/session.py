@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from sim.clock import VirtualClock
+from backends.clock import VirtualClock
 
 from ..errors import NotSupportedError, OperationalError, ProgrammingError
 from . import compiler, deferred, engine_errors

@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from sim.clock import Millis, Scheduled
+from backends.clock import Millis, Scheduled
 
 from ..errors import Error
 from .catalog import CatalogObject, Table, stream_sources

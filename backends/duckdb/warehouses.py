@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sim.clock import Millis, Scheduled, VirtualClock
+from backends.clock import Millis, Scheduled, VirtualClock
 
 #: Credits per hour of a standard warehouse, by size (Consumption Table, section 6.1 of the semantics).
 CREDITS_PER_HOUR = {

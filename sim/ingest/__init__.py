@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.clock import Millis
+from backends.clock import Millis
 from sim.scenario import Delay
 
 

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from backends.base import Backend
-from sim.clock import Millis
+from backends.clock import Millis
 from sim.scenario import SnowpipeVariant
 
 from . import Delivery, Usage, sample_seconds, split_at_boundaries

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from backends.base import Backend
-from sim.clock import Millis, Scheduled
+from backends.clock import Millis, Scheduled
 from sim.scenario import StreamingClassicVariant, StreamingHighPerformanceVariant
 
 from . import Delivery, Usage, sample_seconds, split_at_boundaries, value_bytes

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyarrow.compute as pc
 
-from sim.clock import Millis
+from backends.clock import Millis
 from sim.workloads.booking_feed import BookingFeed
 
 RAW_TABLE = "raw_movie_bookings"

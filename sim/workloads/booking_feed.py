@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.clock import Millis
+from backends.clock import Millis
 from sim.workloads.rows import LiveRows, grow
 
 #: The landing table's columns, in order: what both ingestion paths deliver.

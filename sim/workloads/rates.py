@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.clock import Millis
+from backends.clock import Millis
 
 HOUR_MS = 3_600_000
 

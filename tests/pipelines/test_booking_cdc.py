@@ -16,7 +16,7 @@ import pytest
 
 from backends import duckdb as local
 from backends.errors import ProgrammingError
-from sim.clock import to_datetime
+from backends.clock import to_datetime
 from sim.workloads.booking import BookingBatch, BookingWorkload, drive
 
 PIPELINE = Path(__file__).parents[2] / "scenarios" / "booking_cdc" / "pipeline.sql"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sim.clock import DEFAULT_START, VirtualClock, to_millis
+from backends.clock import DEFAULT_START, VirtualClock, to_millis
 
 
 def test_starts_at_a_fixed_default_and_accepts_a_start() -> None:

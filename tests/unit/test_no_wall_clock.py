@@ -12,7 +12,7 @@ FORBIDDEN = re.compile(
     r"\btime\.(time|sleep|monotonic|perf_counter|time_ns)\s*\(|\bdatetime\.(now|utcnow|today)\s*\(|\bdate\.today\s*\(|"
     r"\basyncio\.sleep\s*\("
 )
-FOLDERS = [ROOT / "sim", ROOT / "backends" / "duckdb"]
+FOLDERS = [ROOT / "sim", ROOT / "backends"]
 #: The one module that reads wall time, to name a run's folder and report how long it took; never for simulation.
 EXEMPT = {ROOT / "sim" / "wallclock.py"}
 SOURCES = [p for folder in FOLDERS for p in sorted(folder.rglob("*.py")) if p not in EXEMPT]

@@ -1,9 +1,10 @@
 """The virtual clock: simulated time in integer milliseconds since the Unix epoch (UTC).
 
 Everything the emulator and the harness can see as "now" comes from here; nothing reads the wall
-clock or sleeps. Scheduled callbacks live in a heap of (time, priority, sequence) like SimPy's
-event queue: the sequence number breaks ties in scheduling order, so the same inputs always run
-in the same order.
+clock or sleeps. It lives in `backends/`, which both sides import, so the emulator never imports
+the harness. Scheduled callbacks live in a heap of (time, priority, sequence) like SimPy's event
+queue: the sequence number breaks ties in scheduling order, so the same inputs always run in the
+same order.
 """
 
 from __future__ import annotations
