@@ -132,7 +132,8 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
 
     from sim import parallel, wallclock
     from sim.report import charts, document, record
-    from sim.run import RunError, run_scenario as run_all
+    from sim.run import RunError
+    from sim.run import run_scenario as run_all
     from sim.scenario import ScenarioError, load
 
     if args.jobs is not None and args.jobs < 1:
@@ -293,7 +294,7 @@ def compare_runs(args: argparse.Namespace, console: Console, errors: Console) ->
 
 def run_sql(args: argparse.Namespace, console: Console, errors: Console) -> int:
     from backends import duckdb as local
-    from backends.duckdb.scripts import split_with_lines
+    from backends.duckdb.sql.scripts import split_with_lines
     from backends.errors import Error
 
     path: Path = args.file

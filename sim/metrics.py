@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backends.duckdb.lineage import Version
 from backends.clock import Millis
+from backends.duckdb.catalog.lineage import Version
 
 NEVER = -1
 

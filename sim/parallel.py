@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from backends.duckdb.compaction import memory_limit
+from backends.duckdb.maintenance.compaction import memory_limit
 from sim.scenario import LoadedScenario
 
 #: How often the parent wakes to pass on progress while it waits for workers (seconds).

@@ -20,21 +20,28 @@ import pyarrow.compute as pc
 
 from backends import duckdb as local
 from backends.base import Backend
-from backends.duckdb.engine_errors import EngineOutOfMemory
-from backends.duckdb.scripts import split_with_lines
+from backends.clock import Millis, to_millis
+from backends.duckdb.sql.engine_errors import EngineOutOfMemory
+from backends.duckdb.sql.scripts import split_with_lines
 from backends.errors import Error
 from sim import costs, metrics, wallclock
-from backends.clock import Millis, to_millis
 from sim.ingest import Delivery, implied_landing
 from sim.ingest.snowpipe import SnowpipeModel
 from sim.ingest.streaming import StreamingModel
-from sim.scenario import (Delay, LoadedScenario, PostgresCdcWorkloadSpec, RetailWorkloadSpec, Scenario, SnowpipeVariant,
-                          TmdbWorkloadSpec)
+from sim.scenario import (
+    Delay,
+    LoadedScenario,
+    PostgresCdcWorkloadSpec,
+    RetailWorkloadSpec,
+    Scenario,
+    SnowpipeVariant,
+    TmdbWorkloadSpec,
+)
 from sim.workloads.booking_feed import BookingFeed
 from sim.workloads.postgres_cdc_feed import PostgresCdcFeed
+from sim.workloads.rates import arrivals
 from sim.workloads.retail_feed import RetailFeed
 from sim.workloads.retail_feed import reference_rows as retail_reference_rows
-from sim.workloads.rates import arrivals
 from sim.workloads.tmdb_feed import TmdbFeed
 
 MINUTE_MS = 60_000

@@ -24,11 +24,10 @@ from unittest import mock
 
 import duckdb as _duckdb
 
+from backends import errors
 from backends.clock import VirtualClock
-
-from .. import errors
-from .connection import Connection, Cursor, DictCursor
-from .session import DEFAULT_TIMEZONE, Account
+from backends.duckdb.connection import Connection, Cursor, DictCursor
+from backends.duckdb.session.session import DEFAULT_TIMEZONE, Account
 
 apilevel = "2.0"
 threadsafety = 1

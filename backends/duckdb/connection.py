@@ -9,14 +9,13 @@ from typing import Any
 import pyarrow as pa
 
 from backends.clock import VirtualClock
-
-from ..errors import Error, InterfaceError, NotSupportedError
-from . import channels, pipes
-from .channels import Channel
-from .lineage import Lineage
-from .results import Result, ResultMetadata
-from .scripts import split_statements
-from .session import DEFAULT_TIMEZONE, Account, Session
+from backends.duckdb.catalog.lineage import Lineage
+from backends.duckdb.compile.results import Result, ResultMetadata
+from backends.duckdb.objects import channels, pipes
+from backends.duckdb.objects.channels import Channel
+from backends.duckdb.session.session import DEFAULT_TIMEZONE, Account, Session
+from backends.duckdb.sql.scripts import split_statements
+from backends.errors import Error, InterfaceError, NotSupportedError
 
 
 class Connection:

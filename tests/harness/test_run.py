@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backends.duckdb import compaction
+from backends.duckdb.maintenance import compaction
 from sim.cli import main
-from sim.report import record
 from sim.ingest.streaming import StreamingModel
+from sim.report import record
 from sim.run import RunError, _conservation, run_scenario, run_variant
 from sim.scenario import load
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backends import duckdb as local
-from backends.errors import ProgrammingError
 from backends.clock import to_datetime
+from backends.errors import ProgrammingError
 from sim.workloads.booking import BookingBatch, BookingWorkload, drive
 
 PIPELINE = Path(__file__).parents[2] / "scenarios" / "booking_cdc" / "pipeline.sql"

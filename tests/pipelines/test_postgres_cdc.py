@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from backends import duckdb as local
-from backends.duckdb.scripts import split_with_lines
+from backends.duckdb.sql.scripts import split_with_lines
 from backends.errors import ProgrammingError
 from sim.scenario import CdcMix
 from sim.workloads.postgres_cdc_feed import PostgresCdcFeed

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from backends import duckdb as local
-from backends.duckdb import compaction
+from backends.duckdb.maintenance import compaction
 
 SETUP = """
 CREATE TABLE bookings (id INT, movie STRING, seats INT, note STRING);

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from backends import duckdb as local
-from backends.duckdb.results import BOOLEAN, FIXED, REAL, TEXT, TIMESTAMP_LTZ, TIMESTAMP_NTZ, VARIANT
+from backends.duckdb.compile.results import BOOLEAN, FIXED, REAL, TEXT, TIMESTAMP_LTZ, TIMESTAMP_NTZ, VARIANT
 from backends.errors import DataError, InterfaceError, ProgrammingError
 
 

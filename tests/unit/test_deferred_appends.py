@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from backends import duckdb as local
-from backends.duckdb import deferred
+from backends.duckdb.session.session import deferred
 
 SETUP = """
 ALTER SESSION SET TIMEZONE = 'America/New_York';

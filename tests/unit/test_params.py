@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from backends.duckdb.params import decode_string, lift_insert_literals, normalize
+from backends.duckdb.sql.params import decode_string, lift_insert_literals, normalize
 from backends.errors import ProgrammingError
 
 NORMALIZE = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from backends import duckdb as local
-from backends.duckdb.partial_aggregates import AggregatesMaintenance
+from backends.duckdb.maintenance.partial_aggregates import AggregatesMaintenance
 
 
 @pytest.fixture

@@ -1,0 +1,370 @@
+"""Resolve a statement's table references against the catalog and rewrite them for DuckDB.
+
+Tables and views become their DuckDB names; streams become the subquery that computes their
+change set (streams.py); LATERAL FLATTEN becomes a lateral join over DuckDB's json_each;
+SYSTEM$STREAM_HAS_DATA, SYSTEM$STREAM_GET_TABLE_TIMESTAMP and CURRENT_DATABASE() & co. read the
+catalog and the session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from backends.duckdb.catalog.objects import Catalog, CatalogObject, Stream, Table, View
+from backends.duckdb.maintenance import stream_changes as streams
+from backends.duckdb.metadata import information_schema
+from backends.duckdb.sql.names import QualifiedName, display, normalize, parse_name_parts
+from backends.duckdb.sql.template import slot_node
+from backends.duckdb.sql.translate import generate
+from backends.errors import (
+    NotSupportedError,
+    ProgrammingError,
+    compilation_error,
+    object_does_not_exist,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionContext:
+    """The parts of a session that change how SQL text binds; part of every plan-cache key."""
+
+    database: str | None
+    schema: str | None
+    role: str = "SYSADMIN"
+    warehouse: str | None = None
+    user: str = "SNOWSIM"
+    account: str = "SNOWSIM"
+
+
+@dataclass
+class Bindings:
+    """What a translated statement reads, for the session to supply bounds and apply consumption."""
+
+    streams: list[Stream] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    has_data: list[Stream] = field(default_factory=list)
+    #: Streams whose SYSTEM$STREAM_GET_TABLE_TIMESTAMP the statement reads.
+    table_timestamps: list[Stream] = field(default_factory=list)
+    #: INFORMATION_SCHEMA table functions whose rows are registered before the statement runs.
+    functions: list[Any] = field(default_factory=list)
+
+    def add_stream(self, stream: Stream) -> None:
+        if stream not in self.streams:
+            self.streams.append(stream)
+
+    def add_table(self, table: Table) -> None:
+        if table not in self.tables:
+            self.tables.append(table)
+
+
+class Resolver:
+    """Looks names up for one statement, relative to the session's current database and schema."""
+
+    def __init__(self, catalog: Catalog, context: SessionContext, sql: str | None = None) -> None:
+        self.catalog = catalog
+        self.context = context
+        self.sql = sql
+
+    # --- names ---------------------------------------------------------------------------------
+
+    def qualify(self, parts: list[str], *, action: str = "SELECT") -> QualifiedName:
+        """Fill in the current database and schema; Snowflake's errors when there is none."""
+        if len(parts) == 3:
+            return QualifiedName(*parts)
+        database = self.context.database
+        if database is None:
+            raise ProgrammingError(
+                f"Cannot perform {action}. This session does not have a current database. "
+                "Call 'USE DATABASE', or use a qualified name.",
+                errno=90105, sqlstate="22000", query=self.sql,
+            )
+        if len(parts) == 2:
+            return QualifiedName(database, parts[0], parts[1])
+        schema = self.context.schema
+        if schema is None:
+            raise ProgrammingError(
+                f"Cannot perform {action}. This session does not have a current schema. "
+                "Call 'USE SCHEMA', or use a qualified name.",
+                errno=90106, sqlstate="22000", query=self.sql,
+            )
+        return QualifiedName(database, schema, parts[0])
+
+    def table_name(self, table: exp.Table, *, action: str = "SELECT") -> QualifiedName:
+        parts = [table.args.get("catalog"), table.args.get("db"), table.this]
+        return self.qualify([normalize(p) for p in parts if p is not None], action=action)
+
+    def lookup(self, table: exp.Table, *, action: str = "SELECT") -> CatalogObject:
+        name = self.table_name(table, action=action)
+        obj = self.catalog.get(name)
+        if obj is None:
+            written = ".".join(p.sql(dialect="snowflake") for p in table.parts).upper()
+            raise object_does_not_exist(written if "." in written else str(name), query=self.sql)
+        return obj
+
+    def lookup_text(self, text: str, *, action: str = "SELECT") -> CatalogObject:
+        """An object named by a string argument, as SYSTEM$ functions take them."""
+        try:
+            parts = parse_name_parts(text)
+        except ValueError as error:
+            raise compilation_error(f"Invalid object name '{text}'.", errno=2003, query=self.sql) from error
+        name = self.qualify(parts, action=action)
+        obj = self.catalog.get(name)
+        if obj is None:
+            raise object_does_not_exist(str(name), query=self.sql)
+        return obj
+
+    # --- rewriting -----------------------------------------------------------------------------
+
+    def rewrite(self, ast: exp.Expression, *, skip: tuple[exp.Table, ...] = ()) -> Bindings:
+        """Rewrite every relation and session function in `ast` in place; `skip` are DML targets."""
+        bindings = Bindings()
+        self.seen: list[CatalogObject] = []
+        cte_names = {normalize(cte.args["alias"].this) for cte in ast.find_all(exp.CTE) if cte.args.get("alias")}
+        for node in list(ast.find_all(exp.Lateral, exp.TableFromRows)):
+            if isinstance(node.this, exp.Explode):
+                flatten(node)
+            elif isinstance(node, exp.TableFromRows):
+                function = information_schema.rewrite(node, lambda e: generate(e, sql=self.sql), self.sql)
+                if function is not None and function not in bindings.functions:
+                    bindings.functions.append(function)
+        for table in list(ast.find_all(exp.Table)):
+            if any(table is s for s in skip) or not isinstance(table.this, exp.Identifier):
+                continue
+            if not table.args.get("db") and normalize(table.this) in cte_names:
+                continue
+            if _is_dual(table):
+                self.rewrite_dual(table)
+                continue
+            self.rewrite_table(table, bindings)
+        check_column_case(ast, self.seen, self.sql)
+        self.rewrite_functions(ast, bindings)
+        return bindings
+
+    def rewrite_dual(self, table: exp.Table) -> None:
+        """FROM DUAL: one row and no columns, whatever table of that name exists (only "DUAL" quoted names one).
+
+        Snowflake's documentation does not describe it; sqlglot's Snowflake dialect keeps DUAL unquoted for
+        this reason (tobymao/sqlglot#2545). What `SELECT *` returns from it is unknown, so that is refused.
+        """
+        select = table.find_ancestor(exp.Select)
+        items = select.expressions if select is not None else []
+        if any(isinstance(item, exp.Star) or isinstance(item.this, exp.Star) for item in items):
+            raise NotSupportedError("SELECT * FROM DUAL", query=self.sql)
+        one_row = exp.select(exp.alias_(exp.Literal.number(1), "__snowsim_dual", quoted=True))
+        alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier("DUAL"))
+        table.replace(exp.Subquery(this=one_row, alias=alias))
+
+    def rewrite_table(self, table: exp.Table, bindings: Bindings) -> None:
+        for clause, feature in _TABLE_CLAUSES.items():
+            if table.args.get(clause):
+                raise NotSupportedError(feature, query=self.sql)
+        obj = self.lookup(table)
+        self.seen.append(obj)
+        if isinstance(obj, Stream):
+            streams.check_readable(obj, self.catalog, query=self.sql)
+            alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(obj.name.name, quoted=True))
+            subquery = exp.Subquery(this=exp.Var(this=streams.changeset_sql(obj)), alias=alias)
+            table.replace(subquery)
+            bindings.add_stream(obj)
+            return
+        if isinstance(obj, Table):
+            if getattr(obj, "data_timestamp", 0) is None:  # a dynamic table before its first refresh
+                raise ProgrammingError(
+                    f"Dynamic Table '{obj.name}' is not initialized. Please run a manual refresh or wait for a "
+                    "scheduled refresh before querying.", errno=2213, sqlstate="55000", query=self.sql,
+                )
+            bindings.add_table(obj)
+        elif not isinstance(obj, View):
+            raise NotSupportedError(f"reading a {obj.kind.lower()} in a query", query=self.sql)
+        point_at(table, obj.name)
+
+    def rewrite_functions(self, ast: exp.Expression, bindings: Bindings) -> None:
+        context = self.context
+        values = {
+            exp.CurrentDatabase: context.database,
+            exp.CurrentSchema: context.schema,
+            exp.CurrentRole: context.role,
+            exp.CurrentUser: context.user,
+        }
+        for node in list(ast.find_all(exp.Func)):
+            if type(node) in values:
+                value = values[type(node)]
+                node.replace(exp.Null() if value is None else exp.Literal.string(value))
+            elif isinstance(node, exp.Anonymous) and str(node.this).upper() == "SYSTEM$STREAM_HAS_DATA":
+                node.replace(self.stream_has_data(node, bindings))
+            elif isinstance(node, exp.Anonymous) and str(node.this).upper() == "SYSTEM$STREAM_GET_TABLE_TIMESTAMP":
+                node.replace(self.stream_table_timestamp(node, bindings))
+
+    def stream_has_data(self, node: exp.Anonymous, bindings: Bindings) -> exp.Expression:
+        """SYSTEM$STREAM_HAS_DATA('name'): a slot filled at run time (it also refreshes staleness).
+
+        https://docs.snowflake.com/en/sql-reference/functions/system_stream_has_data
+        """
+        stream = self._stream_argument(node)
+        if stream not in bindings.has_data:
+            bindings.has_data.append(stream)
+        return slot_node(f"has_data_{stream.uid}")
+
+    def stream_table_timestamp(self, node: exp.Anonymous, bindings: Bindings) -> exp.Expression:
+        """SYSTEM$STREAM_GET_TABLE_TIMESTAMP('name'): a slot filled at run time with the commit time, in
+        nanoseconds, of the source table's latest version at or before the stream's offset.
+
+        https://docs.snowflake.com/en/sql-reference/functions/system_stream_get_table_timestamp
+        """
+        stream = self._stream_argument(node)
+        if isinstance(stream.source, View):  # documented: "returns an error when the input is a stream on a view"
+            raise compilation_error(f"SYSTEM$STREAM_GET_TABLE_TIMESTAMP: stream '{stream.name}' is on a view, "
+                                    "not a table.", errno=2003, query=self.sql)
+        if stream not in bindings.table_timestamps:
+            bindings.table_timestamps.append(stream)
+        return slot_node(f"table_ts_{stream.uid}")
+
+    def _stream_argument(self, node: exp.Anonymous) -> Stream:
+        """The stream a SYSTEM$STREAM_* function names in its one string argument."""
+        function = str(node.this).upper()
+        args = node.expressions
+        if len(args) != 1 or not isinstance(args[0], exp.Literal) or not args[0].is_string:
+            raise compilation_error(f"{function} takes one string literal, the stream's name.", errno=1044,
+                                    query=self.sql)
+        stream = self.lookup_text(args[0].this)
+        if not isinstance(stream, Stream):
+            raise compilation_error(f"'{stream.name}' is not a stream.", errno=2003, query=self.sql)
+        return stream
+
+
+def _is_dual(table: exp.Table) -> bool:
+    """An unqualified, unquoted DUAL in a FROM clause: Snowflake's one-row pseudo-table."""
+    return (not table.args.get("db") and not table.args.get("catalog") and isinstance(table.this, exp.Identifier)
+            and not table.this.quoted and table.this.name.upper() == "DUAL")
+
+
+def check_column_case(ast: exp.Expression, objects: list[CatalogObject], sql: str | None) -> None:
+    """Quoted identifiers are case-sensitive in Snowflake but not in DuckDB: refuse a case-only match.
+
+    A column reference naming no column or alias of the statement exactly, but a column of a table
+    it reads up to case, is Snowflake's invalid identifier (`"col"` vs unquoted col).
+    """
+    known: set[str] = set()
+    for obj in objects:
+        source = obj.source if isinstance(obj, Stream) else obj
+        known.update(c.name for c in getattr(source, "columns", []))
+    if not known:
+        return
+    exact = set(known) | {"METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID"}
+    for node in ast.find_all(exp.Alias, exp.TableAlias):
+        if isinstance(node, exp.Alias) and node.args.get("alias") is not None:
+            exact.add(normalize(node.args["alias"]))
+        elif isinstance(node, exp.TableAlias):
+            exact.update(normalize(c) for c in node.columns)
+    folded = {name.upper(): name for name in known}
+    for column in ast.find_all(exp.Column):
+        if not isinstance(column.this, exp.Identifier):
+            continue
+        name = normalize(column.this)
+        if name not in exact and name.upper() in folded:
+            raise compilation_error(f"invalid identifier '{display(name)}'", errno=904, query=sql)
+
+
+#: Table-reference clauses DuckDB cannot honour; refused rather than dropped.
+_TABLE_CLAUSES = {
+    "changes": "the CHANGES clause",
+    "when": "time travel (AT | BEFORE)",
+    "version": "time travel (AT | BEFORE)",
+    "sample": "SAMPLE / TABLESAMPLE",
+}
+
+
+def point_at(table: exp.Table, name: QualifiedName, duck_name: str | None = None) -> None:
+    """Make a table reference name the DuckDB object behind `name` (keeping its alias)."""
+    table.set("catalog", None)
+    table.set("db", exp.to_identifier(name.duck_schema, quoted=True))
+    table.set("this", exp.to_identifier(duck_name or name.name, quoted=True))
+
+
+# --- FLATTEN -------------------------------------------------------------------------------------
+
+FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")
+
+_FLATTEN_SQL = """
+SELECT
+  CAST(NULL AS BIGINT) AS c0,
+  CASE WHEN json_type(i.x) = 'OBJECT' THEN e.key END AS c1,
+  CASE WHEN json_type(i.x) = 'ARRAY' THEN CONCAT(i.p, '[', e.key, ']') ELSE CONCAT(i.p, CASE WHEN i.p <> '' THEN '.' ELSE '' END, e.key) END AS c2,
+  CASE WHEN json_type(i.x) = 'ARRAY' THEN CAST(e.key AS BIGINT) END AS c3,
+  e.value AS c4,
+  i.x AS c5
+FROM (SELECT CAST(__snowsim_input AS JSON) AS x, __snowsim_path AS p) AS i, json_each(i.x) AS e
+WHERE json_type(i.x) IN ('ARRAY', 'OBJECT')
+"""
+
+
+def flatten(node: exp.Lateral | exp.TableFromRows) -> None:
+    """LATERAL FLATTEN(input => ...) as a lateral subquery over json_each.
+
+    Output columns follow https://docs.snowflake.com/en/sql-reference/functions/flatten; SEQ is
+    NULL (DuckDB cannot number the outer rows from inside the lateral join) and referring to it
+    explicitly is refused.
+    """
+    explode: exp.Explode = node.this
+    args: dict[str, exp.Expression] = {}
+    positional = [explode.this, *explode.expressions]
+    for i, arg in enumerate(positional):
+        if isinstance(arg, exp.Kwarg):
+            args[arg.this.name.lower()] = arg.expression
+        elif i == 0:
+            args["input"] = arg
+        else:
+            raise NotSupportedError("FLATTEN with positional arguments after INPUT")
+    for unsupported in ("recursive", "mode"):
+        if unsupported in args and not (unsupported == "recursive" and _is_false(args[unsupported])):
+            if not (unsupported == "mode" and isinstance(args["mode"], exp.Literal) and args["mode"].this.upper() == "BOTH"):
+                raise NotSupportedError(f"FLATTEN's {unsupported.upper()} argument")
+    source = args["input"]
+    path_text = ""
+    if "path" in args:
+        path = args["path"]
+        if not (isinstance(path, exp.Literal) and path.is_string):
+            raise NotSupportedError("FLATTEN with a non-literal PATH")
+        path_text = path.this
+        source = exp.JSONExtract(this=source, expression=exp.Literal.string("$." + path_text if not path_text.startswith("[") else "$" + path_text))
+    query = sqlglot.parse_one(_FLATTEN_SQL, read="duckdb")
+    for column in list(query.find_all(exp.Column)):
+        if column.name == "__snowsim_input":
+            column.replace(source.copy())
+        elif column.name == "__snowsim_path":
+            column.replace(exp.Literal.string(path_text))
+    alias = node.args.get("alias")
+    names = list(FLATTEN_COLUMNS)
+    if alias is not None and alias.columns:
+        names = [normalize(c) for c in alias.columns] + names[len(alias.columns):]
+    for projection, name in zip(query.expressions, names, strict=True):
+        projection.set("alias", exp.to_identifier(name, quoted=True))
+    alias_name = normalize(alias.this) if alias is not None and alias.this else "F"
+    _refuse_seq(node, alias_name, names[0])
+    lateral = exp.Lateral(this=exp.Subquery(this=query), alias=exp.TableAlias(this=exp.to_identifier(alias_name, quoted=True)))
+    outer = "outer" in args and not _is_false(args["outer"])
+    parent = node.parent
+    if outer and isinstance(parent, exp.Join):
+        parent.set("side", "LEFT")
+        parent.set("kind", None)
+        parent.set("on", exp.true())
+    elif outer:
+        raise NotSupportedError("FLATTEN(OUTER => TRUE) outside a join")
+    node.replace(lateral)
+
+
+def _is_false(value: exp.Expression) -> bool:
+    return isinstance(value, exp.Boolean) and not value.this
+
+
+def _refuse_seq(node: exp.Expression, alias: str, seq_name: str) -> None:
+    statement = node.root()
+    for column in statement.find_all(exp.Column):
+        if normalize(column.this) == seq_name and column.table and normalize(column.args["table"]) == alias:
+            raise NotSupportedError("FLATTEN's SEQ column", detail="it cannot be numbered inside DuckDB's lateral join")
+
+

@@ -1,0 +1,301 @@
+"""SHOW and DESCRIBE with Snowflake's output columns, built from the catalog.
+
+`SHOW [TERSE] <objects> [LIKE '<pattern>'] [IN ACCOUNT | DATABASE [<db>] | SCHEMA [<schema>] |
+<db>.<schema>] [STARTS WITH '<prefix>'] [LIMIT <n>]`, without IN: the current schema, else the
+current database, else the account. https://docs.snowflake.com/en/sql-reference/sql/show-tables
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from backends.duckdb.catalog.objects import CatalogObject, Schema, Stream, Table, View
+from backends.duckdb.compile.plans import CommandPlan, Plan
+from backends.duckdb.compile.resolve import Resolver
+from backends.duckdb.compile.results import (
+    ResultMetadata,
+    RowsResult,
+    boolean_column,
+    number_column,
+    text_column,
+    timestamp_column,
+)
+from backends.duckdb.sql.names import display, parse_name_parts
+from backends.errors import NotSupportedError, compilation_error, object_does_not_exist
+
+if TYPE_CHECKING:
+    from backends.duckdb.session.session import Session
+
+_SHOW = re.compile(
+    r"""^\s*SHOW\s+(?P<terse>TERSE\s+)?(?P<kind>[A-Z_ ]+?)
+        (?:\s+LIKE\s+'(?P<like>(?:[^']|'')*)')?
+        (?:\s+IN\s+(?P<scope>ACCOUNT|DATABASE|SCHEMA|TABLE|VIEW)?(?:\s+(?P<scope_name>(?!STARTS\b|LIMIT\b)[^\s;]+))?)?
+        (?:\s+STARTS\s+WITH\s+'(?P<starts>(?:[^']|'')*)')?
+        (?:\s+LIMIT\s+(?P<limit>\d+))?\s*;?\s*$""",
+    re.I | re.X | re.S,
+)
+
+
+@dataclass
+class ShowRequest:
+    kind: str
+    terse: bool
+    like: str | None
+    scope: str | None  # ACCOUNT, DATABASE, SCHEMA, TABLE, VIEW
+    scope_name: list[str]
+    starts_with: str | None
+    limit: int | None
+
+
+def parse_show(sql: str) -> ShowRequest:
+    match = _SHOW.match(sql)
+    if match is None:
+        raise compilation_error(f"syntax error in SHOW command: {sql.strip()[:80]}", errno=1003, query=sql)
+    scope_name = parse_name_parts(match["scope_name"]) if match["scope_name"] else []
+    scope = (match["scope"] or "").upper() or None
+    if scope is None and scope_name:
+        scope = "SCHEMA" if len(scope_name) == 2 else "DATABASE"
+    return ShowRequest(
+        kind=" ".join(match["kind"].upper().split()),
+        terse=bool(match["terse"]),
+        like=match["like"].replace("''", "'") if match["like"] is not None else None,
+        scope=scope,
+        scope_name=scope_name,
+        starts_with=match["starts"],
+        limit=int(match["limit"]) if match["limit"] else None,
+    )
+
+
+def like_matcher(pattern: str | None) -> Callable[[str], bool]:
+    """Snowflake's SHOW ... LIKE: case-insensitive, % and _ wildcards."""
+    if pattern is None:
+        return lambda name: True
+    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    compiled = re.compile(f"^{regex}$", re.I | re.S)
+    return lambda name: compiled.match(name) is not None
+
+
+def local_time(session: Session, ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, ZoneInfo(session.timezone))
+
+
+def schemas_in_scope(session: Session, request: ShowRequest, sql: str) -> list[Schema]:
+    catalog = session.catalog
+    scope, names = request.scope, request.scope_name
+    context = session.context
+    if scope is None:
+        scope = "SCHEMA" if context.schema and context.database else "DATABASE" if context.database else "ACCOUNT"
+    if scope == "ACCOUNT":
+        return [s for db in catalog.databases.values() for s in db.schemas.values()]
+    if scope == "DATABASE":
+        database = names[0] if names else context.database
+        if database is None or database not in catalog.databases:
+            raise object_does_not_exist(display(database or ""), query=sql)
+        return list(catalog.databases[database].schemas.values())
+    if scope == "SCHEMA":
+        if len(names) == 2:
+            database, schema = names
+        else:
+            database, schema = context.database, names[0] if names else context.schema
+        found = catalog.schema(database or "", schema or "")
+        if found is None:
+            raise object_does_not_exist(f"{display(database or '')}.{display(schema or '')}", query=sql)
+        return [found]
+    raise NotSupportedError(f"SHOW ... IN {scope}", query=sql)
+
+
+def objects_in_scope(session: Session, request: ShowRequest, sql: str, kind: type) -> list[Any]:
+    matches = like_matcher(request.like)
+    found = [
+        obj
+        for schema in schemas_in_scope(session, request, sql)
+        for obj in schema.objects.values()
+        if isinstance(obj, kind) and matches(obj.name.name)
+        and (request.starts_with is None or obj.name.name.startswith(request.starts_with))
+    ]
+    found.sort(key=lambda o: (o.name.database, o.name.schema, o.name.name))
+    return found[: request.limit] if request.limit is not None else found
+
+
+def _result(columns: Sequence[ResultMetadata], rows: Iterable[tuple]) -> RowsResult:
+    return RowsResult(columns, list(rows))
+
+
+# --- SHOW handlers -------------------------------------------------------------------------------
+
+
+def show_databases(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+    matches = like_matcher(request.like)
+    columns = [timestamp_column("created_on"), text_column("name"), text_column("is_default"), text_column("is_current"),
+               text_column("origin"), text_column("owner"), text_column("comment"), text_column("options"),
+               text_column("retention_time"), text_column("kind"), text_column("budget"), text_column("owner_role_type")]
+    dbs = sorted((d for d in session.catalog.databases.values() if matches(d.name)), key=lambda d: d.name)
+    return _result(columns, (
+        (local_time(session, d.created_on), d.name, "N", "Y" if d.name == session.context.database else "N", "",
+         "SYSADMIN", d.comment or "", "", "1", "STANDARD", None, "ROLE")
+        for d in dbs[: request.limit]
+    ))
+
+
+def show_schemas(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+    request_scope = request if request.scope else ShowRequest(**{**request.__dict__, "scope": "DATABASE" if session.context.database else "ACCOUNT"})
+    matches = like_matcher(request.like)
+    schemas = [s for s in schemas_in_scope(session, request_scope, sql) if matches(s.name)]
+    schemas.sort(key=lambda s: (s.database, s.name))
+    columns = [timestamp_column("created_on"), text_column("name"), text_column("is_default"), text_column("is_current"),
+               text_column("database_name"), text_column("owner"), text_column("comment"), text_column("options"),
+               text_column("retention_time"), text_column("owner_role_type"), text_column("budget")]
+    current = (session.context.database, session.context.schema)
+    return _result(columns, (
+        (local_time(session, s.created_on), s.name, "N", "Y" if (s.database, s.name) == current else "N", s.database,
+         "SYSADMIN", s.comment or "", "", "1", "ROLE", None)
+        for s in schemas[: request.limit]
+    ))
+
+
+def show_tables(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+    tables = objects_in_scope(session, request, sql, Table)
+    if request.terse:
+        columns = [timestamp_column("created_on"), text_column("name"), text_column("kind"),
+                   text_column("database_name"), text_column("schema_name")]
+        return _result(columns, ((local_time(session, t.created_on), t.name.name, t.table_type, t.name.database,
+                                  t.name.schema) for t in tables))
+    columns = [timestamp_column("created_on"), text_column("name"), text_column("database_name"),
+               text_column("schema_name"), text_column("kind"), text_column("comment"), text_column("cluster_by"),
+               number_column("rows"), number_column("bytes"), text_column("owner"), text_column("retention_time"),
+               text_column("automatic_clustering"), text_column("change_tracking"), text_column("search_optimization"),
+               text_column("search_optimization_progress"), text_column("search_optimization_bytes"),
+               text_column("is_external"), text_column("enable_schema_evolution"), text_column("owner_role_type"),
+               text_column("is_event"), text_column("budget"), text_column("is_hybrid"), text_column("is_iceberg"),
+               text_column("is_dynamic"), text_column("is_immutable")]
+    rows = []
+    for t in tables:
+        count = session.duck.execute(f"SELECT count(*) FROM {t.duck_rows}").fetchall()[0][0]
+        rows.append((local_time(session, t.created_on), t.name.name, t.name.database, t.name.schema, t.table_type,
+                     t.comment or "", f"LINEAR({t.cluster_by})" if t.cluster_by else "", count, None, t.owner,
+                     "1", "OFF" if not t.cluster_by else "ON", "ON" if t.tracking else "OFF", "OFF", None, None, "N",
+                     "N", "ROLE", "N", None, "N", "N", "Y" if t.kind == "DYNAMIC TABLE" else "N", "N"))
+    return _result(columns, rows)
+
+
+def show_views(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+    views = objects_in_scope(session, request, sql, View)
+    columns = [timestamp_column("created_on"), text_column("name"), text_column("reserved"),
+               text_column("database_name"), text_column("schema_name"), text_column("owner"), text_column("comment"),
+               text_column("text"), boolean_column("is_secure"), boolean_column("is_materialized"),
+               text_column("owner_role_type"), text_column("change_tracking")]
+    return _result(columns, (
+        (local_time(session, v.created_on), v.name.name, "", v.name.database, v.name.schema, v.owner, v.comment or "",
+         v.text, v.secure, False, "ROLE", "ON" if v.change_tracking else "OFF")
+        for v in views
+    ))
+
+
+def show_columns(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+    import json
+
+    if request.scope in ("TABLE", "VIEW"):
+        resolver = Resolver(session.catalog, session.context, sql)
+        obj = session.catalog.get(resolver.qualify(request.scope_name, action="SHOW COLUMNS"))
+        if obj is None:
+            raise object_does_not_exist(".".join(request.scope_name), query=sql)
+        relations: list[Any] = [obj]
+    else:
+        relations = objects_in_scope(session, ShowRequest(**{**request.__dict__, "like": None}), sql, (Table, View))
+    matches = like_matcher(request.like)
+    columns = [text_column("table_name"), text_column("schema_name"), text_column("column_name"),
+               text_column("data_type"), text_column("null?"), text_column("default"), text_column("kind"),
+               text_column("expression"), text_column("comment"), text_column("database_name"),
+               text_column("autoincrement"), text_column("schema_evolution_record")]
+    rows = []
+    for rel in relations:
+        for c in rel.columns:
+            if matches(c.name):
+                data_type = json.dumps({"type": c.type.split("(")[0], "nullable": c.nullable})
+                rows.append((rel.name.name, rel.name.schema, c.name, data_type, "true" if c.nullable else "false",
+                             c.default or "", "VIRTUAL_COLUMN" if c.expression else "COLUMN", c.expression or "",
+                             c.comment or "", rel.name.database, "", None))
+    return _result(columns, rows)
+
+
+SHOW_HANDLERS: dict[str, Callable[[Session, ShowRequest, str], RowsResult]] = {
+    "DATABASES": show_databases,
+    "SCHEMAS": show_schemas,
+    "TABLES": show_tables,
+    "VIEWS": show_views,
+    "COLUMNS": show_columns,
+}
+
+
+def compile_show_text(sql: str, session: Session) -> Plan:
+    from backends.duckdb.objects import streams as stream_commands
+    from backends.duckdb.objects import warehouses as warehouse_commands
+    from backends.duckdb.objects.dynamic_tables import commands as dynamic_table_commands
+    from backends.duckdb.objects.tasks import commands as task_commands
+
+    request = parse_show(sql)
+    handler = (
+        SHOW_HANDLERS.get(request.kind)
+        or dynamic_table_commands.SHOW_HANDLERS.get(request.kind)
+        or stream_commands.SHOW_HANDLERS.get(request.kind)
+        or warehouse_commands.SHOW_HANDLERS.get(request.kind)
+        or task_commands.SHOW_HANDLERS.get(request.kind)
+    )
+    if handler is None:
+        raise NotSupportedError(f"SHOW {request.kind}", query=sql)
+    return CommandPlan(session.catalog.version, action=lambda s, p: handler(s, request, sql), cacheable=False)
+
+
+# --- DESCRIBE ------------------------------------------------------------------------------------------
+
+
+def describe_relation(session: Session, obj: CatalogObject) -> RowsResult:
+    columns = [text_column("name"), text_column("type"), text_column("kind"), text_column("null?"),
+               text_column("default"), text_column("primary key"), text_column("unique key"), text_column("check"),
+               text_column("expression"), text_column("comment"), text_column("policy name"),
+               text_column("privacy domain")]
+    return _result(columns, (
+        (c.name, c.type, "VIRTUAL" if c.expression else "COLUMN", "Y" if c.nullable else "N", c.default,
+         "Y" if c.primary_key else "N", "N", None, c.expression, c.comment, None, None)
+        for c in obj.columns
+    ))
+
+
+_DESCRIBE = re.compile(r"^\s*DESC(?:RIBE)?\s+(?P<kind>DYNAMIC\s+TABLE|TABLE|VIEW|STREAM|TASK)?\s*(?P<name>[^\s;]+)\s*;?\s*$", re.I | re.S)
+
+
+def compile_describe_text(sql: str, session: Session) -> Plan:
+    from backends.duckdb.objects import streams as stream_commands
+
+    match = _DESCRIBE.match(sql)
+    if match is None:
+        raise NotSupportedError("this DESCRIBE form", query=sql)
+    kind = " ".join((match["kind"] or "TABLE").upper().split())
+    resolver = Resolver(session.catalog, session.context, sql)
+    name = resolver.qualify(parse_name_parts(match["name"]), action="DESCRIBE")
+
+    def run(session: Session, _params: Sequence[Any]) -> RowsResult:
+        if kind == "TASK":
+            from backends.duckdb.objects.tasks.commands import task_rows
+
+            task = session.account.tasks.task(name)
+            if task is None:
+                raise object_does_not_exist(str(name), query=sql)
+            return task_rows(session, [task])
+        obj = session.catalog.get(name)
+        if obj is None:
+            raise object_does_not_exist(str(name), query=sql)
+        if kind == "STREAM":
+            if not isinstance(obj, Stream):
+                raise object_does_not_exist(str(name), query=sql)
+            return stream_commands.stream_rows(session, [obj])
+        if not isinstance(obj, (Table, View)):
+            raise object_does_not_exist(str(name), query=sql)
+        return describe_relation(session, obj)
+
+    return CommandPlan(session.catalog.version, action=run, cacheable=False)

@@ -1,0 +1,635 @@
+"""Internal stages, PUT, LIST, COPY INTO and Snowpipe pipes, with load history.
+
+- A stage is a local directory (under the account's stage root); `PUT file://... @stage` copies a
+  file into it, gzip-compressed unless AUTO_COMPRESS = FALSE, as Snowflake's PUT does.
+- `COPY INTO t FROM @stage[/path] FILE_FORMAT = (TYPE = CSV | JSON ...)` loads the files it has not
+  loaded before (bulk load metadata, 64 days); each file is one transaction.
+- `CREATE PIPE p AS COPY INTO ...`: files enter the pipe's queue when notified (`insert_files`, the
+  REST insertFiles call or an auto-ingest notification) and load one at a time, oldest first, when
+  the harness's Snowpipe model says the load completes (`load_next`). A file name is loaded once per
+  pipe within 14 days, even if its content changed.
+  https://docs.snowflake.com/en/user-guide/data-load-snowpipe-intro
+Load history feeds COPY_HISTORY and PIPE_USAGE_HISTORY (0.0037 credits per GB, text files at their
+uncompressed size) and SYSTEM$PIPE_STATUS.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import duckdb
+import pyarrow as pa
+
+from backends.duckdb.catalog.objects import CatalogObject, Table
+from backends.duckdb.compile.plans import Plan, command_plan, text_commands
+from backends.duckdb.compile.resolve import Resolver
+from backends.duckdb.compile.results import (
+    Result,
+    RowsResult,
+    number_column,
+    status_result,
+    text_column,
+    timestamp_column,
+)
+from backends.duckdb.metadata import information_schema as info
+from backends.duckdb.sql import engine_errors
+from backends.duckdb.sql.names import (
+    OBJECT_NAME_PATTERN,
+    QualifiedName,
+    display,
+    parse_name_parts,
+    quote,
+    sql_string,
+)
+from backends.errors import (
+    Error,
+    NotSupportedError,
+    ProgrammingError,
+    compilation_error,
+    object_already_exists,
+    object_does_not_exist,
+)
+
+if TYPE_CHECKING:
+    from backends.clock import Millis
+    from backends.duckdb.session.session import Account, Session
+
+#: Snowpipe's rate: credits per GB loaded (Consumption Table eff. 2026-03-31; R45, R93).
+SNOWPIPE_CREDITS_PER_GB = 0.0037
+#: Bytes in the GB Snowflake bills by (binary, as its storage figures).
+GB = 1024**3
+SNOWPIPE_HISTORY_MS = 14 * 24 * 3600 * 1000
+BULK_HISTORY_MS = 64 * 24 * 3600 * 1000
+
+_NAME = OBJECT_NAME_PATTERN
+_STAGE_REF = rf"@(?P<stage>{_NAME})(?P<path>/[^\s;]*)?"
+_CREATE_STAGE = re.compile(
+    rf"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?STAGE\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})(?P<rest>.*?)\s*;?\s*$",
+    re.I | re.S,
+)
+#: PUT file://path or, for paths with spaces, 'file://path'.
+_PUT = re.compile(rf"^\s*PUT\s+(?:'file://(?P<quoted>[^']+)'|file://(?P<file>\S+))\s+{_STAGE_REF}(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
+_LIST = re.compile(rf"^\s*(?:LIST|LS)\s+{_STAGE_REF}\s*;?\s*$", re.I | re.S)
+_COPY = re.compile(rf"^\s*COPY\s+INTO\s+(?P<table>{_NAME})\s+FROM\s+{_STAGE_REF}(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
+#: Any other COPY INTO (a transformation, unloading to a stage): refused by parse_copy, by name.
+_OTHER_COPY = re.compile(r"^\s*COPY\s+INTO\b", re.I)
+_CREATE_PIPE = re.compile(
+    rf"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?PIPE\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})(?P<options>.*?)\s+AS\s+(?P<copy>COPY\s+INTO\b.*?)\s*;?\s*$",
+    re.I | re.S,
+)
+_DROP = re.compile(rf"^\s*DROP\s+(?P<kind>STAGE|PIPE)\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*;?\s*$", re.I | re.S)
+_PIPE_STATUS = re.compile(r"^\s*SELECT\s+SYSTEM\$PIPE_STATUS\s*\(\s*'(?P<name>(?:[^']|'')+)'\s*\)\s*;?\s*$", re.I | re.S)
+_OPTION = re.compile(r"\s*(?P<key>[A-Z_]+)\s*=\s*(?P<value>\((?P<inner>[^)]*)\)|'(?:[^']|'')*'|[^\s,)]+)", re.I)
+
+
+@dataclass(eq=False)
+class Stage(CatalogObject):
+    kind: ClassVar[str] = "STAGE"
+    directory: Path = Path()
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """The subset of Snowflake file format options the emulator reads faithfully."""
+
+    type: str = "CSV"
+    skip_header: int = 0
+    field_delimiter: str = ","
+    strip_outer_array: bool = False
+
+    @classmethod
+    def parse(cls, text: str, sql: str) -> FileFormat:
+        options = _options(text, sql)
+        if "FORMAT_NAME" in options:
+            raise NotSupportedError("named file formats (FORMAT_NAME)", query=sql)
+        known = {"TYPE", "SKIP_HEADER", "FIELD_DELIMITER", "COMPRESSION", "STRIP_OUTER_ARRAY", "FIELD_OPTIONALLY_ENCLOSED_BY"}
+        for key in options:
+            if key not in known:
+                raise NotSupportedError(f"file format option {key}", query=sql)
+        kind = _unquote(options.get("TYPE", "CSV")).upper()
+        if kind not in ("CSV", "JSON"):
+            raise NotSupportedError(f"loading files of TYPE = {kind}", detail="CSV and JSON are emulated", query=sql)
+        if _unquote(options.get("COMPRESSION", "AUTO")).upper() not in ("AUTO", "GZIP", "NONE"):
+            raise NotSupportedError(f"COMPRESSION = {options['COMPRESSION']}", query=sql)
+        delimiter = options.get("FIELD_DELIMITER", "','")
+        return cls(kind, int(options.get("SKIP_HEADER", "0")), _unquote(delimiter),
+                   options.get("STRIP_OUTER_ARRAY", "FALSE").upper() == "TRUE")
+
+
+@dataclass(frozen=True)
+class CopyInto:
+    """A parsed `COPY INTO <table> FROM @<stage>[/path] ...`."""
+
+    table: QualifiedName
+    stage: QualifiedName
+    path: str
+    file_format: FileFormat
+    match_by_column_name: bool
+    on_error: str
+
+
+@dataclass
+class LoadRecord:
+    """One file's load, as COPY_HISTORY shows it."""
+
+    file_name: str
+    stage_location: str
+    table: QualifiedName
+    pipe: QualifiedName | None
+    status: str  # Loaded | Load failed
+    row_count: int
+    row_parsed: int
+    file_size: int
+    bytes_billed: int
+    last_load_time: Millis
+    pipe_received_time: Millis | None
+    first_error_message: str | None = None
+    csn: int | None = None
+
+
+@dataclass(eq=False)
+class Pipe(CatalogObject):
+    kind: ClassVar[str] = "PIPE"
+    definition: str = ""
+    copy: CopyInto | None = None
+    auto_ingest: bool = False
+    #: Notified files waiting to load: (file name relative to the stage, received time).
+    queue: deque = field(default_factory=deque)
+    loaded: dict[str, Millis] = field(default_factory=dict)
+    last_ingested: LoadRecord | None = None
+
+
+def compile_pipe_command(sql: str, session: Session) -> Plan | None:
+    return _COMMANDS(sql, session)
+
+
+# --- stages ---------------------------------------------------------------------------------------
+
+
+def _create_stage(match: re.Match, sql: str, session: Session) -> Plan:
+    rest = match["rest"].strip()
+    if re.search(r"\bURL\s*=|STORAGE_INTEGRATION|CREDENTIALS", rest, re.I):
+        raise NotSupportedError("external stages (URL, STORAGE_INTEGRATION)", detail="internal stages are emulated", query=sql)
+    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="CREATE STAGE")
+
+    def run(session: Session, _params: Sequence[Any]) -> Result:
+        existing = _existing(session, name, Stage, match, sql)
+        if isinstance(existing, Result):
+            return existing
+        if existing is not None:
+            shutil.rmtree(existing.directory, ignore_errors=True)
+        directory = session.account.stage_root() / name.database / name.schema / name.name
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        session.catalog.put(Stage(session.catalog.new_uid(), name, session.account.clock.now(), directory=directory))
+        return status_result(f"Stage area {display(name.name)} successfully created.")
+
+    return command_plan(session, run)
+
+
+def _existing(session: Session, name: QualifiedName, kind: type, match: re.Match, sql: str) -> Any:
+    """CREATE's rules for a name in use: the IF NOT EXISTS status result, an error, or the object OR REPLACE replaces."""
+    existing = session.catalog.get(name)
+    if existing is None:
+        return None
+    if match["exists"]:
+        return status_result(f"{display(name.name)} already exists, statement succeeded.")
+    if not match["replace"] or not isinstance(existing, kind):
+        raise object_already_exists(display(name.name), query=sql)
+    return existing
+
+
+def _stage(session: Session, text: str, sql: str) -> Stage:
+    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(text))
+    stage = session.catalog.get(name)
+    if not isinstance(stage, Stage):
+        raise compilation_error(f"Stage '{name}' does not exist or not authorized.", errno=2003, sqlstate="02000", query=sql)
+    return stage
+
+
+def _put(match: re.Match, sql: str, session: Session) -> Plan:
+    options = _options(match["rest"], sql)
+    for key in options:
+        if key not in ("AUTO_COMPRESS", "OVERWRITE", "PARALLEL", "SOURCE_COMPRESSION"):
+            raise NotSupportedError(f"PUT option {key}", query=sql)
+    compress = options.get("AUTO_COMPRESS", "TRUE").upper() == "TRUE"
+    overwrite = options.get("OVERWRITE", "FALSE").upper() == "TRUE"
+
+    def run(session: Session, _params: Sequence[Any]) -> Result:
+        stage = _stage(session, match["stage"], sql)
+        pattern = match["quoted"] or match["file"]
+        sources = sorted(Path(pattern).parent.glob(Path(pattern).name)) if any(c in pattern for c in "*?[") else [Path(pattern)]
+        folder = stage.directory / (match["path"] or "/").strip("/")
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for source in sources:
+            if not source.is_file():
+                raise ProgrammingError(f"File '{source}' does not exist or not authorized.", errno=253006, query=sql)
+            already = source.name.endswith(".gz")
+            target = folder / (source.name + (".gz" if compress and not already else ""))
+            status = "SKIPPED" if target.exists() and not overwrite else "UPLOADED"
+            if status == "UPLOADED":
+                if compress and not already:
+                    # mtime=0: the same file compresses to the same bytes, run after run. Level 1: a third
+                    # of the time of the default; Snowflake bills text by its uncompressed size anyway.
+                    with source.open("rb") as raw, target.open("wb") as out, \
+                            gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as packed:
+                        shutil.copyfileobj(raw, packed)
+                else:
+                    shutil.copyfile(source, target)
+            rows.append((source.name, target.name, source.stat().st_size, target.stat().st_size,
+                         "GZIP" if already else "NONE", "GZIP" if compress or already else "NONE", status, ""))
+        columns = [text_column(c) for c in ("source", "target")] + [number_column(c) for c in ("source_size", "target_size")]
+        columns += [text_column(c) for c in ("source_compression", "target_compression", "status", "message")]
+        return RowsResult(columns, rows)
+
+    return command_plan(session, run, ddl=False)
+
+
+def _list(match: re.Match, sql: str, session: Session) -> Plan:
+    def run(session: Session, _params: Sequence[Any]) -> Result:
+        stage = _stage(session, match["stage"], sql)
+        rows = [(f"{stage.name.name.lower()}/{name}", size, "", "") for name, size in _stage_files(stage, match["path"] or "")]
+        return RowsResult([text_column("name"), number_column("size"), text_column("md5"), text_column("last_modified")], rows)
+
+    return command_plan(session, run, ddl=False)
+
+
+def _stage_files(stage: Stage, path: str) -> list[tuple[str, int]]:
+    """(name relative to the stage, size) of the stage's files under `path`, in name order."""
+    prefix = path.strip("/")
+    files = []
+    for file in sorted(p for p in stage.directory.rglob("*") if p.is_file()):
+        relative = file.relative_to(stage.directory).as_posix()
+        if relative.startswith(prefix):
+            files.append((relative, file.stat().st_size))
+    return files
+
+
+# --- COPY INTO ------------------------------------------------------------------------------------
+
+
+def parse_copy(text: str, session: Session, sql: str) -> CopyInto:
+    match = _COPY.match(text)
+    if match is None:
+        raise NotSupportedError("this form of COPY INTO", detail="COPY INTO <table> FROM @<stage>[/path] is emulated; "
+                                "transformations (FROM (SELECT ...)) and unloading are not", query=sql)
+    resolver = Resolver(session.catalog, session.context, sql)
+    options = _options(match["rest"], sql)
+    for key in options:
+        if key not in ("FILE_FORMAT", "MATCH_BY_COLUMN_NAME", "ON_ERROR", "PATTERN", "FILES"):
+            raise NotSupportedError(f"COPY INTO option {key}", query=sql)
+        if key in ("PATTERN", "FILES"):
+            raise NotSupportedError(f"COPY INTO ... {key} =", detail="a COPY loads every file under its path", query=sql)
+    match_by = options.get("MATCH_BY_COLUMN_NAME", "NONE").upper()
+    if match_by not in ("NONE", "CASE_INSENSITIVE"):
+        raise NotSupportedError(f"MATCH_BY_COLUMN_NAME = {match_by}", query=sql)
+    on_error = _unquote(options.get("ON_ERROR", "ABORT_STATEMENT")).upper()
+    if on_error not in ("ABORT_STATEMENT", "SKIP_FILE"):
+        raise NotSupportedError(f"ON_ERROR = {on_error}", detail="whole files load or fail (ABORT_STATEMENT, SKIP_FILE)", query=sql)
+    return CopyInto(
+        resolver.qualify(parse_name_parts(match["table"]), action="COPY"),
+        resolver.qualify(parse_name_parts(match["stage"])),
+        (match["path"] or "").strip("/"),
+        FileFormat.parse(options.get("FILE_FORMAT", "TYPE = CSV"), sql),
+        match_by == "CASE_INSENSITIVE",
+        on_error,
+    )
+
+
+def _copy(match: re.Match, sql: str, session: Session) -> Plan:
+    copy = parse_copy(sql, session, sql)
+
+    def run(session: Session, _params: Sequence[Any]) -> Result:
+        stage = _stage(session, str(copy.stage), sql)
+        now = session.account.clock.now()
+        history = session.account.copy_history
+        loaded = {r.file_name for r in history if r.pipe is None and r.table == copy.table and r.status == "Loaded"
+                  and now - r.last_load_time < BULK_HISTORY_MS}
+        rows = []
+        for name, _size in _stage_files(stage, copy.path):
+            if name in loaded:
+                continue
+            record = load_file(session, copy, stage, name, pipe=None, received_at=None)
+            if record.status != "Loaded" and copy.on_error == "ABORT_STATEMENT":
+                raise ProgrammingError(f"{record.first_error_message} (file {name})", errno=100069, query=sql)
+            rows.append((f"{stage.name.name.lower()}/{name}", "LOADED" if record.status == "Loaded" else "LOAD_FAILED",
+                         record.row_parsed, record.row_count, 1, 0 if record.status == "Loaded" else 1,
+                         record.first_error_message))
+        if not rows:
+            return status_result("Copy executed with 0 files processed.")
+        columns = [text_column("file"), text_column("status")] + [number_column(c) for c in
+                   ("rows_parsed", "rows_loaded", "error_limit", "errors_seen")] + [text_column("first_error")]
+        return RowsResult(columns, rows)
+
+    return command_plan(session, run, ddl=False)
+
+
+def load_file(session: Session, copy: CopyInto, stage: Stage, name: str, *, pipe: Pipe | None,
+              received_at: Millis | None) -> LoadRecord:
+    """Load one staged file into the COPY's table in its own transaction, and record it in the history."""
+    account = session.account
+    path = stage.directory / name
+    table = account.catalog.get(copy.table)
+    size = path.stat().st_size
+    record = LoadRecord(name, f"@{stage.name}/", copy.table, pipe.name if pipe else None, "Load failed", 0, 0, size,
+                        _uncompressed_size(path), account.clock.now(), received_at)
+    with account.activity("pipe load" if pipe else "COPY INTO", pipe.name.name if pipe else copy.table.name):
+        try:
+            if not isinstance(table, Table):
+                raise object_does_not_exist(str(copy.table))
+            rows = read_file(account.duck, path, copy, table)
+            record.row_parsed = rows.num_rows
+            if rows.num_rows:
+                record.csn = session.insert_arrow(_sql_name(copy.table), rows)
+            record.row_count, record.status = rows.num_rows, "Loaded"
+        except duckdb.OutOfMemoryException as error:
+            raise engine_errors.translate(error) from error  # the emulator's limit: not a failure of this file
+        except (Error, duckdb.Error, OSError, ValueError) as error:
+            record.first_error_message = str(error).splitlines()[0][:500]
+    account.copy_history.append(record)
+    return record
+
+
+def read_file(duck: duckdb.DuckDBPyConnection, path: Path, copy: CopyInto, table: Table) -> pa.Table:
+    """A staged file's records as an Arrow table whose columns are the target table's (text, cast on insert)."""
+    fmt = copy.file_format
+    writable = [c for c in table.columns if c.expression is None]
+    source = sql_string(str(path))
+    if fmt.type == "CSV":
+        if copy.match_by_column_name:
+            raise NotSupportedError("MATCH_BY_COLUMN_NAME for CSV files", detail="CSV fields load by position")
+        fields = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(writable)))
+        data = duck.sql(
+            f"SELECT * FROM read_csv({source}, header = false, skip = {fmt.skip_header}, auto_detect = false, "
+            f"delim = {sql_string(fmt.field_delimiter)}, quote = '\"', columns = {{{fields}}})"
+        ).to_arrow_table()
+        return data.rename_columns([quote(c.name) for c in writable])
+    layout = "array" if fmt.strip_outer_array else "newline_delimited"
+    if not copy.match_by_column_name:
+        if len(table.columns) != 1 or table.columns[0].type.upper() not in ("VARIANT", "OBJECT"):
+            raise ProgrammingError(
+                "JSON file format can produce one and only one column of type variant, object, or array. "
+                "Load data into separate columns using the MATCH_BY_COLUMN_NAME copy option or copy with transformation.",
+                errno=2019,
+            )
+        objects = duck.sql(f"SELECT json FROM read_json_objects({source}, format = '{layout}')").to_arrow_table()
+        return objects.rename_columns([quote(table.columns[0].name)])
+    # The table's columns, read as text and cast by the INSERT: DuckDB reads named fields only, no type sniffing.
+    by_name = {c.name.upper(): c for c in writable}
+    keys = [key for key in _first_record_keys(path, fmt) if key.upper() in by_name]
+    if not keys:
+        raise ProgrammingError("no field of the file matches a column of the table (MATCH_BY_COLUMN_NAME)", errno=100072)
+    fields = ", ".join(f"{sql_string(key)}: '{_json_reading_type(by_name[key.upper()].type)}'" for key in keys)
+    data = duck.sql(f"SELECT * FROM read_json({source}, format = '{layout}', columns = {{{fields}}})").to_arrow_table()
+    return data.rename_columns([quote(by_name[key.upper()].name) for key in keys])
+
+
+def _first_record_keys(path: Path, fmt: FileFormat) -> list[str]:
+    """The field names of a JSON file's first record (Snowflake matches every record's own; files here are uniform)."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        if fmt.strip_outer_array:
+            records = json.load(handle)
+            return list(records[0]) if records else []
+        for line in handle:
+            if line.strip():
+                return list(json.loads(line))
+    return []
+
+
+def _json_reading_type(snowflake_type: str) -> str:
+    """How DuckDB should read a field for a column: objects stay JSON, the rest is text the INSERT casts."""
+    return "JSON" if snowflake_type.upper().split("(")[0] in ("VARIANT", "OBJECT", "ARRAY") else "VARCHAR"
+
+
+def _uncompressed_size(path: Path) -> int:
+    if not path.name.endswith(".gz"):
+        return path.stat().st_size
+    with gzip.open(path, "rb") as handle:
+        return sum(len(chunk) for chunk in iter(lambda: handle.read(1 << 20), b""))
+
+
+# --- pipes ----------------------------------------------------------------------------------------
+
+
+def _create_pipe(match: re.Match, sql: str, session: Session) -> Plan:
+    options = _options(match["options"], sql)
+    for key in options:
+        if key not in ("AUTO_INGEST", "COMMENT"):
+            raise NotSupportedError(f"CREATE PIPE option {key}", query=sql)
+    copy = parse_copy(match["copy"], session, sql)
+    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="CREATE PIPE")
+
+    def run(session: Session, _params: Sequence[Any]) -> Result:
+        existing = _existing(session, name, Pipe, match, sql)
+        if isinstance(existing, Result):
+            return existing
+        _stage(session, str(copy.stage), sql)
+        if not isinstance(session.catalog.get(copy.table), Table):
+            raise object_does_not_exist(str(copy.table), query=sql)
+        # A new pipe has no load history: dropping or replacing one forgets what it loaded (R43).
+        pipe = Pipe(session.catalog.new_uid(), name, session.account.clock.now(), definition=match["copy"], copy=copy,
+                    auto_ingest=options.get("AUTO_INGEST", "FALSE").upper() == "TRUE")
+        session.catalog.put(pipe)
+        return status_result(f"Pipe {display(name.name)} successfully created.")
+
+    return command_plan(session, run)
+
+
+def _drop(match: re.Match, sql: str, session: Session) -> Plan:
+    kind = match["kind"].upper()
+    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]))
+
+    def run(session: Session, _params: Sequence[Any]) -> Result:
+        existing = session.catalog.get(name)
+        if not isinstance(existing, Stage if kind == "STAGE" else Pipe):
+            if match["exists"]:
+                return status_result("Drop statement executed successfully (object does not exist).")
+            raise object_does_not_exist(str(name), query=sql)
+        session.catalog.remove(existing)
+        if isinstance(existing, Stage):
+            shutil.rmtree(existing.directory, ignore_errors=True)
+        return status_result(f"{display(name.name)} successfully dropped.")
+
+    return command_plan(session, run)
+
+
+def find_pipe(session: Session, text: str) -> Pipe:
+    name = Resolver(session.catalog, session.context).qualify(parse_name_parts(text))
+    pipe = session.catalog.get(name)
+    if not isinstance(pipe, Pipe):
+        raise object_does_not_exist(str(name))
+    return pipe
+
+
+def insert_files(session: Session, pipe: Pipe, names: Sequence[str]) -> int:
+    """Snowpipe's insertFiles / an auto-ingest notification: queue staged files; returns how many were queued."""
+    now = session.account.clock.now()
+    queued = {name for name, _ in pipe.queue}
+    count = 0
+    for name in names:
+        if name in queued:
+            continue
+        pipe.queue.append((name, now))
+        queued.add(name)
+        count += 1
+    return count
+
+
+def load_next(session: Session, pipe: Pipe) -> LoadRecord | None:
+    """Load the oldest queued file now; None if it was already loaded by this pipe within 14 days (skipped)."""
+    name, received_at = pipe.queue.popleft()
+    now = session.account.clock.now()
+    loaded_at = pipe.loaded.get(name)
+    if loaded_at is not None and now - loaded_at < SNOWPIPE_HISTORY_MS:
+        return None
+    stage = _stage(session, str(pipe.copy.stage), pipe.definition)
+    record = load_file(session, pipe.copy, stage, name, pipe=pipe, received_at=received_at)
+    if record.status == "Loaded":
+        pipe.loaded[name] = now
+    pipe.last_ingested = record
+    return record
+
+
+def _pipe_status(match: re.Match, sql: str, session: Session) -> Plan:
+    def run(session: Session, _params: Sequence[Any]) -> Result:
+        pipe = find_pipe(session, match["name"].replace("''", "'"))
+        status: dict[str, Any] = {"executionState": "RUNNING", "pendingFileCount": len(pipe.queue)}
+        if pipe.last_ingested is not None:
+            status["lastIngestedTimestamp"] = _iso(pipe.last_ingested.last_load_time)
+            status["lastIngestedFilePath"] = pipe.last_ingested.file_name
+        return RowsResult([text_column("SYSTEM$PIPE_STATUS")], [(json.dumps(status),)])
+
+    return command_plan(session, run, ddl=False)
+
+
+def _iso(ms: Millis) -> str:
+    from backends.clock import to_datetime
+
+    return to_datetime(ms).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --- INFORMATION_SCHEMA ---------------------------------------------------------------------------
+
+
+def _copy_history_rows(account: Account) -> list[dict[str, Any]]:
+    return [{
+        "FILE_NAME": r.file_name, "STAGE_LOCATION": r.stage_location, "LAST_LOAD_TIME": r.last_load_time,
+        "ROW_COUNT": r.row_count, "ROW_PARSED": r.row_parsed, "FILE_SIZE": r.file_size,
+        "FIRST_ERROR_MESSAGE": r.first_error_message, "ERROR_COUNT": 0 if r.status == "Loaded" else 1,
+        "ERROR_LIMIT": 1, "STATUS": r.status, "TABLE_CATALOG_NAME": r.table.database,
+        "TABLE_SCHEMA_NAME": r.table.schema, "TABLE_NAME": r.table.name,
+        "PIPE_CATALOG_NAME": r.pipe.database if r.pipe else None, "PIPE_SCHEMA_NAME": r.pipe.schema if r.pipe else None,
+        "PIPE_NAME": r.pipe.name if r.pipe else None, "PIPE_RECEIVED_TIME": r.pipe_received_time,
+        "BYTES_BILLED": r.bytes_billed if r.pipe else None,
+    } for r in account.copy_history]
+
+
+def _pipe_usage_rows(account: Account) -> list[dict[str, Any]]:
+    """Snowpipe usage per pipe and hour (the function's buckets for ranges over a few hours)."""
+    hour = 3_600_000
+    buckets: dict[tuple[str, int], list[int]] = {}
+    for r in account.copy_history:
+        if r.pipe is None or r.status != "Loaded":
+            continue
+        bucket = buckets.setdefault((r.pipe.name, r.last_load_time // hour * hour), [0, 0, 0])
+        bucket[0] += r.bytes_billed
+        bucket[1] += 1
+        bucket[2] += r.bytes_billed
+    return [{
+        "START_TIME": start, "END_TIME": start + hour, "PIPE_NAME": pipe,
+        "CREDITS_USED": SNOWPIPE_CREDITS_PER_GB * billed / GB, "BYTES_INSERTED": inserted, "FILES_INSERTED": files,
+        "BYTES_BILLED": billed,
+    } for (pipe, start), (inserted, files, billed) in sorted(buckets.items(), key=lambda item: (item[0][1], item[0][0]))]
+
+
+info.register(info.TableFunction(
+    "COPY_HISTORY",
+    pa.schema([
+        ("FILE_NAME", pa.string()), ("STAGE_LOCATION", pa.string()), ("LAST_LOAD_TIME", info.TIMESTAMP),
+        ("ROW_COUNT", pa.int64()), ("ROW_PARSED", pa.int64()), ("FILE_SIZE", pa.int64()),
+        ("FIRST_ERROR_MESSAGE", pa.string()), ("ERROR_COUNT", pa.int64()), ("ERROR_LIMIT", pa.int64()),
+        ("STATUS", pa.string()), ("TABLE_CATALOG_NAME", pa.string()), ("TABLE_SCHEMA_NAME", pa.string()),
+        ("TABLE_NAME", pa.string()), ("PIPE_CATALOG_NAME", pa.string()), ("PIPE_SCHEMA_NAME", pa.string()),
+        ("PIPE_NAME", pa.string()), ("PIPE_RECEIVED_TIME", info.TIMESTAMP), ("BYTES_BILLED", pa.int64()),
+    ]),
+    _copy_history_rows,
+    [
+        info.Argument("TABLE_NAME", 'UPPER("TABLE_NAME") = UPPER(split_part({}, \'.\', -1))'),
+        info.Argument("START_TIME", '"LAST_LOAD_TIME" >= ({})'),
+        info.Argument("END_TIME", '"LAST_LOAD_TIME" < ({})'),
+        info.Argument("PIPE_NAME", 'UPPER("PIPE_NAME") = UPPER(split_part({}, \'.\', -1))'),
+    ],
+    order_by='"LAST_LOAD_TIME"',
+    default_limit=None,
+    window='"LAST_LOAD_TIME" >= {now} - INTERVAL 14 DAY',
+    required=["TABLE_NAME", "START_TIME"],
+))
+
+info.register(info.TableFunction(
+    "PIPE_USAGE_HISTORY",
+    pa.schema([
+        ("START_TIME", info.TIMESTAMP), ("END_TIME", info.TIMESTAMP), ("PIPE_NAME", pa.string()),
+        ("CREDITS_USED", pa.float64()), ("BYTES_INSERTED", pa.int64()), ("FILES_INSERTED", pa.int64()),
+        ("BYTES_BILLED", pa.int64()),
+    ]),
+    _pipe_usage_rows,
+    [
+        info.Argument("DATE_RANGE_START", '"END_TIME" > ({})'),
+        info.Argument("DATE_RANGE_END", '"START_TIME" < ({})'),
+        info.Argument("PIPE_NAME", 'UPPER("PIPE_NAME") = UPPER(split_part({}, \'.\', -1))'),
+    ],
+    order_by='"START_TIME"',
+    default_limit=None,
+    window='"END_TIME" > {now} - INTERVAL 14 DAY',
+    defaults={"DATE_RANGE_START": "{now} - INTERVAL 10 MINUTE"},  # the function's documented default window (R44)
+))
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _options(text: str, sql: str) -> dict[str, str]:
+    """`KEY = value` pairs (a value may be a parenthesised option list) of a statement's tail."""
+    options: dict[str, str] = {}
+    position = 0
+    text = text or ""
+    while position < len(text):
+        match = _OPTION.match(text, position)
+        if match is None:
+            if text[position:].strip(" ,\n\t"):
+                raise compilation_error(f"syntax error: unexpected '{text[position:].strip()[:40]}'", errno=1003, query=sql)
+            break
+        options[match["key"].upper()] = match["inner"] if match["inner"] is not None else match["value"]
+        position = match.end()
+    return options
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    return value[1:-1].replace("''", "'") if value.startswith("'") and value.endswith("'") else value
+
+
+def _sql_name(name: QualifiedName) -> str:
+    return ".".join(quote(part) for part in (name.database, name.schema, name.name))
+
+
+_COMMANDS = text_commands(
+    (_CREATE_STAGE, _create_stage),
+    (_PUT, _put),
+    (_LIST, _list),
+    (_CREATE_PIPE, _create_pipe),
+    (_COPY, _copy),
+    (_OTHER_COPY, lambda match, sql, session: parse_copy(sql, session, sql)),
+    (_DROP, _drop),
+    (_PIPE_STATUS, _pipe_status),
+)

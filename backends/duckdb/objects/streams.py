@@ -1,0 +1,206 @@
+"""CREATE / DROP / ALTER STREAM and SHOW STREAMS (sqlglot leaves them as raw commands).
+
+https://docs.snowflake.com/en/sql-reference/sql/create-stream and .../show-streams
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from backends.duckdb.catalog.objects import Stream, View, stream_sources
+from backends.duckdb.compile.plans import CommandPlan, Plan
+from backends.duckdb.compile.resolve import Resolver
+from backends.duckdb.compile.results import Result, RowsResult, status_result, text_column, timestamp_column
+from backends.duckdb.maintenance.stream_changes import STALE_AFTER_MS
+from backends.duckdb.metadata.show import ShowRequest, local_time, objects_in_scope
+from backends.duckdb.objects.tables import enable_tracking
+from backends.duckdb.sql.names import OBJECT_NAME_PATTERN, display, parse_name_parts
+from backends.errors import (
+    NotSupportedError,
+    compilation_error,
+    object_already_exists,
+    object_does_not_exist,
+)
+
+if TYPE_CHECKING:
+    from backends.duckdb.session.session import Session
+
+_NAME = OBJECT_NAME_PATTERN
+
+_CREATE = re.compile(
+    rf"""^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?STREAM\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})
+        (?:\s+COPY\s+GRANTS)?
+        (?:\s+ON\s+(?P<kind>TABLE|VIEW|DYNAMIC\s+TABLE|EXTERNAL\s+TABLE|EVENT\s+TABLE|STAGE)\s+(?P<source>{_NAME})
+         |\s+CLONE\s+(?P<clone>{_NAME}))
+        (?P<rest>.*?)\s*;?\s*$""",
+    re.I | re.X | re.S,
+)
+_OPTION = re.compile(r"\s*(?P<key>APPEND_ONLY|INSERT_ONLY|SHOW_INITIAL_ROWS|COMMENT)\s*=\s*(?P<value>TRUE|FALSE|'(?:[^']|'')*')", re.I)
+_DROP = re.compile(rf"^\s*DROP\s+STREAM\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*;?\s*$", re.I | re.S)
+_ALTER = re.compile(
+    rf"^\s*ALTER\s+STREAM\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s+(?P<op>SET|UNSET)\s+COMMENT\s*(?:=\s*'(?P<comment>(?:[^']|'')*)')?\s*;?\s*$",
+    re.I | re.S,
+)
+
+
+def compile_stream_command(sql: str, session: Session) -> Plan | None:
+    """The plan for a stream statement, or None if `sql` is not one."""
+    if _CREATE.match(sql):
+        return create_stream(sql, session)
+    if _DROP.match(sql):
+        return drop_stream(sql, session)
+    if re.match(r"^\s*ALTER\s+STREAM\b", sql, re.I):
+        return alter_stream(sql, session)
+    return None
+
+
+def _plan(session: Session, action: Any) -> Plan:
+    return CommandPlan(session.catalog.version, action=action, ddl=True, cacheable=False)
+
+
+def create_stream(sql: str, session: Session) -> Plan:
+    match = _CREATE.match(sql)
+    assert match is not None
+    if match["clone"]:
+        raise NotSupportedError("CREATE STREAM ... CLONE", query=sql)
+    kind = " ".join(match["kind"].upper().split())
+    if kind not in ("TABLE", "VIEW", "DYNAMIC TABLE"):
+        raise NotSupportedError(f"streams ON {kind}", query=sql)
+    rest = match["rest"]
+    if re.match(r"\s*(AT|BEFORE)\s*\(", rest, re.I):
+        raise NotSupportedError("CREATE STREAM ... AT | BEFORE (time travel)", query=sql)
+    options: dict[str, str] = {}
+    position = 0
+    while position < len(rest):
+        option = _OPTION.match(rest, position)
+        if option is None:
+            if rest[position:].strip():
+                raise compilation_error(f"syntax error: unexpected '{rest[position:].strip()[:40]}'", errno=1003, query=sql)
+            break
+        options[option["key"].upper()] = option["value"]
+        position = option.end()
+    append_only = options.get("APPEND_ONLY", "FALSE").upper() == "TRUE"
+    if options.get("INSERT_ONLY", "FALSE").upper() == "TRUE":
+        raise NotSupportedError("INSERT_ONLY streams (external tables)", query=sql)
+    show_initial = options.get("SHOW_INITIAL_ROWS", "FALSE").upper() == "TRUE"
+    comment = options["COMMENT"][1:-1].replace("''", "'") if "COMMENT" in options else None
+    resolver = Resolver(session.catalog, session.context, sql)
+    name = resolver.qualify(parse_name_parts(match["name"]), action="CREATE STREAM")
+    source_name = resolver.qualify(parse_name_parts(match["source"]), action="CREATE STREAM")
+    replace, if_not_exists = bool(match["replace"]), bool(match["exists"])
+
+    def run(session: Session, _params: Sequence[Any]) -> Result:
+        catalog = session.catalog
+        existing = catalog.get(name)
+        if existing is not None:
+            if if_not_exists:
+                return status_result(f"{display(name.name)} already exists, statement succeeded.")
+            if not replace or not isinstance(existing, Stream):
+                raise object_already_exists(display(name.name), query=sql)
+        source = catalog.get(source_name)
+        if source is None:
+            raise object_does_not_exist(str(source_name), query=sql)
+        if source.kind != kind:
+            raise compilation_error(
+                f"Object '{source_name}' is a {source.kind.lower()}; use CREATE STREAM ... ON {source.kind}.",
+                errno=2203, query=sql,
+            )
+        if kind == "DYNAMIC TABLE":
+            if append_only:
+                raise compilation_error("Streams on dynamic tables must be standard streams (APPEND_ONLY is not allowed).",
+                                        errno=2203, query=sql)
+            if source.refresh_mode != "INCREMENTAL":
+                raise compilation_error(f"Dynamic table '{source_name}' must use incremental refresh to have a stream.",
+                                        errno=2203, query=sql)
+        if isinstance(source, View):
+            from backends.duckdb.maintenance.view_changes import check_view_supports_changes
+
+            check_view_supports_changes(source, query=sql)
+            source.change_tracking = True
+        stream = Stream(
+            catalog.new_uid(), name, session.account.clock.now(), comment, source=source,
+            source_kind={"TABLE": "Table", "VIEW": "View", "DYNAMIC TABLE": "Dynamic Table"}[kind],
+            mode="APPEND_ONLY" if append_only else "DEFAULT", show_initial_rows=show_initial,
+        )
+        for table in stream_sources(stream):
+            enable_tracking(session, table)
+        stream.offset = None if show_initial else session.account.committed_csn
+        stream.stale_from = session.account.clock.now()
+        if existing is not None:
+            catalog.remove(existing)
+        catalog.put(stream)
+        return status_result(f"Stream {display(name.name)} successfully created.")
+
+    return _plan(session, run)
+
+
+def drop_stream(sql: str, session: Session) -> Plan:
+    match = _DROP.match(sql)
+    assert match is not None
+    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="DROP STREAM")
+    if_exists = bool(match["exists"])
+
+    def run(session: Session, _params: Sequence[Any]) -> Result:
+        stream = session.catalog.get(name)
+        if not isinstance(stream, Stream):
+            if if_exists and stream is None:
+                return status_result(f"Drop statement executed successfully ({display(name.name)} already dropped).")
+            raise object_does_not_exist(display(name.name), query=sql)
+        session.catalog.remove(stream)
+        return status_result(f"{display(name.name)} successfully dropped.")
+
+    return _plan(session, run)
+
+
+def alter_stream(sql: str, session: Session) -> Plan:
+    match = _ALTER.match(sql)
+    if match is None:
+        raise NotSupportedError("this ALTER STREAM form (only SET / UNSET COMMENT)", query=sql)
+    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="ALTER STREAM")
+
+    def run(session: Session, _params: Sequence[Any]) -> Result:
+        stream = session.catalog.get(name)
+        if not isinstance(stream, Stream):
+            if match["exists"]:
+                return status_result("Statement executed successfully.")
+            raise object_does_not_exist(display(name.name), query=sql)
+        stream.comment = match["comment"].replace("''", "'") if match["op"].upper() == "SET" else None
+        return status_result("Statement executed successfully.")
+
+    return _plan(session, run)
+
+
+def stream_rows(session: Session, streams: list[Stream], *, terse: bool = False) -> RowsResult:
+    """SHOW STREAMS / DESCRIBE STREAM rows (columns as in section 1.8 of the semantics)."""
+    if terse:
+        columns = [timestamp_column("created_on"), text_column("name"), text_column("kind"),
+                   text_column("database_name"), text_column("schema_name"), text_column("tableOn")]
+        return RowsResult(columns, [
+            (local_time(session, s.created_on), s.name.name, "DELTA", s.name.database, s.name.schema, str(s.source.name))
+            for s in streams
+        ])
+    columns = [timestamp_column("created_on"), text_column("name"), text_column("database_name"),
+               text_column("schema_name"), text_column("owner"), text_column("comment"), text_column("table_name"),
+               text_column("source_type"), text_column("base_tables"), text_column("type"), text_column("stale"),
+               text_column("mode"), timestamp_column("stale_after"), text_column("invalid_reason"),
+               text_column("owner_role_type")]
+    now = session.account.clock.now()
+    rows = []
+    for s in streams:
+        stale_after = s.stale_from + STALE_AFTER_MS
+        stale = bool(s.stale_reason) or now > stale_after
+        rows.append((
+            local_time(session, s.created_on), s.name.name, s.name.database, s.name.schema, s.owner, s.comment or "",
+            str(s.source.name), s.source_kind, ", ".join(str(t.name) for t in stream_sources(s)), "DELTA",
+            "true" if stale else "false", s.mode, local_time(session, stale_after), "N/A", "ROLE",
+        ))
+    return RowsResult(columns, rows)
+
+
+def show_streams(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+    return stream_rows(session, objects_in_scope(session, request, sql, Stream), terse=request.terse)
+
+
+SHOW_HANDLERS = {"STREAMS": show_streams}

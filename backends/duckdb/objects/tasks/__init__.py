@@ -1,0 +1,1 @@
+"""Tasks: schedules, the scheduler that runs them on the virtual clock, and their statements."""

@@ -1,0 +1,156 @@
+"""Appends committed now and written to DuckDB later, in one batch, before anything reads the table.
+
+A Snowpipe Streaming channel commits every second or so; each commit as its own DuckDB statement
+costs more than the rows it carries. A commit that can only succeed (its columns are the table's,
+of the table's types or safely widened, no NOT NULL column left empty, no computed column, no
+default but constants and the clock's, which are evaluated once, at the commit) is committed at
+once in the emulator's own terms (its CSN, the table's last change, version lineage, triggered
+tasks) and its rows wait; every statement and every transaction start writes the waiting rows
+first, each with its own CSN in the change log, so no reader can tell the difference. Any other
+commit takes the ordinary INSERT path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from backends.duckdb.catalog.objects import Table
+from backends.duckdb.catalog.tracking import INSERT, ROW_ID
+from backends.duckdb.sql.names import quote, sql_string
+
+if TYPE_CHECKING:
+    from backends.duckdb.session.session import Account, Session
+
+_BOUND = "__snowsim_deferred_rows"
+_STAGED = '"__snowsim_deferred_staged"'
+#: What a default evaluated once per commit may contain: constants and the clock (CURRENT_TIMESTAMP() and kin).
+_PER_COMMIT = (exp.Literal, exp.Null, exp.Boolean, exp.Cast, exp.DataType, exp.DataTypeParam, exp.Paren, exp.Neg,
+               exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.ConvertTimezone)
+
+
+@dataclass(frozen=True)
+class DeferredAppend:
+    table: Table
+    rows: pa.Table  # columns named and typed as the table's
+    csn: int
+    seq: int
+
+
+def prepare(session: Session, table: Table, rows: pa.Table) -> pa.Table | None:
+    """`rows` renamed and cast to the table's columns, defaults filled, when the append cannot fail; else None
+    (take the INSERT path)."""
+    account = session.account
+    if table.tracking is None or any(c.expression for c in table.columns):
+        return None
+    schema = _arrow_schema(account, table)
+    by_name = {c.name.upper(): c for c in table.columns}
+    names, arrays = [], []
+    for name, column in zip(rows.column_names, rows.columns, strict=True):
+        target = by_name.get(name.upper())
+        if target is None or target.name in names:
+            return None
+        wanted = schema.field(target.name).type
+        if not _widening(column.type, wanted):
+            return None
+        names.append(target.name)
+        arrays.append(column if column.type == wanted or pa.types.is_string(wanted) else column.cast(wanted))
+    missing = [c for c in table.columns if c.default and c.name not in names]
+    if missing:
+        query = _defaults_query(account, table, missing)
+        if query is None:
+            return None
+        for column, value in zip(missing, session.evaluate(query), strict=True):
+            names.append(column.name)
+            arrays.append(pa.repeat(pa.scalar(value, schema.field(column.name).type), rows.num_rows))
+    for column in table.columns:
+        if not column.nullable and (column.name not in names or arrays[names.index(column.name)].null_count):
+            return None
+    return pa.table(dict(zip(names, arrays, strict=True)))
+
+
+def _widening(source: pa.DataType, target: pa.DataType) -> bool:
+    """A cast that cannot fail or lose information (VARIANT columns take objects as the INSERT path does)."""
+    if source == target:
+        return True
+    if pa.types.is_string(target):  # DuckDB's JSON (VARIANT) reads as text: objects and text become JSON
+        return pa.types.is_struct(source) or pa.types.is_string(source)
+    if pa.types.is_integer(source) and pa.types.is_integer(target):
+        return pa.types.is_signed_integer(target) and target.bit_width >= source.bit_width + (0 if pa.types.is_signed_integer(source) else 1)
+    if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
+        order = ["s", "ms", "us", "ns"]
+        return source.tz == target.tz and order.index(target.unit) >= order.index(source.unit)
+    if pa.types.is_decimal(source) and pa.types.is_decimal(target):
+        return source.scale == target.scale and target.precision >= source.precision
+    return False
+
+
+def _defaults_query(account: Account, table: Table, columns: list) -> str | None:
+    """A query giving `columns`' defaults cast to their types, as the INSERT path would fill them; None when one
+    is not the same for every row of a commit (a sequence, UUID_STRING(), RANDOM()...). Cached per catalog version."""
+    from backends.duckdb.objects.tables import column_type, expression_sql
+
+    key = (table.uid, account.catalog.version, tuple(c.name for c in columns))
+    if key not in account.deferred_defaults:
+        parsed = [sqlglot.parse_one(c.default, read="snowflake") for c in columns]
+        if all(isinstance(node, _PER_COMMIT) for tree in parsed for node in tree.walk()):
+            types = [column_type(exp.DataType.build(c.type, dialect="snowflake"))[1] for c in columns]
+            casts = [f"CAST(({expression_sql(tree, c.default)}) AS {kind})"
+                     for tree, c, kind in zip(parsed, columns, types, strict=True)]
+            account.deferred_defaults[key] = "SELECT " + ", ".join(casts)
+        else:
+            account.deferred_defaults[key] = None
+    return account.deferred_defaults[key]
+
+
+def _arrow_schema(account: Account, table: Table) -> pa.Schema:
+    """The table's columns as DuckDB hands them to Arrow, cached until the catalog changes."""
+    key = (table.uid, account.catalog.version)
+    schema = account.deferred_schemas.get(key)
+    if schema is None:
+        columns = ", ".join(quote(c.name) for c in table.columns)
+        schema = account.flusher().sql(f"SELECT {columns} FROM {table.tracking.rows} LIMIT 0").to_arrow_table().schema
+        account.deferred_schemas[key] = schema
+    return schema
+
+
+def write(account: Account, appends: list[DeferredAppend]) -> None:
+    """Write waiting appends, table by table in commit order, in one DuckDB transaction."""
+    duck = account.flusher()
+    duck.execute("BEGIN TRANSACTION")
+    try:
+        tables: dict[int, list[DeferredAppend]] = {}
+        for append in appends:
+            tables.setdefault(append.table.uid, []).append(append)
+        for batch in tables.values():
+            _write_table(duck, batch)
+        duck.execute("COMMIT")
+    except BaseException:
+        duck.execute("ROLLBACK")
+        raise
+
+
+def _write_table(duck, batch: list[DeferredAppend]) -> None:
+    table = batch[0].table
+    columns = [c.name for c in table.columns]
+    rows = pa.concat_tables([append.rows for append in batch], promote_options="permissive")
+    for name in columns:  # a column no commit named is NULL (prepare filled the defaults)
+        if name not in rows.column_names:
+            rows = rows.append_column(name, pa.nulls(rows.num_rows))
+    sizes = [append.rows.num_rows for append in batch]
+    rows = (rows.append_column("__csn", pa.array(np.repeat([a.csn for a in batch], sizes), pa.int64()))
+            .append_column("__seq", pa.array(np.repeat([a.seq for a in batch], sizes), pa.int64())))
+    duck.register(_BOUND, rows)
+    quoted = ", ".join(quote(c) for c in columns)
+    tracking = table.tracking
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGED} AS SELECT nextval({sql_string(tracking.sequence)}) AS {quote(ROW_ID)}, "
+                 f"* FROM {_BOUND}")
+    duck.execute(f"INSERT INTO {tracking.rows} ({quote(ROW_ID)}, {quoted}) SELECT {quote(ROW_ID)}, {quoted} FROM {_STAGED}")
+    duck.execute(f'INSERT INTO {tracking.changes} SELECT "__csn", "__seq", {INSERT}, {quote(ROW_ID)}, {quoted} FROM {_STAGED}')
+    duck.execute(f"DROP TABLE {_STAGED}")
+    duck.unregister(_BOUND)

@@ -1,0 +1,117 @@
+"""DuckDB errors translated into the connector's error classes, with Snowflake's codes where known.
+
+This is the only place that reads DuckDB's error messages.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from backends import errors
+from backends.errors import compilation_error
+
+_RULES: list[tuple[type[duckdb.Error], re.Pattern[str], object]] = []
+
+
+def _rule(kind: type[duckdb.Error], pattern: str):
+    def register(build):
+        _RULES.append((kind, re.compile(pattern, re.S), build))
+        return build
+
+    return register
+
+
+@_rule(duckdb.BinderException, r'Referenced column "([^"]+)" not found')
+def _invalid_identifier(m: re.Match, sql: str | None) -> errors.Error:
+    return compilation_error(f"invalid identifier '{m.group(1)}'", errno=904, query=sql)
+
+
+@_rule(duckdb.CatalogException, r"with name ([^\s!]+) does not exist")
+def _missing_object(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.object_does_not_exist(m.group(1).strip('"'), query=sql)
+
+
+@_rule(duckdb.ConversionException, r"Could not convert string ['\"](.*?)['\"] to (?:INT|DECIMAL|DOUBLE|FLOAT|UINT|HUGE)")
+def _numeric_not_recognized(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.DataError(f"Numeric value '{m.group(1)}' is not recognized", errno=100038, sqlstate="22018", query=sql)
+
+
+@_rule(duckdb.ConversionException, r"(?:date field value out of range|invalid date field format): \"(.*?)\"")
+def _date_not_recognized(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.DataError(f"Date '{m.group(1)}' is not recognized", errno=100040, sqlstate="22007", query=sql)
+
+
+@_rule(duckdb.ConversionException, r"invalid timestamp field format: \"(.*?)\"")
+def _timestamp_not_recognized(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.DataError(f"Timestamp '{m.group(1)}' is not recognized", errno=100035, sqlstate="22007", query=sql)
+
+
+@_rule(duckdb.ConstraintException, r"NOT NULL constraint failed: (\S+)")
+def _not_null(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.IntegrityError(
+        f"NULL result in a non-nullable column ({m.group(1).split('.')[-1]})", errno=100072, sqlstate="22000", query=sql
+    )
+
+
+@_rule(duckdb.ConstraintException, r"CHECK constraint failed.*?length\(\"?([^\")]+)\"?\) <= (\d+)")
+def _string_too_long(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.DataError(
+        f"String is too long and would be truncated (column {m.group(1)}, VARCHAR({m.group(2)}))",
+        errno=100074, sqlstate="22000", query=sql,
+    )
+
+
+@_rule(duckdb.InvalidInputException, r"cannot affect the same target row more than once")
+def _duplicate_merge_row(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.duplicate_merge_row(query=sql)
+
+
+@_rule(duckdb.InvalidInputException, r"Division by zero")
+def _division_by_zero(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.DataError("Division by zero", errno=100051, sqlstate="22012", query=sql)
+
+
+@_rule(duckdb.OutOfRangeException, r".")
+def _out_of_range(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.DataError("Number out of representable range", errno=100046, sqlstate="22003", query=sql)
+
+
+_FALLBACK: dict[type[duckdb.Error], type[errors.Error]] = {
+    duckdb.ParserException: errors.ProgrammingError,
+    duckdb.BinderException: errors.ProgrammingError,
+    duckdb.CatalogException: errors.ProgrammingError,
+    duckdb.ConversionException: errors.DataError,
+    duckdb.ConstraintException: errors.IntegrityError,
+    duckdb.TransactionException: errors.OperationalError,
+    duckdb.InvalidInputException: errors.ProgrammingError,
+    duckdb.NotImplementedException: errors.NotSupportedError,
+}
+
+
+class EngineOutOfMemory(MemoryError):
+    """DuckDB reached its memory limit: the emulator's resources, not the pipeline's SQL.
+
+    Never a Snowflake error (a warehouse spills to storage instead), so it is not a connector
+    error: it stops whatever is running rather than failing a task, a refresh or a file load.
+    """
+
+
+def translate(error: duckdb.Error, *, sql: str | None = None) -> errors.Error | EngineOutOfMemory:
+    """The connector-shaped error for a DuckDB error (EngineOutOfMemory when DuckDB ran out of memory)."""
+    message = str(error)
+    if isinstance(error, duckdb.OutOfMemoryException):
+        return EngineOutOfMemory(f"the emulator's DuckDB ran out of memory: {message.splitlines()[0]}")
+    for kind, pattern, build in _RULES:
+        if isinstance(error, kind):
+            match = pattern.search(message)
+            if match:
+                return build(match, sql)  # type: ignore[operator]
+    first_line = message.split("\n", 1)[0]
+    for kind, target in _FALLBACK.items():
+        if isinstance(error, kind):
+            if target is errors.NotSupportedError:
+                return errors.NotSupportedError("a DuckDB feature", detail=first_line, query=sql)
+            return target(first_line, sqlstate="42000" if target is errors.ProgrammingError else None, query=sql)
+    return errors.DatabaseError(first_line, query=sql)
