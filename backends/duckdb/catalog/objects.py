@@ -74,6 +74,10 @@ class Table(CatalogObject):
         """Where DML writes: the data table itself, or its hidden-row-id twin once tracked."""
         return self.tracking.rows if self.tracking else self.name.duck
 
+    def storage(self) -> list[str]:
+        """DuckDB tables kept for it besides its data and change log (a dynamic table's partial aggregates)."""
+        return []
+
 
 @dataclass(eq=False)
 class View(CatalogObject):
@@ -165,6 +169,11 @@ class Catalog:
     def streams_on(self, source: CatalogObject) -> list[Stream]:
         """Streams reading `source` directly or through a view."""
         return [s for s in self.objects() if isinstance(s, Stream) and source in stream_sources(s)]
+
+    def mark_streams_stale(self, source: CatalogObject, reason: str) -> None:
+        """`source` was dropped or replaced: its streams can no longer be read (section 1.7)."""
+        for stream in self.streams_on(source):
+            stream.stale_reason = reason
 
 
 def stream_sources(stream: Stream) -> list[Table]:

@@ -19,7 +19,10 @@ and MERGE (which DuckDB cannot nest in a CTE) is driven step by step by the sess
 
 from __future__ import annotations
 
-from backends.duckdb.catalog.objects import Table, Tracking
+import duckdb
+
+from backends.duckdb.catalog.objects import Catalog, Table, Tracking
+from backends.duckdb.sql.engine_errors import run_in_transaction
 from backends.duckdb.sql.names import internal_name, quote, sql_string
 from backends.duckdb.sql.template import slot
 
@@ -106,3 +109,37 @@ def table_state_sql(table: Table, columns: list[str], at: str) -> str:
         f"WHERE {_RID} NOT IN (SELECT {_RID} FROM ({later})) "
         f"UNION ALL SELECT {_RID}{_columns(columns)} FROM ({first_later}) WHERE \"kind\" IN ({UPDATE_BEFORE}, {DELETE})"
     )
+
+
+def duck_columns(duck: duckdb.DuckDBPyConnection, duck_name: str) -> list[tuple[str, str, bool]]:
+    """(name, DuckDB type, nullable) of a DuckDB table or view, without the hidden row id."""
+    rows = duck.execute(f"DESCRIBE {duck_name}").fetchall()
+    return [(r[0], r[1], r[2] == "YES") for r in rows if r[0] != ROW_ID]
+
+
+def enable_tracking(duck: duckdb.DuckDBPyConnection, catalog: Catalog, table: Table, now: int, *,
+                    in_transaction: bool = False) -> None:
+    """Add the hidden row id and the change log to a table (first stream, or CHANGE_TRACKING = TRUE)."""
+    if table.tracking is not None:
+        return
+    types = [(n, t) for n, t, _ in duck_columns(duck, table.name.duck)]
+    table_tracking, statements = enable_sql(table, types)
+    if in_transaction:
+        for statement in statements:
+            duck.execute(statement)
+    else:
+        run_in_transaction(duck, statements)
+    table_tracking.since = now
+    table.tracking = table_tracking
+    catalog.changed()
+
+
+def drop_table_sql(table: Table) -> list[str]:
+    """DuckDB statements that drop a table: its data (and change log), its own storage, its sequences."""
+    statements = drop_sql(table) if table.tracking else [f"DROP TABLE IF EXISTS {table.name.duck}"]
+    statements += [f"DROP TABLE IF EXISTS {name}" for name in table.storage()]
+    for position, column in enumerate(table.columns):
+        if column.default and column.default.endswith(".NEXTVAL"):
+            statements.append(f"DROP SEQUENCE IF EXISTS {quote(table.name.duck_schema)}."
+                              f"{quote(internal_name(f'seq_{position}', table.uid))}")
+    return statements

@@ -11,59 +11,14 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from backends.duckdb.catalog.objects import Stream, Table
+from backends.duckdb.compile.context import SessionLike, StatementRun
 from backends.duckdb.compile.resolve import Bindings
 from backends.duckdb.compile.results import DuckResult, Result, counts_result, status_result
-from backends.duckdb.sql.template import Template
+from backends.duckdb.compile.steps import Step
 from backends.errors import duplicate_merge_row
-
-if TYPE_CHECKING:
-    from backends.duckdb.session.session import Session, StatementRun
-
-_PARAM = re.compile(r"^p(\d+)$")
-
-
-class Step:
-    """One DuckDB statement of a plan: its text with slots, and which bind values it takes.
-
-    User binds are slots `p0`, `p1`, ... (their position in the statement); a step renumbers the
-    ones it uses as DuckDB's `$1`, `$2`, ... once, when it is built.
-    """
-
-    __slots__ = ("template", "param_order", "_binds")
-
-    def __init__(self, text: str, *, bound_rows: str | None = None) -> None:
-        template = Template(text)
-        order: list[int] = []
-        for name in template.slots:
-            match = _PARAM.match(name)
-            if match and int(match.group(1)) not in order:
-                order.append(int(match.group(1)))
-        self.template = template
-        if bound_rows is not None:  # binds are columns of an Arrow relation, one row per parameter set
-            self.param_order: list[int] = []
-            self._binds = {f"p{index}": f'{bound_rows}."c{index}"' for index in order}
-            return
-        self.param_order = order
-        self._binds = {f"p{index}": f"${position}" for position, index in enumerate(order, start=1)}
-
-    def render(self, values: dict[str, object]) -> str:
-        return self.template.render({**values, **self._binds} if self._binds else values)
-
-    def args(self, params: Sequence[Any]) -> list[Any] | None:
-        if not self.param_order:
-            return None
-        try:
-            return [params[i] for i in self.param_order]
-        except IndexError:
-            from backends.errors import ProgrammingError
-
-            raise ProgrammingError(
-                f"the statement needs {max(self.param_order) + 1} bind values but {len(params)} were given",
-                errno=252004,
-            ) from None
 
 
 @dataclass
@@ -78,18 +33,16 @@ class Plan:
     #: Commands read the clock in Python; SqlPlan says whether its SQL may.
     reads_clock = True
 
-    def run(self, session: Session, params: Sequence[Any]) -> Result:
-        raise NotImplementedError
-
 
 @dataclass
 class CommandPlan(Plan):
     """A statement implemented in Python: DDL, SHOW, DESCRIBE, USE, transaction control."""
 
-    action: Callable[[Session, Sequence[Any]], Result] = field(kw_only=True)
+    action: Callable[[SessionLike, Sequence[Any]], Result] = field(kw_only=True)
     transaction_control: bool = field(default=False, kw_only=True)
 
-    def run(self, session: Session, params: Sequence[Any]) -> Result:
+    def run(self, session: SessionLike, params: Sequence[Any]) -> Result:
+        """Carry the statement out now (the session calls it, after committing an open transaction for DDL)."""
         return self.action(session, params)
 
 
@@ -114,22 +67,20 @@ class SqlPlan(Plan):
     #: For UPDATE ... FROM: counts target rows joined to more than one source row, before the update.
     multi_join_count: Step | None = field(default=None, kw_only=True)
     #: Runs after the steps, in the same transaction, and gives the result (CREATE TABLE AS registers the table).
-    after: Callable[[Session], Result] | None = field(default=None, kw_only=True)
+    after: Callable[[SessionLike], Result] | None = field(default=None, kw_only=True)
     #: For INSERT ... VALUES (binds): the same insert over every parameter set at once (executemany).
     bulk: SqlPlan | None = field(default=None, kw_only=True)
     #: Whether running it may read the virtual clock (CURRENT_TIMESTAMP(), a column default), so the
     #: session must set DuckDB's clock variable first; only proven clock-free plans say False.
     reads_clock: bool = field(default=True, kw_only=True)
 
-    def run(self, session: Session, params: Sequence[Any]) -> Result:
-        return session.run_statement(self, params, self._execute)
-
     @property
     def one_statement(self) -> bool:
         """All its work is one DuckDB statement, atomic by itself: no BEGIN/COMMIT needed around it in autocommit."""
         return len(self.steps) == 1 and self.multi_join_count is None and self.after is None
 
-    def _execute(self, session: Session, run: StatementRun, params: Sequence[Any]) -> Result:
+    def execute(self, session: SessionLike, run: StatementRun, params: Sequence[Any]) -> Result:
+        """Run the steps; the session calls it inside the statement's transaction (Snowflake's rules around it)."""
         multi_joined = 0
         if self.multi_join_count is not None:
             multi_joined = session.query_scalar(self.multi_join_count, run, params)
@@ -180,7 +131,7 @@ class MergePlan(SqlPlan):
     def one_statement(self) -> bool:
         return False
 
-    def _execute(self, session: Session, run: StatementRun, params: Sequence[Any]) -> Result:
+    def execute(self, session: SessionLike, run: StatementRun, params: Sequence[Any]) -> Result:
         done: Counter = Counter()
         if self.table is None:
             assert self.merge is not None
@@ -202,21 +153,26 @@ class MergePlan(SqlPlan):
         counts = {f"number of rows {kind.lower()}d": done.get(kind, 0) for kind in self.clause_kinds}
         return counts_result(counts, sum(done.values()))
 
-    def _finds_duplicates(self, session: Session, run: StatementRun, params: Sequence[Any]) -> bool:
+    def _finds_duplicates(self, session: SessionLike, run: StatementRun, params: Sequence[Any]) -> bool:
         return self.duplicate_check is not None and bool(
             self.duplicate_keys is None or session.execute_step(self.duplicate_keys, run, params).fetchone()
         ) and bool(session.execute_step(self.duplicate_check, run, params).fetchone())
 
 
-def command_plan(session: Session, action: Callable[[Session, Sequence[Any]], Result], *, ddl: bool = True) -> CommandPlan:
+def command_plan(session: SessionLike, action: Callable[[SessionLike, Sequence[Any]], Result], *, ddl: bool = True) -> CommandPlan:
     """A statement the emulator carries out in Python (never cached: it acts on state as it is)."""
     return CommandPlan(session.catalog.version, action=action, ddl=ddl, cacheable=False)
 
 
-def text_commands(*handlers: tuple[re.Pattern, Callable[[re.Match, str, Session], Plan]]) -> Callable[[str, Session], Plan | None]:
+def status_plan(session: SessionLike, message: str) -> CommandPlan:
+    """A statement with nothing left to do but say so (IF EXISTS on a missing object, a no-op)."""
+    return command_plan(session, lambda s, p: status_result(message), ddl=False)
+
+
+def text_commands(*handlers: tuple[re.Pattern, Callable[[re.Match, str, SessionLike], Plan]]) -> Callable[[str, SessionLike], Plan | None]:
     """A compiler for statements recognised by their text: the first pattern that matches plans the statement."""
 
-    def compile_command(sql: str, session: Session) -> Plan | None:
+    def compile_command(sql: str, session: SessionLike) -> Plan | None:
         for pattern, plan in handlers:
             if match := pattern.match(sql):
                 return plan(match, sql, session)

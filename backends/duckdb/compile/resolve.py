@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlglot
 from sqlglot import exp
 
 from backends.duckdb.catalog.objects import Catalog, CatalogObject, Stream, Table, View
+from backends.duckdb.compile import table_functions
+from backends.duckdb.compile.context import SessionContext
 from backends.duckdb.maintenance import stream_changes as streams
-from backends.duckdb.metadata import information_schema
+from backends.duckdb.maintenance.refresh import DynamicTable
+from backends.duckdb.sql.flatten import flatten
 from backends.duckdb.sql.names import QualifiedName, display, normalize, parse_name_parts
 from backends.duckdb.sql.template import slot_node
 from backends.duckdb.sql.translate import generate
@@ -26,18 +28,6 @@ from backends.errors import (
     compilation_error,
     object_does_not_exist,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SessionContext:
-    """The parts of a session that change how SQL text binds; part of every plan-cache key."""
-
-    database: str | None
-    schema: str | None
-    role: str = "SYSADMIN"
-    warehouse: str | None = None
-    user: str = "SNOWSIM"
-    account: str = "SNOWSIM"
 
 
 @dataclass
@@ -128,7 +118,7 @@ class Resolver:
             if isinstance(node.this, exp.Explode):
                 flatten(node)
             elif isinstance(node, exp.TableFromRows):
-                function = information_schema.rewrite(node, lambda e: generate(e, sql=self.sql), self.sql)
+                function = table_functions.rewrite(node, lambda e: generate(e, sql=self.sql), self.sql)
                 if function is not None and function not in bindings.functions:
                     bindings.functions.append(function)
         for table in list(ast.find_all(exp.Table)):
@@ -172,7 +162,7 @@ class Resolver:
             bindings.add_stream(obj)
             return
         if isinstance(obj, Table):
-            if getattr(obj, "data_timestamp", 0) is None:  # a dynamic table before its first refresh
+            if isinstance(obj, DynamicTable) and not obj.initialized:
                 raise ProgrammingError(
                     f"Dynamic Table '{obj.name}' is not initialized. Please run a manual refresh or wait for a "
                     "scheduled refresh before querying.", errno=2213, sqlstate="55000", query=self.sql,
@@ -269,6 +259,14 @@ def check_column_case(ast: exp.Expression, objects: list[CatalogObject], sql: st
             raise compilation_error(f"invalid identifier '{display(name)}'", errno=904, query=sql)
 
 
+def tag_relations(query: exp.Expression, resolver: Resolver) -> None:
+    """Remember which catalog object each table reference of a view's query names (for view streams)."""
+    ctes = {normalize(c.args["alias"].this) for c in query.find_all(exp.CTE) if c.args.get("alias")}
+    for table in query.find_all(exp.Table):
+        if isinstance(table.this, exp.Identifier) and not (not table.args.get("db") and normalize(table.this) in ctes):
+            table.meta["snowsim_object"] = resolver.lookup(table, action="CREATE VIEW")
+
+
 #: Table-reference clauses DuckDB cannot honour; refused rather than dropped.
 _TABLE_CLAUSES = {
     "changes": "the CHANGES clause",
@@ -283,88 +281,3 @@ def point_at(table: exp.Table, name: QualifiedName, duck_name: str | None = None
     table.set("catalog", None)
     table.set("db", exp.to_identifier(name.duck_schema, quoted=True))
     table.set("this", exp.to_identifier(duck_name or name.name, quoted=True))
-
-
-# --- FLATTEN -------------------------------------------------------------------------------------
-
-FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")
-
-_FLATTEN_SQL = """
-SELECT
-  CAST(NULL AS BIGINT) AS c0,
-  CASE WHEN json_type(i.x) = 'OBJECT' THEN e.key END AS c1,
-  CASE WHEN json_type(i.x) = 'ARRAY' THEN CONCAT(i.p, '[', e.key, ']') ELSE CONCAT(i.p, CASE WHEN i.p <> '' THEN '.' ELSE '' END, e.key) END AS c2,
-  CASE WHEN json_type(i.x) = 'ARRAY' THEN CAST(e.key AS BIGINT) END AS c3,
-  e.value AS c4,
-  i.x AS c5
-FROM (SELECT CAST(__snowsim_input AS JSON) AS x, __snowsim_path AS p) AS i, json_each(i.x) AS e
-WHERE json_type(i.x) IN ('ARRAY', 'OBJECT')
-"""
-
-
-def flatten(node: exp.Lateral | exp.TableFromRows) -> None:
-    """LATERAL FLATTEN(input => ...) as a lateral subquery over json_each.
-
-    Output columns follow https://docs.snowflake.com/en/sql-reference/functions/flatten; SEQ is
-    NULL (DuckDB cannot number the outer rows from inside the lateral join) and referring to it
-    explicitly is refused.
-    """
-    explode: exp.Explode = node.this
-    args: dict[str, exp.Expression] = {}
-    positional = [explode.this, *explode.expressions]
-    for i, arg in enumerate(positional):
-        if isinstance(arg, exp.Kwarg):
-            args[arg.this.name.lower()] = arg.expression
-        elif i == 0:
-            args["input"] = arg
-        else:
-            raise NotSupportedError("FLATTEN with positional arguments after INPUT")
-    for unsupported in ("recursive", "mode"):
-        if unsupported in args and not (unsupported == "recursive" and _is_false(args[unsupported])):
-            if not (unsupported == "mode" and isinstance(args["mode"], exp.Literal) and args["mode"].this.upper() == "BOTH"):
-                raise NotSupportedError(f"FLATTEN's {unsupported.upper()} argument")
-    source = args["input"]
-    path_text = ""
-    if "path" in args:
-        path = args["path"]
-        if not (isinstance(path, exp.Literal) and path.is_string):
-            raise NotSupportedError("FLATTEN with a non-literal PATH")
-        path_text = path.this
-        source = exp.JSONExtract(this=source, expression=exp.Literal.string("$." + path_text if not path_text.startswith("[") else "$" + path_text))
-    query = sqlglot.parse_one(_FLATTEN_SQL, read="duckdb")
-    for column in list(query.find_all(exp.Column)):
-        if column.name == "__snowsim_input":
-            column.replace(source.copy())
-        elif column.name == "__snowsim_path":
-            column.replace(exp.Literal.string(path_text))
-    alias = node.args.get("alias")
-    names = list(FLATTEN_COLUMNS)
-    if alias is not None and alias.columns:
-        names = [normalize(c) for c in alias.columns] + names[len(alias.columns):]
-    for projection, name in zip(query.expressions, names, strict=True):
-        projection.set("alias", exp.to_identifier(name, quoted=True))
-    alias_name = normalize(alias.this) if alias is not None and alias.this else "F"
-    _refuse_seq(node, alias_name, names[0])
-    lateral = exp.Lateral(this=exp.Subquery(this=query), alias=exp.TableAlias(this=exp.to_identifier(alias_name, quoted=True)))
-    outer = "outer" in args and not _is_false(args["outer"])
-    parent = node.parent
-    if outer and isinstance(parent, exp.Join):
-        parent.set("side", "LEFT")
-        parent.set("kind", None)
-        parent.set("on", exp.true())
-    elif outer:
-        raise NotSupportedError("FLATTEN(OUTER => TRUE) outside a join")
-    node.replace(lateral)
-
-
-def _is_false(value: exp.Expression) -> bool:
-    return isinstance(value, exp.Boolean) and not value.this
-
-
-def _refuse_seq(node: exp.Expression, alias: str, seq_name: str) -> None:
-    statement = node.root()
-    for column in statement.find_all(exp.Column):
-        if normalize(column.this) == seq_name and column.table and normalize(column.args["table"]) == alias:
-            raise NotSupportedError("FLATTEN's SEQ column", detail="it cannot be numbered inside DuckDB's lateral join")
-
-

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import duckdb
 
 from backends.duckdb.catalog.objects import CatalogObject, Stream, Table, stream_sources
-from backends.duckdb.objects.dynamic_tables.scheduler import DynamicTable
+from backends.duckdb.maintenance.refresh import DynamicTable
 
 #: Statements or transactions ended between looks at the memory in use (a look is one small query).
 CHECK_EVERY = 64

@@ -32,6 +32,7 @@ from backends.duckdb.catalog.tracking import (
     table_state_sql,
 )
 from backends.duckdb.sql import translate
+from backends.duckdb.sql.flatten import FLATTEN_COLUMNS, flatten
 from backends.duckdb.sql.names import normalize, quote
 from backends.errors import compilation_error
 
@@ -223,9 +224,7 @@ def instantiate(select: exp.Select, relations: list[str], columns: list[str], pr
 
 
 def expand_flattens(select: exp.Select) -> list[exp.Column]:
-    """Rewrite `select`'s FLATTENs to DuckDB (relations.flatten); the PATH column of each, which keys its elements."""
-    from backends.duckdb.compile.resolve import FLATTEN_COLUMNS, flatten
-
+    """Rewrite `select`'s FLATTENs to DuckDB (sql/flatten.py); the PATH column of each, which keys its elements."""
     paths = []
     for node in [j.this for j in select.args.get("joins") or []]:
         if is_flatten(node):

@@ -16,19 +16,17 @@ depend on the order of changes), nor are other aggregates: such queries refresh 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from enum import Enum
 
+import duckdb
 from sqlglot import exp
 
 from backends.duckdb.maintenance.ivm import CURRENT, KEY, NotIncremental, SpjQuery, row_changes
-from backends.duckdb.objects.dynamic_tables.scheduler import GroupsMaintenance, group_key
+from backends.duckdb.maintenance.refresh import DynamicTable, GroupsMaintenance, RefreshKind, group_key
 from backends.duckdb.sql import translate
+from backends.duckdb.sql.engine_errors import execute
 from backends.duckdb.sql.names import quote
 from backends.duckdb.sql.template import Template, slot
-
-if TYPE_CHECKING:
-    from backends.duckdb.objects.dynamic_tables.scheduler import DynamicTable
-    from backends.duckdb.session.session import Session, StatementRun
 
 _KEY = quote(KEY)
 _SIGN = '"__snowsim_sign"'
@@ -59,6 +57,13 @@ class Partial:
         return [f"__snowsim_s{i}", f"__snowsim_c{i}"] if self.kind == "sum" else [f"__snowsim_v{i}"]
 
 
+class PartialsUpdate(Enum):
+    """What a refresh does to the kept partials once its change is written (None: they no longer match)."""
+
+    ADD = "add the changed groups' new partials"
+    REBUILD = "rebuild every group's partials from the content"
+
+
 class NotAlgebraic(Exception):
     """The query has an aggregate (or an output) that partials cannot maintain."""
 
@@ -74,7 +79,7 @@ class AggregatesMaintenance(GroupsMaintenance):
     algebraic: bool = True
     #: Whether the kept partials match the table's committed content; `_pending` is what this refresh leaves.
     _ready: bool = False
-    _pending: str = ""  # "update", "rebuild" or "" (the partials will not match)
+    _pending: PartialsUpdate | None = None
     _names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -115,50 +120,51 @@ class AggregatesMaintenance(GroupsMaintenance):
 
     # --- what a refresh runs ---------------------------------------------------------------------
 
-    def prepare_delta(self, session: Session, dt: DynamicTable, run: StatementRun, kind: str) -> Template | None:
+    def prepare_delta(self, duck: duckdb.DuckDBPyConnection, dt: DynamicTable, values: dict[str, object],
+                      kind: RefreshKind) -> Template | None:
         """Compute the changed groups from the kept partials and return their net change; None: not this time."""
-        growing = kind == "delta_after_inserts"
+        growing = kind == RefreshKind.DELTA_AFTER_INSERTS
         addable = growing or not any(p.kind in _GROWING_ONLY for p in self.partials)  # this refresh's changes add up
-        if not (self.algebraic and (addable or kind == "reinitialize")):
-            self._pending = ""  # updates and deletes left MIN / MAX / COUNT(DISTINCT) unknown: rebuild when addable again
+        if not (self.algebraic and (addable or kind == RefreshKind.REINITIALIZE)):
+            self._pending = None  # updates and deletes left MIN / MAX / COUNT(DISTINCT) unknown: rebuild when addable again
             return None
-        if not self._ready or kind == "reinitialize":
-            self._pending = "rebuild"  # after the changed groups are recomputed
+        if not self._ready or kind == RefreshKind.REINITIALIZE:
+            self._pending = PartialsUpdate.REBUILD  # after the changed groups are recomputed
             return None
-        self._pending = "update"
+        self._pending = PartialsUpdate.ADD
         names = self._storage(dt)
         for i, partial in enumerate(self.partials):
             if partial.kind == "distinct":
-                session.run_sql(self.cached(f"values{i}", lambda i=i: self._new_values_sql(i, names)).render(run.values), run)
+                execute(duck, self.cached(f"values{i}", lambda i=i: self._new_values_sql(i, names)).render(values))
         groups = self.cached(f"groups_{growing}", lambda: self._groups_sql(names, growing=growing))
-        session.run_sql(groups.render(run.values), run)
+        execute(duck, groups.render(values))
         return self.cached("changes", lambda: self._changes_sql(dt))
 
-    def after_merge(self, session: Session, dt: DynamicTable, run: StatementRun) -> None:
+    def after_merge(self, duck: duckdb.DuckDBPyConnection, dt: DynamicTable, values: dict[str, object]) -> None:
         """Bring the kept partials to the content just written (in the refresh's transaction)."""
-        if not self.algebraic or not self._pending:
+        if not self.algebraic or self._pending is None:
             return
         names = self._storage(dt)
-        if self._pending == "rebuild":
+        if self._pending is PartialsUpdate.REBUILD:
             for sql in self._rebuild_sql(names):
-                session.duck.execute(sql)
-            types = dict(session.duck.execute(f"SELECT column_name, column_type FROM (DESCRIBE {names['partials']})").fetchall())
+                execute(duck, sql)
+            types = dict(execute(duck, f"SELECT column_name, column_type FROM (DESCRIBE {names['partials']})").fetchall())
             if any(types.get(f"__snowsim_s{i}") in ("FLOAT", "DOUBLE") for i in range(len(self.partials))):
-                self.algebraic, self._pending = False, ""
+                self.algebraic, self._pending = False, None
             return
         partials = names["partials"]
-        session.duck.execute(f"DELETE FROM {partials} WHERE {_KEY} IN (SELECT {_KEY} FROM {_GROUPS})")
-        session.duck.execute(f"INSERT INTO {partials} SELECT * FROM {_GROUPS} WHERE {_N} > 0")
+        execute(duck, f"DELETE FROM {partials} WHERE {_KEY} IN (SELECT {_KEY} FROM {_GROUPS})")
+        execute(duck, f"INSERT INTO {partials} SELECT * FROM {_GROUPS} WHERE {_N} > 0")
         for i, partial in enumerate(self.partials):
             if partial.kind == "distinct":
-                session.duck.execute(f"INSERT INTO {names[f'values{i}']} SELECT * FROM {_new_values(i)}")
-                session.duck.execute(f"DROP TABLE IF EXISTS {_new_values(i)}")
-        session.duck.execute(f"DROP TABLE IF EXISTS {_GROUPS}")
+                execute(duck, f"INSERT INTO {names[f'values{i}']} SELECT * FROM {_new_values(i)}")
+                execute(duck, f"DROP TABLE IF EXISTS {_new_values(i)}")
+        execute(duck, f"DROP TABLE IF EXISTS {_GROUPS}")
 
     def finish(self, committed: bool) -> None:
         """The refresh's transaction ended: the partials match the content only if it committed and they were kept."""
-        self._ready = committed and bool(self._pending) and self.algebraic
-        self._pending = ""
+        self._ready = committed and self._pending is not None and self.algebraic
+        self._pending = None
 
     def storage(self) -> list[str]:
         return list(self._names.values())
@@ -198,7 +204,7 @@ class AggregatesMaintenance(GroupsMaintenance):
 
     def _signed(self, kind: str) -> str:
         lo = slot("dt_lo")
-        if kind == "full":
+        if kind == RefreshKind.FULL:
             return f"SELECT *, 1 AS {_SIGN} FROM ({self.rows.at(CURRENT)})"
         if kind == "growing":
             return f"SELECT *, 1 AS {_SIGN} FROM ({self.rows.appended(lo, CURRENT)})"

@@ -20,7 +20,7 @@ so a read costs in proportion to the changes, not to the table.
 
 from __future__ import annotations
 
-from backends.duckdb.catalog.objects import Catalog, Stream, Table, View
+from backends.duckdb.catalog.objects import Catalog, Stream, Table, View, stream_sources
 from backends.duckdb.catalog.tracking import (
     DELETE,
     INSERT,
@@ -29,6 +29,7 @@ from backends.duckdb.catalog.tracking import (
     UPDATE_BEFORE,
     table_state_sql,
 )
+from backends.duckdb.maintenance.view_changes import view_changeset_sql
 from backends.duckdb.sql.names import quote
 from backends.duckdb.sql.template import slot
 from backends.errors import ProgrammingError
@@ -61,6 +62,19 @@ def check_not_expired(stream: Stream, now_ms: int, *, query: str | None = None) 
         )
 
 
+def has_data(stream: Stream, now_ms: int) -> bool:
+    """SYSTEM$STREAM_HAS_DATA: no false negatives; a FALSE answer keeps the stream from going stale."""
+    if stream.stale_reason:
+        return False
+    offset = stream.offset
+    found = offset is None or any(
+        t.tracking is not None and t.tracking.last_change_csn > offset for t in stream_sources(stream)
+    )
+    if not found:
+        stream.stale_from = now_ms
+    return found
+
+
 def columns_of(stream: Stream) -> list[str]:
     source = stream.source
     return [c.name for c in source.columns] if isinstance(source, (Table, View)) else []
@@ -69,8 +83,6 @@ def columns_of(stream: Stream) -> list[str]:
 def changeset_sql(stream: Stream) -> str:
     """SQL (with slots) selecting the stream's change set: source columns then the METADATA$ columns."""
     if isinstance(stream.source, View):
-        from backends.duckdb.maintenance.view_changes import view_changeset_sql
-
         return view_changeset_sql(stream)
     table = stream.source
     assert isinstance(table, Table) and table.tracking is not None, "a stream's table is tracked"

@@ -11,11 +11,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from backends.duckdb.catalog.objects import CatalogObject, Schema, Stream, Table, View
-from backends.duckdb.compile.plans import CommandPlan, Plan
+from backends.duckdb.catalog.objects import CatalogObject, Schema, Table, View
+from backends.duckdb.compile.context import SessionLike
 from backends.duckdb.compile.resolve import Resolver
 from backends.duckdb.compile.results import (
     ResultMetadata,
@@ -25,11 +25,8 @@ from backends.duckdb.compile.results import (
     text_column,
     timestamp_column,
 )
-from backends.duckdb.sql.names import display, parse_name_parts
+from backends.duckdb.sql.names import QualifiedName, display, parse_name_parts
 from backends.errors import NotSupportedError, compilation_error, object_does_not_exist
-
-if TYPE_CHECKING:
-    from backends.duckdb.session.session import Session
 
 _SHOW = re.compile(
     r"""^\s*SHOW\s+(?P<terse>TERSE\s+)?(?P<kind>[A-Z_ ]+?)
@@ -80,11 +77,11 @@ def like_matcher(pattern: str | None) -> Callable[[str], bool]:
     return lambda name: compiled.match(name) is not None
 
 
-def local_time(session: Session, ms: int) -> datetime:
+def local_time(session: SessionLike, ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, ZoneInfo(session.timezone))
 
 
-def schemas_in_scope(session: Session, request: ShowRequest, sql: str) -> list[Schema]:
+def schemas_in_scope(session: SessionLike, request: ShowRequest, sql: str) -> list[Schema]:
     catalog = session.catalog
     scope, names = request.scope, request.scope_name
     context = session.context
@@ -109,7 +106,7 @@ def schemas_in_scope(session: Session, request: ShowRequest, sql: str) -> list[S
     raise NotSupportedError(f"SHOW ... IN {scope}", query=sql)
 
 
-def objects_in_scope(session: Session, request: ShowRequest, sql: str, kind: type) -> list[Any]:
+def objects_in_scope(session: SessionLike, request: ShowRequest, sql: str, kind: type) -> list[Any]:
     matches = like_matcher(request.like)
     found = [
         obj
@@ -129,7 +126,7 @@ def _result(columns: Sequence[ResultMetadata], rows: Iterable[tuple]) -> RowsRes
 # --- SHOW handlers -------------------------------------------------------------------------------
 
 
-def show_databases(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+def show_databases(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     matches = like_matcher(request.like)
     columns = [timestamp_column("created_on"), text_column("name"), text_column("is_default"), text_column("is_current"),
                text_column("origin"), text_column("owner"), text_column("comment"), text_column("options"),
@@ -142,7 +139,7 @@ def show_databases(session: Session, request: ShowRequest, sql: str) -> RowsResu
     ))
 
 
-def show_schemas(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+def show_schemas(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     request_scope = request if request.scope else ShowRequest(**{**request.__dict__, "scope": "DATABASE" if session.context.database else "ACCOUNT"})
     matches = like_matcher(request.like)
     schemas = [s for s in schemas_in_scope(session, request_scope, sql) if matches(s.name)]
@@ -158,7 +155,7 @@ def show_schemas(session: Session, request: ShowRequest, sql: str) -> RowsResult
     ))
 
 
-def show_tables(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+def show_tables(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     tables = objects_in_scope(session, request, sql, Table)
     if request.terse:
         columns = [timestamp_column("created_on"), text_column("name"), text_column("kind"),
@@ -183,7 +180,7 @@ def show_tables(session: Session, request: ShowRequest, sql: str) -> RowsResult:
     return _result(columns, rows)
 
 
-def show_views(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+def show_views(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     views = objects_in_scope(session, request, sql, View)
     columns = [timestamp_column("created_on"), text_column("name"), text_column("reserved"),
                text_column("database_name"), text_column("schema_name"), text_column("owner"), text_column("comment"),
@@ -196,7 +193,7 @@ def show_views(session: Session, request: ShowRequest, sql: str) -> RowsResult:
     ))
 
 
-def show_columns(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+def show_columns(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     import json
 
     if request.scope in ("TABLE", "VIEW"):
@@ -223,7 +220,7 @@ def show_columns(session: Session, request: ShowRequest, sql: str) -> RowsResult
     return _result(columns, rows)
 
 
-SHOW_HANDLERS: dict[str, Callable[[Session, ShowRequest, str], RowsResult]] = {
+SHOW_HANDLERS: dict[str, Callable[[SessionLike, ShowRequest, str], RowsResult]] = {
     "DATABASES": show_databases,
     "SCHEMAS": show_schemas,
     "TABLES": show_tables,
@@ -232,29 +229,10 @@ SHOW_HANDLERS: dict[str, Callable[[Session, ShowRequest, str], RowsResult]] = {
 }
 
 
-def compile_show_text(sql: str, session: Session) -> Plan:
-    from backends.duckdb.objects import streams as stream_commands
-    from backends.duckdb.objects import warehouses as warehouse_commands
-    from backends.duckdb.objects.dynamic_tables import commands as dynamic_table_commands
-    from backends.duckdb.objects.tasks import commands as task_commands
-
-    request = parse_show(sql)
-    handler = (
-        SHOW_HANDLERS.get(request.kind)
-        or dynamic_table_commands.SHOW_HANDLERS.get(request.kind)
-        or stream_commands.SHOW_HANDLERS.get(request.kind)
-        or warehouse_commands.SHOW_HANDLERS.get(request.kind)
-        or task_commands.SHOW_HANDLERS.get(request.kind)
-    )
-    if handler is None:
-        raise NotSupportedError(f"SHOW {request.kind}", query=sql)
-    return CommandPlan(session.catalog.version, action=lambda s, p: handler(s, request, sql), cacheable=False)
-
-
 # --- DESCRIBE ------------------------------------------------------------------------------------------
 
 
-def describe_relation(session: Session, obj: CatalogObject) -> RowsResult:
+def describe_relation(session: SessionLike, obj: CatalogObject) -> RowsResult:
     columns = [text_column("name"), text_column("type"), text_column("kind"), text_column("null?"),
                text_column("default"), text_column("primary key"), text_column("unique key"), text_column("check"),
                text_column("expression"), text_column("comment"), text_column("policy name"),
@@ -266,36 +244,29 @@ def describe_relation(session: Session, obj: CatalogObject) -> RowsResult:
     ))
 
 
-_DESCRIBE = re.compile(r"^\s*DESC(?:RIBE)?\s+(?P<kind>DYNAMIC\s+TABLE|TABLE|VIEW|STREAM|TASK)?\s*(?P<name>[^\s;]+)\s*;?\s*$", re.I | re.S)
+_DESCRIBE = re.compile(r"^\s*DESC(?:RIBE)?\s+(?P<kind>DYNAMIC\s+TABLE|TABLE|VIEW|STREAM|TASK)?\s*(?P<name>[^\s;]+)\s*;?\s*$",
+                       re.I | re.S)
 
 
-def compile_describe_text(sql: str, session: Session) -> Plan:
-    from backends.duckdb.objects import streams as stream_commands
-
+def parse_describe(sql: str, session: SessionLike) -> tuple[str, QualifiedName]:
+    """(object kind, qualified name) of `DESCRIBE [kind] name`; TABLE when no kind is named."""
     match = _DESCRIBE.match(sql)
     if match is None:
         raise NotSupportedError("this DESCRIBE form", query=sql)
     kind = " ".join((match["kind"] or "TABLE").upper().split())
     resolver = Resolver(session.catalog, session.context, sql)
-    name = resolver.qualify(parse_name_parts(match["name"]), action="DESCRIBE")
+    return kind, resolver.qualify(parse_name_parts(match["name"]), action="DESCRIBE")
 
-    def run(session: Session, _params: Sequence[Any]) -> RowsResult:
-        if kind == "TASK":
-            from backends.duckdb.objects.tasks.commands import task_rows
 
-            task = session.account.tasks.task(name)
-            if task is None:
-                raise object_does_not_exist(str(name), query=sql)
-            return task_rows(session, [task])
-        obj = session.catalog.get(name)
-        if obj is None:
-            raise object_does_not_exist(str(name), query=sql)
-        if kind == "STREAM":
-            if not isinstance(obj, Stream):
-                raise object_does_not_exist(str(name), query=sql)
-            return stream_commands.stream_rows(session, [obj])
-        if not isinstance(obj, (Table, View)):
-            raise object_does_not_exist(str(name), query=sql)
-        return describe_relation(session, obj)
+def describe_table_or_view(session: SessionLike, name: QualifiedName, sql: str) -> RowsResult:
+    obj = session.catalog.get(name)
+    if not isinstance(obj, (Table, View)):
+        raise object_does_not_exist(str(name), query=sql)
+    return describe_relation(session, obj)
 
-    return CommandPlan(session.catalog.version, action=run, cacheable=False)
+
+DESCRIBE_HANDLERS: dict[str, Callable[[SessionLike, QualifiedName, str], RowsResult]] = {
+    "TABLE": describe_table_or_view,
+    "VIEW": describe_table_or_view,
+    "DYNAMIC TABLE": describe_table_or_view,
+}

@@ -10,18 +10,15 @@ https://docs.snowflake.com/en/user-guide/snowpipe-streaming/snowpipe-streaming-c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from backends.clock import Millis
 from backends.duckdb.catalog.objects import Table
+from backends.duckdb.compile.context import AccountLike, SessionLike
 from backends.duckdb.compile.resolve import Resolver
 from backends.duckdb.sql.names import QualifiedName, parse_name_parts
 from backends.errors import OperationalError, object_does_not_exist
-
-if TYPE_CHECKING:
-    from backends.clock import Millis
-    from backends.duckdb.session.session import Session
 
 
 @dataclass
@@ -37,6 +34,13 @@ class ChannelState:
     generation: int = 0
 
 
+class Channels:
+    """The account's Snowpipe Streaming channels, by (table, channel name)."""
+
+    def __init__(self, account: AccountLike) -> None:
+        self.by_key: dict[tuple[str, str], ChannelState] = {}
+
+
 @dataclass(frozen=True)
 class Commit:
     """What one channel commit did: rows, the CSN that made them visible (None: untracked table), and when."""
@@ -49,7 +53,7 @@ class Commit:
 class Channel:
     """A client's open channel; `insert_rows` commits a batch and its offset token together."""
 
-    def __init__(self, session: Session, state: ChannelState, table: QualifiedName) -> None:
+    def __init__(self, session: SessionLike, state: ChannelState, table: QualifiedName) -> None:
         self._session = session
         self._state = state
         self._generation = state.generation
@@ -85,15 +89,16 @@ class Channel:
         return Commit(rows.num_rows, csn, account.clock.now())
 
 
-def open_channel(session: Session, table: str, name: str) -> Channel:
+def open_channel(session: SessionLike, table: str, name: str) -> Channel:
     """Open (or reopen) channel `name` on `table`; the table must exist."""
     qualified = Resolver(session.catalog, session.context).qualify(parse_name_parts(table))
     if not isinstance(session.catalog.get(qualified), Table):
         raise object_does_not_exist(str(qualified))
     key = (str(qualified), name.upper())
-    state = session.account.channels.get(key)
+    channels = session.account.state(Channels).by_key
+    state = channels.get(key)
     if state is None:
         state = ChannelState(str(qualified), name.upper(), session.account.clock.now())
-        session.account.channels[key] = state
+        channels[key] = state
     state.generation += 1
     return Channel(session, state, qualified)

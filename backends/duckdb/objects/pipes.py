@@ -23,12 +23,14 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
 
+from backends.clock import Millis, to_datetime
 from backends.duckdb.catalog.objects import CatalogObject, Table
+from backends.duckdb.compile.context import AccountLike, SessionLike
 from backends.duckdb.compile.plans import Plan, command_plan, text_commands
 from backends.duckdb.compile.resolve import Resolver
 from backends.duckdb.compile.results import (
@@ -37,9 +39,8 @@ from backends.duckdb.compile.results import (
     number_column,
     status_result,
     text_column,
-    timestamp_column,
 )
-from backends.duckdb.metadata import information_schema as info
+from backends.duckdb.compile.table_functions import TIMESTAMP, Argument, TableFunction
 from backends.duckdb.sql import engine_errors
 from backends.duckdb.sql.names import (
     OBJECT_NAME_PATTERN,
@@ -57,10 +58,6 @@ from backends.errors import (
     object_already_exists,
     object_does_not_exist,
 )
-
-if TYPE_CHECKING:
-    from backends.clock import Millis
-    from backends.duckdb.session.session import Account, Session
 
 #: Snowpipe's rate: credits per GB loaded (Consumption Table eff. 2026-03-31; R45, R93).
 SNOWPIPE_CREDITS_PER_GB = 0.0037
@@ -155,6 +152,14 @@ class LoadRecord:
     csn: int | None = None
 
 
+class LoadHistory:
+    """The account's load metadata: every file COPY INTO and pipes loaded or failed to load, oldest first
+    (COPY_HISTORY, PIPE_USAGE_HISTORY, and which files a COPY skips as loaded)."""
+
+    def __init__(self, account: AccountLike) -> None:
+        self.records: list[LoadRecord] = []
+
+
 @dataclass(eq=False)
 class Pipe(CatalogObject):
     kind: ClassVar[str] = "PIPE"
@@ -167,20 +172,20 @@ class Pipe(CatalogObject):
     last_ingested: LoadRecord | None = None
 
 
-def compile_pipe_command(sql: str, session: Session) -> Plan | None:
+def compile_pipe_command(sql: str, session: SessionLike) -> Plan | None:
     return _COMMANDS(sql, session)
 
 
 # --- stages ---------------------------------------------------------------------------------------
 
 
-def _create_stage(match: re.Match, sql: str, session: Session) -> Plan:
+def _create_stage(match: re.Match, sql: str, session: SessionLike) -> Plan:
     rest = match["rest"].strip()
     if re.search(r"\bURL\s*=|STORAGE_INTEGRATION|CREDENTIALS", rest, re.I):
         raise NotSupportedError("external stages (URL, STORAGE_INTEGRATION)", detail="internal stages are emulated", query=sql)
     name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="CREATE STAGE")
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         existing = _existing(session, name, Stage, match, sql)
         if isinstance(existing, Result):
             return existing
@@ -195,7 +200,7 @@ def _create_stage(match: re.Match, sql: str, session: Session) -> Plan:
     return command_plan(session, run)
 
 
-def _existing(session: Session, name: QualifiedName, kind: type, match: re.Match, sql: str) -> Any:
+def _existing(session: SessionLike, name: QualifiedName, kind: type, match: re.Match, sql: str) -> Any:
     """CREATE's rules for a name in use: the IF NOT EXISTS status result, an error, or the object OR REPLACE replaces."""
     existing = session.catalog.get(name)
     if existing is None:
@@ -207,7 +212,7 @@ def _existing(session: Session, name: QualifiedName, kind: type, match: re.Match
     return existing
 
 
-def _stage(session: Session, text: str, sql: str) -> Stage:
+def _stage(session: SessionLike, text: str, sql: str) -> Stage:
     name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(text))
     stage = session.catalog.get(name)
     if not isinstance(stage, Stage):
@@ -215,7 +220,7 @@ def _stage(session: Session, text: str, sql: str) -> Stage:
     return stage
 
 
-def _put(match: re.Match, sql: str, session: Session) -> Plan:
+def _put(match: re.Match, sql: str, session: SessionLike) -> Plan:
     options = _options(match["rest"], sql)
     for key in options:
         if key not in ("AUTO_COMPRESS", "OVERWRITE", "PARALLEL", "SOURCE_COMPRESSION"):
@@ -223,7 +228,7 @@ def _put(match: re.Match, sql: str, session: Session) -> Plan:
     compress = options.get("AUTO_COMPRESS", "TRUE").upper() == "TRUE"
     overwrite = options.get("OVERWRITE", "FALSE").upper() == "TRUE"
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         stage = _stage(session, match["stage"], sql)
         pattern = match["quoted"] or match["file"]
         sources = sorted(Path(pattern).parent.glob(Path(pattern).name)) if any(c in pattern for c in "*?[") else [Path(pattern)]
@@ -254,8 +259,8 @@ def _put(match: re.Match, sql: str, session: Session) -> Plan:
     return command_plan(session, run, ddl=False)
 
 
-def _list(match: re.Match, sql: str, session: Session) -> Plan:
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+def _list(match: re.Match, sql: str, session: SessionLike) -> Plan:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         stage = _stage(session, match["stage"], sql)
         rows = [(f"{stage.name.name.lower()}/{name}", size, "", "") for name, size in _stage_files(stage, match["path"] or "")]
         return RowsResult([text_column("name"), number_column("size"), text_column("md5"), text_column("last_modified")], rows)
@@ -277,7 +282,7 @@ def _stage_files(stage: Stage, path: str) -> list[tuple[str, int]]:
 # --- COPY INTO ------------------------------------------------------------------------------------
 
 
-def parse_copy(text: str, session: Session, sql: str) -> CopyInto:
+def parse_copy(text: str, session: SessionLike, sql: str) -> CopyInto:
     match = _COPY.match(text)
     if match is None:
         raise NotSupportedError("this form of COPY INTO", detail="COPY INTO <table> FROM @<stage>[/path] is emulated; "
@@ -305,13 +310,13 @@ def parse_copy(text: str, session: Session, sql: str) -> CopyInto:
     )
 
 
-def _copy(match: re.Match, sql: str, session: Session) -> Plan:
+def _copy(match: re.Match, sql: str, session: SessionLike) -> Plan:
     copy = parse_copy(sql, session, sql)
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         stage = _stage(session, str(copy.stage), sql)
         now = session.account.clock.now()
-        history = session.account.copy_history
+        history = session.account.state(LoadHistory).records
         loaded = {r.file_name for r in history if r.pipe is None and r.table == copy.table and r.status == "Loaded"
                   and now - r.last_load_time < BULK_HISTORY_MS}
         rows = []
@@ -333,7 +338,7 @@ def _copy(match: re.Match, sql: str, session: Session) -> Plan:
     return command_plan(session, run, ddl=False)
 
 
-def load_file(session: Session, copy: CopyInto, stage: Stage, name: str, *, pipe: Pipe | None,
+def load_file(session: SessionLike, copy: CopyInto, stage: Stage, name: str, *, pipe: Pipe | None,
               received_at: Millis | None) -> LoadRecord:
     """Load one staged file into the COPY's table in its own transaction, and record it in the history."""
     account = session.account
@@ -355,7 +360,7 @@ def load_file(session: Session, copy: CopyInto, stage: Stage, name: str, *, pipe
             raise engine_errors.translate(error) from error  # the emulator's limit: not a failure of this file
         except (Error, duckdb.Error, OSError, ValueError) as error:
             record.first_error_message = str(error).splitlines()[0][:500]
-    account.copy_history.append(record)
+    account.state(LoadHistory).records.append(record)
     return record
 
 
@@ -421,7 +426,7 @@ def _uncompressed_size(path: Path) -> int:
 # --- pipes ----------------------------------------------------------------------------------------
 
 
-def _create_pipe(match: re.Match, sql: str, session: Session) -> Plan:
+def _create_pipe(match: re.Match, sql: str, session: SessionLike) -> Plan:
     options = _options(match["options"], sql)
     for key in options:
         if key not in ("AUTO_INGEST", "COMMENT"):
@@ -429,7 +434,7 @@ def _create_pipe(match: re.Match, sql: str, session: Session) -> Plan:
     copy = parse_copy(match["copy"], session, sql)
     name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="CREATE PIPE")
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         existing = _existing(session, name, Pipe, match, sql)
         if isinstance(existing, Result):
             return existing
@@ -445,11 +450,11 @@ def _create_pipe(match: re.Match, sql: str, session: Session) -> Plan:
     return command_plan(session, run)
 
 
-def _drop(match: re.Match, sql: str, session: Session) -> Plan:
+def _drop(match: re.Match, sql: str, session: SessionLike) -> Plan:
     kind = match["kind"].upper()
     name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]))
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         existing = session.catalog.get(name)
         if not isinstance(existing, Stage if kind == "STAGE" else Pipe):
             if match["exists"]:
@@ -463,7 +468,7 @@ def _drop(match: re.Match, sql: str, session: Session) -> Plan:
     return command_plan(session, run)
 
 
-def find_pipe(session: Session, text: str) -> Pipe:
+def find_pipe(session: SessionLike, text: str) -> Pipe:
     name = Resolver(session.catalog, session.context).qualify(parse_name_parts(text))
     pipe = session.catalog.get(name)
     if not isinstance(pipe, Pipe):
@@ -471,7 +476,7 @@ def find_pipe(session: Session, text: str) -> Pipe:
     return pipe
 
 
-def insert_files(session: Session, pipe: Pipe, names: Sequence[str]) -> int:
+def insert_files(session: SessionLike, pipe: Pipe, names: Sequence[str]) -> int:
     """Snowpipe's insertFiles / an auto-ingest notification: queue staged files; returns how many were queued."""
     now = session.account.clock.now()
     queued = {name for name, _ in pipe.queue}
@@ -485,7 +490,7 @@ def insert_files(session: Session, pipe: Pipe, names: Sequence[str]) -> int:
     return count
 
 
-def load_next(session: Session, pipe: Pipe) -> LoadRecord | None:
+def load_next(session: SessionLike, pipe: Pipe) -> LoadRecord | None:
     """Load the oldest queued file now; None if it was already loaded by this pipe within 14 days (skipped)."""
     name, received_at = pipe.queue.popleft()
     now = session.account.clock.now()
@@ -500,8 +505,8 @@ def load_next(session: Session, pipe: Pipe) -> LoadRecord | None:
     return record
 
 
-def _pipe_status(match: re.Match, sql: str, session: Session) -> Plan:
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+def _pipe_status(match: re.Match, sql: str, session: SessionLike) -> Plan:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         pipe = find_pipe(session, match["name"].replace("''", "'"))
         status: dict[str, Any] = {"executionState": "RUNNING", "pendingFileCount": len(pipe.queue)}
         if pipe.last_ingested is not None:
@@ -513,15 +518,13 @@ def _pipe_status(match: re.Match, sql: str, session: Session) -> Plan:
 
 
 def _iso(ms: Millis) -> str:
-    from backends.clock import to_datetime
-
     return to_datetime(ms).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # --- INFORMATION_SCHEMA ---------------------------------------------------------------------------
 
 
-def _copy_history_rows(account: Account) -> list[dict[str, Any]]:
+def _copy_history_rows(account: AccountLike) -> list[dict[str, Any]]:
     return [{
         "FILE_NAME": r.file_name, "STAGE_LOCATION": r.stage_location, "LAST_LOAD_TIME": r.last_load_time,
         "ROW_COUNT": r.row_count, "ROW_PARSED": r.row_parsed, "FILE_SIZE": r.file_size,
@@ -531,14 +534,14 @@ def _copy_history_rows(account: Account) -> list[dict[str, Any]]:
         "PIPE_CATALOG_NAME": r.pipe.database if r.pipe else None, "PIPE_SCHEMA_NAME": r.pipe.schema if r.pipe else None,
         "PIPE_NAME": r.pipe.name if r.pipe else None, "PIPE_RECEIVED_TIME": r.pipe_received_time,
         "BYTES_BILLED": r.bytes_billed if r.pipe else None,
-    } for r in account.copy_history]
+    } for r in account.state(LoadHistory).records]
 
 
-def _pipe_usage_rows(account: Account) -> list[dict[str, Any]]:
+def _pipe_usage_rows(account: AccountLike) -> list[dict[str, Any]]:
     """Snowpipe usage per pipe and hour (the function's buckets for ranges over a few hours)."""
     hour = 3_600_000
     buckets: dict[tuple[str, int], list[int]] = {}
-    for r in account.copy_history:
+    for r in account.state(LoadHistory).records:
         if r.pipe is None or r.status != "Loaded":
             continue
         bucket = buckets.setdefault((r.pipe.name, r.last_load_time // hour * hour), [0, 0, 0])
@@ -552,47 +555,49 @@ def _pipe_usage_rows(account: Account) -> list[dict[str, Any]]:
     } for (pipe, start), (inserted, files, billed) in sorted(buckets.items(), key=lambda item: (item[0][1], item[0][0]))]
 
 
-info.register(info.TableFunction(
+COPY_HISTORY = TableFunction(
     "COPY_HISTORY",
     pa.schema([
-        ("FILE_NAME", pa.string()), ("STAGE_LOCATION", pa.string()), ("LAST_LOAD_TIME", info.TIMESTAMP),
+        ("FILE_NAME", pa.string()), ("STAGE_LOCATION", pa.string()), ("LAST_LOAD_TIME", TIMESTAMP),
         ("ROW_COUNT", pa.int64()), ("ROW_PARSED", pa.int64()), ("FILE_SIZE", pa.int64()),
         ("FIRST_ERROR_MESSAGE", pa.string()), ("ERROR_COUNT", pa.int64()), ("ERROR_LIMIT", pa.int64()),
         ("STATUS", pa.string()), ("TABLE_CATALOG_NAME", pa.string()), ("TABLE_SCHEMA_NAME", pa.string()),
         ("TABLE_NAME", pa.string()), ("PIPE_CATALOG_NAME", pa.string()), ("PIPE_SCHEMA_NAME", pa.string()),
-        ("PIPE_NAME", pa.string()), ("PIPE_RECEIVED_TIME", info.TIMESTAMP), ("BYTES_BILLED", pa.int64()),
+        ("PIPE_NAME", pa.string()), ("PIPE_RECEIVED_TIME", TIMESTAMP), ("BYTES_BILLED", pa.int64()),
     ]),
     _copy_history_rows,
     [
-        info.Argument("TABLE_NAME", 'UPPER("TABLE_NAME") = UPPER(split_part({}, \'.\', -1))'),
-        info.Argument("START_TIME", '"LAST_LOAD_TIME" >= ({})'),
-        info.Argument("END_TIME", '"LAST_LOAD_TIME" < ({})'),
-        info.Argument("PIPE_NAME", 'UPPER("PIPE_NAME") = UPPER(split_part({}, \'.\', -1))'),
+        Argument("TABLE_NAME", 'UPPER("TABLE_NAME") = UPPER(split_part({}, \'.\', -1))'),
+        Argument("START_TIME", '"LAST_LOAD_TIME" >= ({})'),
+        Argument("END_TIME", '"LAST_LOAD_TIME" < ({})'),
+        Argument("PIPE_NAME", 'UPPER("PIPE_NAME") = UPPER(split_part({}, \'.\', -1))'),
     ],
     order_by='"LAST_LOAD_TIME"',
     default_limit=None,
     window='"LAST_LOAD_TIME" >= {now} - INTERVAL 14 DAY',
     required=["TABLE_NAME", "START_TIME"],
-))
+)
 
-info.register(info.TableFunction(
+PIPE_USAGE_HISTORY = TableFunction(
     "PIPE_USAGE_HISTORY",
     pa.schema([
-        ("START_TIME", info.TIMESTAMP), ("END_TIME", info.TIMESTAMP), ("PIPE_NAME", pa.string()),
+        ("START_TIME", TIMESTAMP), ("END_TIME", TIMESTAMP), ("PIPE_NAME", pa.string()),
         ("CREDITS_USED", pa.float64()), ("BYTES_INSERTED", pa.int64()), ("FILES_INSERTED", pa.int64()),
         ("BYTES_BILLED", pa.int64()),
     ]),
     _pipe_usage_rows,
     [
-        info.Argument("DATE_RANGE_START", '"END_TIME" > ({})'),
-        info.Argument("DATE_RANGE_END", '"START_TIME" < ({})'),
-        info.Argument("PIPE_NAME", 'UPPER("PIPE_NAME") = UPPER(split_part({}, \'.\', -1))'),
+        Argument("DATE_RANGE_START", '"END_TIME" > ({})'),
+        Argument("DATE_RANGE_END", '"START_TIME" < ({})'),
+        Argument("PIPE_NAME", 'UPPER("PIPE_NAME") = UPPER(split_part({}, \'.\', -1))'),
     ],
     order_by='"START_TIME"',
     default_limit=None,
     window='"END_TIME" > {now} - INTERVAL 14 DAY',
     defaults={"DATE_RANGE_START": "{now} - INTERVAL 10 MINUTE"},  # the function's documented default window (R44)
-))
+)
+
+TABLE_FUNCTIONS = (COPY_HISTORY, PIPE_USAGE_HISTORY)
 
 
 # --- helpers --------------------------------------------------------------------------------------

@@ -7,25 +7,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backends.duckdb.catalog.objects import Stream, View, stream_sources
-from backends.duckdb.compile.plans import CommandPlan, Plan
+from backends.duckdb.catalog.tracking import enable_tracking
+from backends.duckdb.compile.context import SessionLike
+from backends.duckdb.compile.plans import Plan, command_plan, text_commands
 from backends.duckdb.compile.resolve import Resolver
 from backends.duckdb.compile.results import Result, RowsResult, status_result, text_column, timestamp_column
+from backends.duckdb.maintenance.refresh import RefreshMode
 from backends.duckdb.maintenance.stream_changes import STALE_AFTER_MS
+from backends.duckdb.maintenance.view_changes import check_view_supports_changes
 from backends.duckdb.metadata.show import ShowRequest, local_time, objects_in_scope
-from backends.duckdb.objects.tables import enable_tracking
-from backends.duckdb.sql.names import OBJECT_NAME_PATTERN, display, parse_name_parts
+from backends.duckdb.sql.names import OBJECT_NAME_PATTERN, QualifiedName, display, parse_name_parts
 from backends.errors import (
     NotSupportedError,
     compilation_error,
     object_already_exists,
     object_does_not_exist,
 )
-
-if TYPE_CHECKING:
-    from backends.duckdb.session.session import Session
 
 _NAME = OBJECT_NAME_PATTERN
 
@@ -39,30 +39,14 @@ _CREATE = re.compile(
 )
 _OPTION = re.compile(r"\s*(?P<key>APPEND_ONLY|INSERT_ONLY|SHOW_INITIAL_ROWS|COMMENT)\s*=\s*(?P<value>TRUE|FALSE|'(?:[^']|'')*')", re.I)
 _DROP = re.compile(rf"^\s*DROP\s+STREAM\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*;?\s*$", re.I | re.S)
+_ALTER_ANY = re.compile(r"^\s*ALTER\s+STREAM\b", re.I)
 _ALTER = re.compile(
     rf"^\s*ALTER\s+STREAM\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s+(?P<op>SET|UNSET)\s+COMMENT\s*(?:=\s*'(?P<comment>(?:[^']|'')*)')?\s*;?\s*$",
     re.I | re.S,
 )
 
 
-def compile_stream_command(sql: str, session: Session) -> Plan | None:
-    """The plan for a stream statement, or None if `sql` is not one."""
-    if _CREATE.match(sql):
-        return create_stream(sql, session)
-    if _DROP.match(sql):
-        return drop_stream(sql, session)
-    if re.match(r"^\s*ALTER\s+STREAM\b", sql, re.I):
-        return alter_stream(sql, session)
-    return None
-
-
-def _plan(session: Session, action: Any) -> Plan:
-    return CommandPlan(session.catalog.version, action=action, ddl=True, cacheable=False)
-
-
-def create_stream(sql: str, session: Session) -> Plan:
-    match = _CREATE.match(sql)
-    assert match is not None
+def create_stream(match: re.Match, sql: str, session: SessionLike) -> Plan:
     if match["clone"]:
         raise NotSupportedError("CREATE STREAM ... CLONE", query=sql)
     kind = " ".join(match["kind"].upper().split())
@@ -91,7 +75,7 @@ def create_stream(sql: str, session: Session) -> Plan:
     source_name = resolver.qualify(parse_name_parts(match["source"]), action="CREATE STREAM")
     replace, if_not_exists = bool(match["replace"]), bool(match["exists"])
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         catalog = session.catalog
         existing = catalog.get(name)
         if existing is not None:
@@ -111,12 +95,10 @@ def create_stream(sql: str, session: Session) -> Plan:
             if append_only:
                 raise compilation_error("Streams on dynamic tables must be standard streams (APPEND_ONLY is not allowed).",
                                         errno=2203, query=sql)
-            if source.refresh_mode != "INCREMENTAL":
+            if source.refresh_mode != RefreshMode.INCREMENTAL:
                 raise compilation_error(f"Dynamic table '{source_name}' must use incremental refresh to have a stream.",
                                         errno=2203, query=sql)
         if isinstance(source, View):
-            from backends.duckdb.maintenance.view_changes import check_view_supports_changes
-
             check_view_supports_changes(source, query=sql)
             source.change_tracking = True
         stream = Stream(
@@ -125,7 +107,7 @@ def create_stream(sql: str, session: Session) -> Plan:
             mode="APPEND_ONLY" if append_only else "DEFAULT", show_initial_rows=show_initial,
         )
         for table in stream_sources(stream):
-            enable_tracking(session, table)
+            enable_tracking(session.duck, session.catalog, table, session.account.clock.now())
         stream.offset = None if show_initial else session.account.committed_csn
         stream.stale_from = session.account.clock.now()
         if existing is not None:
@@ -133,16 +115,14 @@ def create_stream(sql: str, session: Session) -> Plan:
         catalog.put(stream)
         return status_result(f"Stream {display(name.name)} successfully created.")
 
-    return _plan(session, run)
+    return command_plan(session, run)
 
 
-def drop_stream(sql: str, session: Session) -> Plan:
-    match = _DROP.match(sql)
-    assert match is not None
+def drop_stream(match: re.Match, sql: str, session: SessionLike) -> Plan:
     name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="DROP STREAM")
     if_exists = bool(match["exists"])
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         stream = session.catalog.get(name)
         if not isinstance(stream, Stream):
             if if_exists and stream is None:
@@ -151,16 +131,16 @@ def drop_stream(sql: str, session: Session) -> Plan:
         session.catalog.remove(stream)
         return status_result(f"{display(name.name)} successfully dropped.")
 
-    return _plan(session, run)
+    return command_plan(session, run)
 
 
-def alter_stream(sql: str, session: Session) -> Plan:
+def alter_stream(_statement: re.Match, sql: str, session: SessionLike) -> Plan:
     match = _ALTER.match(sql)
     if match is None:
         raise NotSupportedError("this ALTER STREAM form (only SET / UNSET COMMENT)", query=sql)
     name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="ALTER STREAM")
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         stream = session.catalog.get(name)
         if not isinstance(stream, Stream):
             if match["exists"]:
@@ -169,10 +149,10 @@ def alter_stream(sql: str, session: Session) -> Plan:
         stream.comment = match["comment"].replace("''", "'") if match["op"].upper() == "SET" else None
         return status_result("Statement executed successfully.")
 
-    return _plan(session, run)
+    return command_plan(session, run)
 
 
-def stream_rows(session: Session, streams: list[Stream], *, terse: bool = False) -> RowsResult:
+def stream_rows(session: SessionLike, streams: list[Stream], *, terse: bool = False) -> RowsResult:
     """SHOW STREAMS / DESCRIBE STREAM rows (columns as in section 1.8 of the semantics)."""
     if terse:
         columns = [timestamp_column("created_on"), text_column("name"), text_column("kind"),
@@ -199,8 +179,19 @@ def stream_rows(session: Session, streams: list[Stream], *, terse: bool = False)
     return RowsResult(columns, rows)
 
 
-def show_streams(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+def show_streams(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     return stream_rows(session, objects_in_scope(session, request, sql, Stream), terse=request.terse)
 
 
+def describe_stream(session: SessionLike, name: QualifiedName, sql: str) -> RowsResult:
+    stream = session.catalog.get(name)
+    if not isinstance(stream, Stream):
+        raise object_does_not_exist(str(name), query=sql)
+    return stream_rows(session, [stream])
+
+
+compile_stream_command = text_commands((_CREATE, create_stream), (_DROP, drop_stream), (_ALTER_ANY, alter_stream))
+"""The plan for a stream statement, or None if `sql` is not one."""
+
 SHOW_HANDLERS = {"STREAMS": show_streams}
+DESCRIBE_HANDLERS = {"STREAM": describe_stream}

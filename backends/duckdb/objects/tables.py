@@ -11,18 +11,21 @@ stale. https://docs.snowflake.com/en/sql-reference/sql/create-table
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
-import duckdb
 from sqlglot import exp
 
 from backends.duckdb.catalog import tracking
 from backends.duckdb.catalog.objects import Column, Database, Schema, Table, View
-from backends.duckdb.compile.plans import CommandPlan, Plan, SqlPlan, Step
-from backends.duckdb.compile.resolve import Resolver
+from backends.duckdb.catalog.tracking import drop_table_sql, duck_columns, enable_tracking
+from backends.duckdb.compile.context import SessionLike
+from backends.duckdb.compile.plans import Plan, SqlPlan, command_plan
+from backends.duckdb.compile.queries import compile_query
+from backends.duckdb.compile.resolve import Resolver, tag_relations
 from backends.duckdb.compile.results import Result, status_result
-from backends.duckdb.sql import engine_errors, translate
+from backends.duckdb.compile.steps import Step
+from backends.duckdb.sql.engine_errors import run_in_transaction
 from backends.duckdb.sql.names import (
     QualifiedName,
     display,
@@ -32,6 +35,8 @@ from backends.duckdb.sql.names import (
     quote,
     sql_string,
 )
+from backends.duckdb.sql.translate import expression_sql
+from backends.duckdb.sql.types import column_type, snowflake_type
 from backends.errors import (
     NotSupportedError,
     compilation_error,
@@ -39,116 +44,12 @@ from backends.errors import (
     object_does_not_exist,
 )
 
-if TYPE_CHECKING:
-    from backends.duckdb.session.session import Session
 
-MAX_VARCHAR = 16777216
-_INTEGER_TYPES = {
-    exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.SMALLINT, exp.DataType.Type.TINYINT,
-    exp.DataType.Type.MEDIUMINT,
-}
-_STRING_TYPES = {
-    exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT, exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR,
-    exp.DataType.Type.NVARCHAR,
-}
-
-
-def command(session: Session, action: Callable[[Session, Sequence[Any]], Result]) -> Plan:
-    return CommandPlan(session.catalog.version, action=action, ddl=True, cacheable=False)
-
-
-def run_duck(session: Session, statements: Sequence[str]) -> None:
-    """Run DDL statements in one DuckDB transaction (DDL is transactional in DuckDB)."""
-    duck = session.duck
-    duck.execute("BEGIN TRANSACTION")
-    try:
-        for sql in statements:
-            duck.execute(sql)
-        duck.execute("COMMIT")
-    except duckdb.Error as error:
-        duck.execute("ROLLBACK")
-        raise engine_errors.translate(error, sql=statements[-1] if statements else None) from error
-
-
-# --- types -------------------------------------------------------------------------------------------
-
-
-def column_type(datatype: exp.DataType) -> tuple[str, str, int | None]:
-    """(Snowflake type as DESCRIBE shows it, DuckDB type, VARCHAR length limit) of a declared type."""
-    t = datatype.this
-    params = [int(p.this.this) for p in datatype.expressions if isinstance(p.this, exp.Literal)]
-    if t in _INTEGER_TYPES:
-        return "NUMBER(38,0)", "BIGINT", None
-    if t == exp.DataType.Type.DECIMAL:
-        precision = params[0] if params else 38
-        scale = params[1] if len(params) > 1 else 0
-        if scale == 0:
-            return f"NUMBER({precision},0)", "BIGINT", None
-        return f"NUMBER({precision},{scale})", f"DECIMAL({precision},{scale})", None
-    if t in (exp.DataType.Type.FLOAT, exp.DataType.Type.DOUBLE):
-        return "FLOAT", "DOUBLE", None
-    if t in _STRING_TYPES:
-        default = 1 if t in (exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR) else MAX_VARCHAR
-        length = params[0] if params else default
-        return f"VARCHAR({length})", "VARCHAR", (length if length < MAX_VARCHAR else None)
-    simple = {
-        exp.DataType.Type.BOOLEAN: ("BOOLEAN", "BOOLEAN"),
-        exp.DataType.Type.DATE: ("DATE", "DATE"),
-        exp.DataType.Type.TIME: ("TIME(9)", "TIME"),
-        exp.DataType.Type.TIMESTAMP: ("TIMESTAMP_NTZ(9)", "TIMESTAMP"),
-        exp.DataType.Type.TIMESTAMPNTZ: ("TIMESTAMP_NTZ(9)", "TIMESTAMP"),
-        exp.DataType.Type.DATETIME: ("TIMESTAMP_NTZ(9)", "TIMESTAMP"),
-        exp.DataType.Type.TIMESTAMPLTZ: ("TIMESTAMP_LTZ(9)", "TIMESTAMPTZ"),
-        exp.DataType.Type.TIMESTAMPTZ: ("TIMESTAMP_TZ(9)", "TIMESTAMPTZ"),
-        exp.DataType.Type.VARIANT: ("VARIANT", "JSON"),
-        exp.DataType.Type.OBJECT: ("OBJECT", "JSON"),
-        exp.DataType.Type.ARRAY: ("ARRAY", "JSON"),
-        exp.DataType.Type.BINARY: ("BINARY(8388608)", "BLOB"),
-        exp.DataType.Type.VARBINARY: ("BINARY(8388608)", "BLOB"),
-    }
-    if t in simple:
-        return (*simple[t], None)
-    raise NotSupportedError(f"the column type {datatype.sql(dialect='snowflake')}")
-
-
-def snowflake_type(duck_type: str) -> str:
-    """The Snowflake type DESCRIBE shows for a column DuckDB derived (CTAS, views)."""
-    t = duck_type.upper()
-    if t in ("BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER"):
-        return "NUMBER(38,0)"
-    if t.startswith("DECIMAL"):
-        return "NUMBER" + t[len("DECIMAL"):].replace(" ", "")
-    return {
-        "DOUBLE": "FLOAT", "FLOAT": "FLOAT", "VARCHAR": f"VARCHAR({MAX_VARCHAR})", "BOOLEAN": "BOOLEAN",
-        "DATE": "DATE", "TIME": "TIME(9)", "TIMESTAMP": "TIMESTAMP_NTZ(9)",
-        "TIMESTAMP WITH TIME ZONE": "TIMESTAMP_LTZ(9)", "JSON": "VARIANT", "BLOB": "BINARY(8388608)",
-    }.get(t, "VARIANT")
-
-
-def duck_columns(session: Session, duck_name: str) -> list[tuple[str, str, bool]]:
-    """(name, DuckDB type, nullable) of a DuckDB table or view."""
-    rows = session.duck.execute(f"DESCRIBE {duck_name}").fetchall()
-    return [(r[0], r[1], r[2] == "YES") for r in rows if r[0] != tracking.ROW_ID]
-
-
-def derived_columns(session: Session, duck_name: str) -> list[Column]:
-    return [Column(name, snowflake_type(t), nullable) for name, t, nullable in duck_columns(session, duck_name)]
+def derived_columns(session: SessionLike, duck_name: str) -> list[Column]:
+    return [Column(name, snowflake_type(t), nullable) for name, t, nullable in duck_columns(session.duck, duck_name)]
 
 
 # --- CREATE --------------------------------------------------------------------------------------------
-
-
-def compile_create(ast: exp.Create, sql: str, session: Session) -> Plan:
-    kind = (ast.kind or "").upper()
-    if kind == "DATABASE":
-        return create_database(ast, sql, session)
-    if kind == "SCHEMA":
-        return create_schema(ast, sql, session)
-    if kind == "TABLE":
-        return create_table(ast, sql, session)
-    if kind == "VIEW":
-        return create_view(ast, sql, session)
-    raise NotSupportedError(f"CREATE {kind or ast.args.get('kind')}", query=sql)
 
 
 def _properties(ast: exp.Create) -> list[exp.Expression]:
@@ -163,7 +64,7 @@ def _comment(props: list[exp.Expression]) -> str | None:
     return None
 
 
-def create_database(ast: exp.Create, sql: str, session: Session) -> Plan:
+def create_database(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     name = normalize(ast.this.this)
     replace, if_not_exists = bool(ast.args.get("replace")), bool(ast.args.get("exists"))
     _refuse_properties(_properties(ast), {exp.SchemaCommentProperty, exp.TransientProperty}, "CREATE DATABASE", sql)
@@ -171,7 +72,7 @@ def create_database(ast: exp.Create, sql: str, session: Session) -> Plan:
         raise NotSupportedError("CREATE DATABASE ... CLONE", query=sql)
     comment = _comment(_properties(ast))
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         catalog = session.catalog
         if name in catalog.databases:
             if if_not_exists:
@@ -184,10 +85,10 @@ def create_database(ast: exp.Create, sql: str, session: Session) -> Plan:
         session.set_context(database=name, schema="PUBLIC")
         return status_result(f"Database {display(name)} successfully created.")
 
-    return command(session, run)
+    return command_plan(session, run)
 
 
-def create_schema(ast: exp.Create, sql: str, session: Session) -> Plan:
+def create_schema(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     parts = [normalize(p) for p in (ast.this.args.get("db"), ast.this.this) if p is not None]
     resolver = Resolver(session.catalog, session.context, sql)
     database = parts[0] if len(parts) == 2 else resolver.qualify(["_"], action="CREATE SCHEMA").database
@@ -196,7 +97,7 @@ def create_schema(ast: exp.Create, sql: str, session: Session) -> Plan:
     _refuse_properties(_properties(ast), {exp.SchemaCommentProperty, exp.TransientProperty}, "CREATE SCHEMA", sql)
     comment = _comment(_properties(ast))
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         db = session.catalog.databases.get(database)
         if db is None:
             raise object_does_not_exist(display(database), query=sql)
@@ -211,7 +112,7 @@ def create_schema(ast: exp.Create, sql: str, session: Session) -> Plan:
         session.set_context(database=database, schema=name)
         return status_result(f"Schema {display(name)} successfully created.")
 
-    return command(session, run)
+    return command_plan(session, run)
 
 
 _TABLE_PROPERTIES = {
@@ -229,7 +130,7 @@ def _refuse_properties(props: list[exp.Expression], allowed: set[type], what: st
             raise NotSupportedError(f"the table property {prop.name.upper()}", query=sql)
 
 
-def create_table(ast: exp.Create, sql: str, session: Session) -> Plan:
+def create_table(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     props = _properties(ast)
     if any(isinstance(p, exp.DynamicProperty) for p in props):
         raise NotSupportedError("CREATE DYNAMIC TABLE", detail="dynamic tables come with the scheduler", query=sql)
@@ -248,7 +149,7 @@ def create_table(ast: exp.Create, sql: str, session: Session) -> Plan:
     existing = session.catalog.get(name)
     if existing is not None and not replace:
         if if_not_exists:
-            return command(session, lambda s, p: status_result(f"{display(name.name)} already exists, statement succeeded."))
+            return command_plan(session, lambda s, p: status_result(f"{display(name.name)} already exists, statement succeeded."))
         raise object_already_exists(display(name.name), query=sql)
     if existing is not None and not isinstance(existing, Table):
         raise compilation_error(f"Object '{name}' already exists as {existing.kind}", errno=2002, query=sql)
@@ -365,46 +266,38 @@ def column_definition(
     return column, " ".join(parts), sequence
 
 
-def expression_sql(node: exp.Expression, sql: str) -> str:
-    """A Snowflake expression of a column definition as DuckDB SQL."""
-    expression = translate.transform_expressions(node.copy(), sql=sql)
-    return translate.generate(expression, sql=sql)
-
-
 def _create_table_command(
-    session: Session, sql: str, name: QualifiedName, uid: int, options: TableOptions, columns: list[Column],
+    session: SessionLike, sql: str, name: QualifiedName, uid: int, options: TableOptions, columns: list[Column],
     statements: list[str], existing: Any,
 ) -> Plan:
-    def run(session: Session, _params: Sequence[Any]) -> Result:
-        run_duck(session, statements)
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        run_in_transaction(session.duck, statements)
         table = Table(uid, name, session.account.clock.now(), options.comment, columns=columns,
                       table_type=options.table_type, cluster_by=options.cluster_by)
         _replace_in_catalog(session, existing, table, "replaced")
         if options.change_tracking:
-            enable_tracking(session, table)
+            enable_tracking(session.duck, session.catalog, table, session.account.clock.now())
         return status_result(f"Table {display(name.name)} successfully created.")
 
-    return command(session, run)
+    return command_plan(session, run)
 
 
 def _create_table_as(
-    ast: exp.Create, sql: str, session: Session, name: QualifiedName, uid: int, options: TableOptions,
+    ast: exp.Create, sql: str, session: SessionLike, name: QualifiedName, uid: int, options: TableOptions,
     drops: list[str], existing: Any, schema_node: exp.Expression,
 ) -> Plan:
-    from backends.duckdb.session.dispatch import compile_query
-
     if isinstance(schema_node, exp.Schema):
         raise NotSupportedError("CREATE TABLE with a column list AS <query>", query=sql)
     query = compile_query(ast.args["expression"], sql, session)
     create = f"CREATE TABLE {name.duck} AS {query.steps[0].template.text}"
 
-    def register(session: Session) -> Result:
+    def register(session: SessionLike) -> Result:
         table = Table(uid, name, session.account.clock.now(), options.comment,
                       columns=derived_columns(session, name.duck), table_type=options.table_type,
                       cluster_by=options.cluster_by)
         _replace_in_catalog(session, existing, table, "replaced")
         if options.change_tracking:
-            enable_tracking(session, table, in_transaction=True)
+            enable_tracking(session.duck, session.catalog, table, session.account.clock.now(), in_transaction=True)
         return status_result(f"Table {display(name.name)} successfully created.")
 
     return SqlPlan(
@@ -413,37 +306,14 @@ def _create_table_as(
     )
 
 
-def _replace_in_catalog(session: Session, existing: Any, new: Any, why: str) -> None:
+def _replace_in_catalog(session: SessionLike, existing: Any, new: Any, why: str) -> None:
     if existing is not None:
-        mark_streams_stale(session, existing, f"its source {existing.kind.lower()} {existing.name} was {why}")
+        session.catalog.mark_streams_stale(existing, f"its source {existing.kind.lower()} {existing.name} was {why}")
         session.catalog.remove(existing)
     session.catalog.put(new)
 
 
-def mark_streams_stale(session: Session, source: Any, reason: str) -> None:
-    for stream in session.catalog.streams_on(source):
-        stream.stale_reason = reason
-
-
-def enable_tracking(session: Session, table: Table, *, in_transaction: bool = False) -> None:
-    """Add the hidden row id and the change log to a table (first stream, or CHANGE_TRACKING = TRUE)."""
-    if table.tracking is not None:
-        return
-    types = [(n, t) for n, t, _ in duck_columns(session, table.name.duck)]
-    table_tracking, statements = tracking.enable_sql(table, types)
-    if in_transaction:
-        for statement in statements:
-            session.duck.execute(statement)
-    else:
-        run_duck(session, statements)
-    table_tracking.since = session.account.clock.now()
-    table.tracking = table_tracking
-    session.catalog.changed()
-
-
-def create_view(ast: exp.Create, sql: str, session: Session) -> Plan:
-    from backends.duckdb.session.dispatch import compile_query
-
+def create_view(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     props = _properties(ast)
     _refuse_properties(props, {exp.SchemaCommentProperty, exp.SecureProperty, exp.CopyGrantsProperty}, "CREATE VIEW", sql)
     if ast.args.get("kind", "").upper() == "MATERIALIZED" or any(isinstance(p, exp.MaterializedProperty) for p in props):
@@ -456,12 +326,12 @@ def create_view(ast: exp.Create, sql: str, session: Session) -> Plan:
     existing = session.catalog.get(name)
     if existing is not None and not replace:
         if if_not_exists:
-            return command(session, lambda s, p: status_result(f"{display(name.name)} already exists, statement succeeded."))
+            return command_plan(session, lambda s, p: status_result(f"{display(name.name)} already exists, statement succeeded."))
         raise object_already_exists(display(name.name), query=sql)
     if existing is not None and not isinstance(existing, View):
         raise compilation_error(f"Object '{name}' already exists as {existing.kind}", errno=2002, query=sql)
     original = ast.args["expression"].copy()
-    _tag_relations(original, resolver)
+    tag_relations(original, resolver)
     query = compile_query(ast.args["expression"], sql, session)
     if query.bindings.streams or query.steps[0].template.slots:
         raise NotSupportedError("a view reading a stream or SYSTEM$ functions", query=sql)
@@ -474,35 +344,17 @@ def create_view(ast: exp.Create, sql: str, session: Session) -> Plan:
     statement = f"CREATE OR REPLACE VIEW {name.duck} AS {select}"
     secure = any(isinstance(p, exp.SecureProperty) for p in props)
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
-        run_duck(session, [statement])
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        run_in_transaction(session.duck, [statement])
         view = View(session.catalog.new_uid(), name, session.account.clock.now(), _comment(props), text=sql,
                     query=original, columns=derived_columns(session, name.duck), secure=secure)
         _replace_in_catalog(session, existing, view, "replaced")
         return status_result(f"View {display(name.name)} successfully created.")
 
-    return command(session, run)
-
-
-def _tag_relations(query: exp.Expression, resolver: Resolver) -> None:
-    """Remember which catalog object each table reference of a view's query names (for view streams)."""
-    ctes = {normalize(c.args["alias"].this) for c in query.find_all(exp.CTE) if c.args.get("alias")}
-    for table in query.find_all(exp.Table):
-        if isinstance(table.this, exp.Identifier) and not (not table.args.get("db") and normalize(table.this) in ctes):
-            table.meta["snowsim_object"] = resolver.lookup(table, action="CREATE VIEW")
+    return command_plan(session, run)
 
 
 # --- DROP ------------------------------------------------------------------------------------------------
-
-
-def drop_table_sql(table: Table) -> list[str]:
-    statements = tracking.drop_sql(table) if table.tracking else [f"DROP TABLE IF EXISTS {table.name.duck}"]
-    maintenance = getattr(table, "maintenance", None)  # a dynamic table's own state (partial_aggregates.py)
-    statements += [f"DROP TABLE IF EXISTS {name}" for name in (maintenance.storage() if maintenance else [])]
-    for position, column in enumerate(table.columns):
-        if column.default and column.default.endswith(".NEXTVAL"):
-            statements.append(f"DROP SEQUENCE IF EXISTS {quote(table.name.duck_schema)}.{quote(internal_name(f'seq_{position}', table.uid))}")
-    return statements
 
 
 def drop_object_sql(obj: Any) -> list[str]:
@@ -513,15 +365,15 @@ def drop_object_sql(obj: Any) -> list[str]:
     return []
 
 
-def drop_schema_objects(session: Session, schema: Schema) -> None:
+def drop_schema_objects(session: SessionLike, schema: Schema) -> None:
     for obj in list(schema.objects.values()):
-        mark_streams_stale(session, obj, f"its source {obj.kind.lower()} {obj.name} was dropped")
-    run_duck(session, [f"DROP SCHEMA IF EXISTS {quote(duck_schema(schema.database, schema.name))} CASCADE"])
+        session.catalog.mark_streams_stale(obj, f"its source {obj.kind.lower()} {obj.name} was dropped")
+    run_in_transaction(session.duck, [f"DROP SCHEMA IF EXISTS {quote(duck_schema(schema.database, schema.name))} CASCADE"])
     del session.catalog.databases[schema.database].schemas[schema.name]
     session.catalog.changed()
 
 
-def drop_database_objects(session: Session, database: Database) -> None:
+def drop_database_objects(session: SessionLike, database: Database) -> None:
     for schema in list(database.schemas.values()):
         drop_schema_objects(session, schema)
     del session.catalog.databases[database.name]
@@ -529,79 +381,82 @@ def drop_database_objects(session: Session, database: Database) -> None:
         session.set_context(database=None, schema=None)
 
 
-def compile_drop(ast: exp.Drop, sql: str, session: Session) -> Plan:
-    kind = (ast.args.get("kind") or "").upper()
+def _dropped(ast: exp.Drop) -> exp.Expression:
+    return ast.this if ast.this is not None else (ast.args.get("tables") or [None])[0]
+
+
+def drop_database(ast: exp.Drop, sql: str, session: SessionLike) -> Plan:
     if_exists = bool(ast.args.get("exists"))
-    node = ast.this if ast.this is not None else (ast.args.get("tables") or [None])[0]
-    if kind == "DATABASE":
-        name = normalize(node.this)
+    name = normalize(_dropped(ast).this)
 
-        def run_db(session: Session, _params: Sequence[Any]) -> Result:
-            db = session.catalog.databases.get(name)
-            if db is None:
-                if if_exists:
-                    return status_result("Drop statement executed successfully (" + display(name) + " already dropped).")
-                raise object_does_not_exist(display(name), query=sql)
-            drop_database_objects(session, db)
-            return status_result(f"{display(name)} successfully dropped.")
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        db = session.catalog.databases.get(name)
+        if db is None:
+            if if_exists:
+                return status_result("Drop statement executed successfully (" + display(name) + " already dropped).")
+            raise object_does_not_exist(display(name), query=sql)
+        drop_database_objects(session, db)
+        return status_result(f"{display(name)} successfully dropped.")
 
-        return command(session, run_db)
-    if kind == "SCHEMA":
-        parts = [normalize(p) for p in (node.args.get("db"), node.this) if p is not None]
-        resolver = Resolver(session.catalog, session.context, sql)
-        database = parts[0] if len(parts) == 2 else resolver.qualify(["_"], action="DROP SCHEMA").database
+    return command_plan(session, run)
 
-        def run_schema(session: Session, _params: Sequence[Any]) -> Result:
-            schema = session.catalog.schema(database, parts[-1])
-            if schema is None:
-                if if_exists:
-                    return status_result(f"Drop statement executed successfully ({display(parts[-1])} already dropped).")
-                raise object_does_not_exist(f"{display(database)}.{display(parts[-1])}", query=sql)
-            drop_schema_objects(session, schema)
-            if session.context.database == database and session.context.schema == parts[-1]:
-                session.set_context(schema=None)
-            return status_result(f"{display(parts[-1])} successfully dropped.")
 
-        return command(session, run_schema)
-    if kind in ("TABLE", "VIEW"):
-        resolver = Resolver(session.catalog, session.context, sql)
-        name = resolver.table_name(node, action=f"DROP {kind}")
-        wanted = Table if kind == "TABLE" else View
+def drop_schema(ast: exp.Drop, sql: str, session: SessionLike) -> Plan:
+    if_exists = bool(ast.args.get("exists"))
+    node = _dropped(ast)
+    parts = [normalize(p) for p in (node.args.get("db"), node.this) if p is not None]
+    resolver = Resolver(session.catalog, session.context, sql)
+    database = parts[0] if len(parts) == 2 else resolver.qualify(["_"], action="DROP SCHEMA").database
 
-        def run_relation(session: Session, _params: Sequence[Any]) -> Result:
-            obj = session.catalog.get(name)
-            if obj is None or not isinstance(obj, wanted) or obj.kind != wanted.kind:
-                if if_exists and obj is None:
-                    return status_result(f"Drop statement executed successfully ({display(name.name)} already dropped).")
-                if obj is not None:
-                    raise compilation_error(f"Object found is of type '{obj.kind}', not specified type '{kind}'.", errno=2203, query=sql)
-                raise object_does_not_exist(display(name.name), query=sql)
-            run_duck(session, drop_object_sql(obj))
-            mark_streams_stale(session, obj, f"its source {obj.kind.lower()} {obj.name} was dropped")
-            session.catalog.remove(obj)
-            return status_result(f"{display(name.name)} successfully dropped.")
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        schema = session.catalog.schema(database, parts[-1])
+        if schema is None:
+            if if_exists:
+                return status_result(f"Drop statement executed successfully ({display(parts[-1])} already dropped).")
+            raise object_does_not_exist(f"{display(database)}.{display(parts[-1])}", query=sql)
+        drop_schema_objects(session, schema)
+        if session.context.database == database and session.context.schema == parts[-1]:
+            session.set_context(schema=None)
+        return status_result(f"{display(parts[-1])} successfully dropped.")
 
-        return command(session, run_relation)
-    raise NotSupportedError(f"DROP {kind}", query=sql)
+    return command_plan(session, run)
+
+
+def drop_relation(ast: exp.Drop, sql: str, session: SessionLike) -> Plan:
+    """DROP TABLE or DROP VIEW: the object must be of that kind."""
+    kind = ast.args["kind"].upper()
+    if_exists = bool(ast.args.get("exists"))
+    resolver = Resolver(session.catalog, session.context, sql)
+    name = resolver.table_name(_dropped(ast), action=f"DROP {kind}")
+    wanted = Table if kind == "TABLE" else View
+
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        obj = session.catalog.get(name)
+        if obj is None or not isinstance(obj, wanted) or obj.kind != wanted.kind:
+            if if_exists and obj is None:
+                return status_result(f"Drop statement executed successfully ({display(name.name)} already dropped).")
+            if obj is not None:
+                raise compilation_error(f"Object found is of type '{obj.kind}', not specified type '{kind}'.",
+                                        errno=2203, query=sql)
+            raise object_does_not_exist(display(name.name), query=sql)
+        run_in_transaction(session.duck, drop_object_sql(obj))
+        session.catalog.mark_streams_stale(obj, f"its source {obj.kind.lower()} {obj.name} was dropped")
+        session.catalog.remove(obj)
+        return status_result(f"{display(name.name)} successfully dropped.")
+
+    return command_plan(session, run)
 
 
 # --- ALTER -------------------------------------------------------------------------------------------------
 
 
-def compile_alter(ast: exp.Alter, sql: str, session: Session) -> Plan:
-    from backends.duckdb.session import commands as session_commands
-
-    kind = (ast.args.get("kind") or "").upper()
-    if kind == "SESSION":
-        return session_commands.alter_session(ast, sql, session)
-    if kind != "TABLE":
-        raise NotSupportedError(f"ALTER {kind}", query=sql)
+def alter_table(ast: exp.Alter, sql: str, session: SessionLike) -> Plan:
     resolver = Resolver(session.catalog, session.context, sql)
     name = resolver.table_name(ast.this, action="ALTER TABLE")
     if_exists = bool(ast.args.get("exists"))
     actions = ast.args.get("actions") or []
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         table = session.catalog.get(name)
         if table is None and if_exists:
             return status_result("Statement executed successfully.")
@@ -612,10 +467,10 @@ def compile_alter(ast: exp.Alter, sql: str, session: Session) -> Plan:
         session.catalog.changed()
         return status_result("Statement executed successfully.")
 
-    return command(session, run)
+    return command_plan(session, run)
 
 
-def alter_table_action(session: Session, table: Table, action: exp.Expression, sql: str) -> None:
+def alter_table_action(session: SessionLike, table: Table, action: exp.Expression, sql: str) -> None:
     tracked = table.tracking
     data = tracked.rows if tracked else table.name.duck
     if isinstance(action, exp.ColumnDef):
@@ -663,21 +518,21 @@ def alter_table_action(session: Session, table: Table, action: exp.Expression, s
         if new_name.duck_schema != table.name.duck_schema:
             raise NotSupportedError("ALTER TABLE ... RENAME TO another schema", query=sql)
         if tracked:
-            run_duck(session, [f"DROP VIEW {table.name.duck}"])
+            run_in_transaction(session.duck, [f"DROP VIEW {table.name.duck}"])
         else:
-            run_duck(session, [f"ALTER TABLE {table.name.duck} RENAME TO {quote(new_name.name)}"])
+            run_in_transaction(session.duck, [f"ALTER TABLE {table.name.duck} RENAME TO {quote(new_name.name)}"])
         session.catalog.remove(table)
         table.name = new_name
         session.catalog.put(table)
         if tracked:
-            run_duck(session, [tracking.view_sql(table, tracked)])
+            run_in_transaction(session.duck, [tracking.view_sql(table, tracked)])
     elif isinstance(action, exp.AlterSet):
         for prop in action.expressions[0].expressions if action.expressions else []:
             if isinstance(prop, exp.SchemaCommentProperty):
                 table.comment = prop.this.this
             elif type(prop) is exp.Property and prop.name.upper() == "CHANGE_TRACKING":
                 if prop.args["value"].sql(dialect="snowflake").upper() == "TRUE":
-                    enable_tracking(session, table)
+                    enable_tracking(session.duck, session.catalog, table, session.account.clock.now())
                 elif table.tracking is not None:
                     raise NotSupportedError("turning CHANGE_TRACKING off on a tracked table", query=sql)
             elif type(prop) is exp.Property and prop.name.upper() in _KNOWN_TABLE_SETTINGS:
@@ -696,9 +551,9 @@ def alter_table_action(session: Session, table: Table, action: exp.Expression, s
         raise NotSupportedError(f"ALTER TABLE {action.sql(dialect='snowflake')}", query=sql)
 
 
-def _alter_and_refresh_view(session: Session, table: Table, statements: list[str]) -> None:
+def _alter_and_refresh_view(session: SessionLike, table: Table, statements: list[str]) -> None:
     """DuckDB views keep the columns they were bound with: re-create a tracked table's view."""
     if table.tracking:
         statements = [f"DROP VIEW {table.name.duck}", *statements, tracking.view_sql(table, table.tracking)]
-    run_duck(session, statements)
+    run_in_transaction(session.duck, statements)
 

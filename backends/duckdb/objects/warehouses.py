@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backends.duckdb.catalog.warehouses import DEFAULT_AUTO_SUSPEND_S, SIZE_DISPLAY, Warehouse, normalize_size
+from backends.duckdb.compile.context import SessionLike
 from backends.duckdb.compile.plans import Plan, command_plan, text_commands
 from backends.duckdb.compile.results import (
     Result,
@@ -25,9 +26,6 @@ from backends.errors import (
     object_already_exists,
     object_does_not_exist,
 )
-
-if TYPE_CHECKING:
-    from backends.duckdb.session.session import Session
 
 _NAME = r'(?P<name>"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
 _CREATE = re.compile(
@@ -75,14 +73,14 @@ def apply_properties(warehouse: Warehouse, found: dict[str, Property], sql: str)
             raise NotSupportedError("multi-cluster warehouses", query=sql)
 
 
-def _create(match: re.Match, sql: str, session: Session) -> Plan:
+def _create(match: re.Match, sql: str, session: SessionLike) -> Plan:
     name = _name(match)
     found, rest = parse_properties(match["rest"])
     if rest.strip():
         raise compilation_error(f"syntax error: unexpected '{rest.strip()[:40]}'", errno=1003, query=sql)
     check_known(found, _KNOWN, _IGNORED, "warehouse", sql)
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         account = session.account
         if name in account.warehouses:
             if match["exists"]:
@@ -101,12 +99,12 @@ def _create(match: re.Match, sql: str, session: Session) -> Plan:
     return command_plan(session, run)
 
 
-def _alter(match: re.Match, sql: str, session: Session) -> Plan:
+def _alter(match: re.Match, sql: str, session: SessionLike) -> Plan:
     name = _name(match)
     rest = match["rest"].strip()
     word = rest.split(None, 1)[0].upper() if rest else ""
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         account = session.account
         warehouse = account.warehouses.get(name)
         if warehouse is None:
@@ -142,10 +140,10 @@ def _alter(match: re.Match, sql: str, session: Session) -> Plan:
     return command_plan(session, run)
 
 
-def _drop(match: re.Match, sql: str, session: Session) -> Plan:
+def _drop(match: re.Match, sql: str, session: SessionLike) -> Plan:
     name = _name(match)
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         account = session.account
         warehouse = account.warehouses.get(name)
         if warehouse is None:
@@ -159,7 +157,7 @@ def _drop(match: re.Match, sql: str, session: Session) -> Plan:
     return command_plan(session, run)
 
 
-def show_warehouses(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+def show_warehouses(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     matches = like_matcher(request.like)
     account = session.account
     columns = [text_column("name"), text_column("state"), text_column("type"), text_column("size"),

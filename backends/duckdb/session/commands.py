@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from backends.duckdb.compile.plans import CommandPlan, Plan
+from backends.duckdb.compile.plans import CommandPlan, Plan, command_plan
 from backends.duckdb.compile.results import Result, RowsResult, status_result, text_column
 from backends.duckdb.sql.names import display, normalize
 from backends.errors import NotSupportedError, ProgrammingError, compilation_error
@@ -21,10 +21,6 @@ if TYPE_CHECKING:
     from backends.duckdb.session.session import Session
 
 OK = "Statement executed successfully."
-
-
-def status_plan(session: Session, message: str) -> Plan:
-    return CommandPlan(session.catalog.version, action=lambda s, p: status_result(message), cacheable=False)
 
 
 def _transaction(session: Session, action: str) -> Plan:
@@ -81,7 +77,7 @@ def compile_use(ast: exp.Use, sql: str, session: Session) -> Plan:
             raise NotSupportedError(f"USE {kind}", query=sql)
         return status_result(OK)
 
-    return CommandPlan(session.catalog.version, action=run, cacheable=False)
+    return command_plan(session, run, ddl=False)
 
 
 #: Session parameters the emulator honours; others are refused rather than ignored.
@@ -110,7 +106,7 @@ def alter_session(ast: exp.Alter, sql: str, session: Session) -> Plan:
                 raise NotSupportedError(f"the session parameter {name}", query=sql)
         return status_result(OK)
 
-    return CommandPlan(session.catalog.version, action=run, cacheable=False)
+    return command_plan(session, run, ddl=False)
 
 
 _WAIT = re.compile(
@@ -144,4 +140,4 @@ def compile_wait(sql: str, session: Session) -> Plan | None:
         clock.advance(milliseconds=milliseconds)
         return RowsResult([text_column(column)], [(f"waited {match['amount']} {unit.lower()}",)], rowcount=1)
 
-    return CommandPlan(session.catalog.version, action=run, cacheable=False)
+    return command_plan(session, run, ddl=False)

@@ -12,20 +12,20 @@ commit takes the ordinary INSERT path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import Protocol
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from backends.duckdb.catalog.objects import Table
+from backends.duckdb.catalog.objects import Catalog, Table
 from backends.duckdb.catalog.tracking import INSERT, ROW_ID
 from backends.duckdb.sql.names import quote, sql_string
-
-if TYPE_CHECKING:
-    from backends.duckdb.session.session import Account, Session
+from backends.duckdb.sql.translate import expression_sql
+from backends.duckdb.sql.types import column_type
 
 _BOUND = "__snowsim_deferred_rows"
 _STAGED = '"__snowsim_deferred_staged"'
@@ -42,13 +42,46 @@ class DeferredAppend:
     seq: int
 
 
-def prepare(session: Session, table: Table, rows: pa.Table) -> pa.Table | None:
+@dataclass
+class DeferredAppends:
+    """An account's appends committed but not yet written, in commit order, and what preparing them caches."""
+
+    duck: duckdb.DuckDBPyConnection  # the account's database; waiting rows are written through a cursor of it
+    waiting: list[DeferredAppend] = field(default_factory=list)
+    #: Per table and catalog version: its columns as DuckDB hands them to Arrow.
+    schemas: dict[tuple[int, int], pa.Schema] = field(default_factory=dict)
+    #: Per table, catalog version and missing columns: the query of their defaults, or None.
+    defaults: dict[tuple, str | None] = field(default_factory=dict)
+    _flusher: duckdb.DuckDBPyConnection | None = None
+
+    def flusher(self) -> duckdb.DuckDBPyConnection:
+        """The connection deferred appends are written through."""
+        if self._flusher is None:
+            self._flusher = self.duck.cursor()
+        return self._flusher
+
+
+class _Account(Protocol):
+    deferred: DeferredAppends
+    catalog: Catalog
+
+
+class _Session(Protocol):
+    """The session committing an append: it evaluates the commit's defaults at the clock's time."""
+
+    account: _Account
+
+    def evaluate(self, query: str) -> tuple: ...
+
+
+def prepare(session: _Session, table: Table, rows: pa.Table) -> pa.Table | None:
     """`rows` renamed and cast to the table's columns, defaults filled, when the append cannot fail; else None
     (take the INSERT path)."""
     account = session.account
     if table.tracking is None or any(c.expression for c in table.columns):
         return None
-    schema = _arrow_schema(account, table)
+    appends, version = account.deferred, account.catalog.version
+    schema = _arrow_schema(appends, version, table)
     by_name = {c.name.upper(): c for c in table.columns}
     names, arrays = [], []
     for name, column in zip(rows.column_names, rows.columns, strict=True):
@@ -62,7 +95,7 @@ def prepare(session: Session, table: Table, rows: pa.Table) -> pa.Table | None:
         arrays.append(column if column.type == wanted or pa.types.is_string(wanted) else column.cast(wanted))
     missing = [c for c in table.columns if c.default and c.name not in names]
     if missing:
-        query = _defaults_query(account, table, missing)
+        query = _defaults_query(appends, version, table, missing)
         if query is None:
             return None
         for column, value in zip(missing, session.evaluate(query), strict=True):
@@ -90,38 +123,36 @@ def _widening(source: pa.DataType, target: pa.DataType) -> bool:
     return False
 
 
-def _defaults_query(account: Account, table: Table, columns: list) -> str | None:
+def _defaults_query(appends: DeferredAppends, version: int, table: Table, columns: list) -> str | None:
     """A query giving `columns`' defaults cast to their types, as the INSERT path would fill them; None when one
     is not the same for every row of a commit (a sequence, UUID_STRING(), RANDOM()...). Cached per catalog version."""
-    from backends.duckdb.objects.tables import column_type, expression_sql
-
-    key = (table.uid, account.catalog.version, tuple(c.name for c in columns))
-    if key not in account.deferred_defaults:
+    key = (table.uid, version, tuple(c.name for c in columns))
+    if key not in appends.defaults:
         parsed = [sqlglot.parse_one(c.default, read="snowflake") for c in columns]
         if all(isinstance(node, _PER_COMMIT) for tree in parsed for node in tree.walk()):
             types = [column_type(exp.DataType.build(c.type, dialect="snowflake"))[1] for c in columns]
             casts = [f"CAST(({expression_sql(tree, c.default)}) AS {kind})"
                      for tree, c, kind in zip(parsed, columns, types, strict=True)]
-            account.deferred_defaults[key] = "SELECT " + ", ".join(casts)
+            appends.defaults[key] = "SELECT " + ", ".join(casts)
         else:
-            account.deferred_defaults[key] = None
-    return account.deferred_defaults[key]
+            appends.defaults[key] = None
+    return appends.defaults[key]
 
 
-def _arrow_schema(account: Account, table: Table) -> pa.Schema:
+def _arrow_schema(appends: DeferredAppends, version: int, table: Table) -> pa.Schema:
     """The table's columns as DuckDB hands them to Arrow, cached until the catalog changes."""
-    key = (table.uid, account.catalog.version)
-    schema = account.deferred_schemas.get(key)
+    key = (table.uid, version)
+    schema = appends.schemas.get(key)
     if schema is None:
         columns = ", ".join(quote(c.name) for c in table.columns)
-        schema = account.flusher().sql(f"SELECT {columns} FROM {table.tracking.rows} LIMIT 0").to_arrow_table().schema
-        account.deferred_schemas[key] = schema
+        schema = appends.flusher().sql(f"SELECT {columns} FROM {table.tracking.rows} LIMIT 0").to_arrow_table().schema
+        appends.schemas[key] = schema
     return schema
 
 
-def write(account: Account, appends: list[DeferredAppend]) -> None:
+def write(deferred: DeferredAppends, appends: list[DeferredAppend]) -> None:
     """Write waiting appends, table by table in commit order, in one DuckDB transaction."""
-    duck = account.flusher()
+    duck = deferred.flusher()
     duck.execute("BEGIN TRANSACTION")
     try:
         tables: dict[int, list[DeferredAppend]] = {}
@@ -135,7 +166,7 @@ def write(account: Account, appends: list[DeferredAppend]) -> None:
         raise
 
 
-def _write_table(duck, batch: list[DeferredAppend]) -> None:
+def _write_table(duck: duckdb.DuckDBPyConnection, batch: list[DeferredAppend]) -> None:
     table = batch[0].table
     columns = [c.name for c in table.columns]
     rows = pa.concat_tables([append.rows for append in batch], promote_options="permissive")

@@ -18,11 +18,11 @@ import contextlib
 import itertools
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -39,18 +39,19 @@ from backends.duckdb.catalog.objects import (
     stream_sources,
 )
 from backends.duckdb.catalog.warehouses import CostModel, Warehouse
-from backends.duckdb.compile.plans import Plan, SqlPlan, Step
-from backends.duckdb.compile.resolve import SessionContext
+from backends.duckdb.compile.context import SessionContext, StatementRun
+from backends.duckdb.compile.dml import BOUND_ROWS
+from backends.duckdb.compile.plans import Plan, SqlPlan
 from backends.duckdb.compile.results import Result
+from backends.duckdb.compile.steps import Step
 from backends.duckdb.maintenance.compaction import Compaction, log_floors
-from backends.duckdb.maintenance.stream_changes import check_not_expired, check_readable
-from backends.duckdb.objects.dynamic_tables.scheduler import DynamicTableScheduler
+from backends.duckdb.maintenance.stream_changes import check_not_expired, check_readable, has_data
 from backends.duckdb.objects.tasks.scheduler import TaskScheduler
-from backends.duckdb.session import deferred
-from backends.duckdb.session import dispatch as compiler
-from backends.duckdb.session.dispatch import BOUND_ROWS
+from backends.duckdb.session import deferred, dispatch
 from backends.duckdb.sql import engine_errors
 from backends.duckdb.sql import params as params_module
+from backends.duckdb.sql.macros import create_macros
+from backends.duckdb.sql.names import duck_schema, quote
 from backends.duckdb.sql.template import Template
 from backends.duckdb.sql.translate import NOW_VARIABLE
 from backends.errors import NotSupportedError, OperationalError, ProgrammingError
@@ -60,6 +61,8 @@ try:  # DuckDB's bind-without-running, used to validate statements inside explic
 except ImportError:  # pragma: no cover - other DuckDB builds
     _duckdb_seam = None
 
+T = TypeVar("T")
+
 #: Snowflake's default session time zone (TIMEZONE parameter).
 DEFAULT_TIMEZONE = "America/Los_Angeles"
 
@@ -68,8 +71,6 @@ class Account:
     """One emulated Snowflake account: a DuckDB database, its catalog, clock and CSN."""
 
     def __init__(self, duck: duckdb.DuckDBPyConnection, clock: VirtualClock, *, stage_root: Path | None = None) -> None:
-        from backends.duckdb.sql.macros import create_macros
-
         self.duck = duck
         create_macros(duck)
         self.compaction = Compaction(duck.cursor())
@@ -77,15 +78,8 @@ class Account:
         self.catalog = Catalog()
         self.committed_csn = 0
         self.lineage = Lineage()
-        #: Files loaded by COPY INTO and pipes (COPY_HISTORY); Snowpipe Streaming channels by (table, name).
-        self.copy_history: list = []
-        self.channels: dict = {}
-        #: Appends committed but not yet written to DuckDB (deferred.py), in commit order.
-        self.deferred: list[deferred.DeferredAppend] = []
-        self.deferred_schemas: dict[tuple[int, int], pa.Schema] = {}
-        #: Per table, catalog version and missing columns: the query of their defaults (deferred.py), or None.
-        self.deferred_defaults: dict[tuple, str | None] = {}
-        self._flusher: duckdb.DuckDBPyConnection | None = None
+        #: Appends committed but not yet written to DuckDB (session/deferred.py), in commit order.
+        self.deferred = deferred.DeferredAppends(duck)
         self._stage_root = stage_root
         self._own_stage_root = False
         self._seq = itertools.count(1)
@@ -98,13 +92,21 @@ class Account:
         self.dropped_warehouses: list[Warehouse] = []
         #: Sessions of tasks and dynamic tables, by object uid.
         self._background: dict[int, Session] = {}
-        self.tasks = TaskScheduler(self)
-        self.dynamic_tables = DynamicTableScheduler(self)
+        #: Each object kind's state, by its class (`state`): schedulers, load history, channels.
+        self._states: dict[type, Any] = {}
         #: An account made by `connect()` belongs to that one connection and closes with it.
         self.close_with_last_session = False
         #: Told what the account is busy with, for a harness that times it (`activity`); None: nobody asks.
         self.activity_listener: Callable[[str, str], AbstractContextManager] | None = None
         clock.add_guard(self._refuse_clock_move_in_transaction)
+
+    def state(self, kind: type[T]) -> T:
+        """The account's one instance of an object kind's state (a scheduler, the load history), made from
+        the account on first use: object modules find their own state here, by class."""
+        found = self._states.get(kind)
+        if found is None:
+            found = self._states[kind] = kind(self)
+        return found
 
     def activity(self, kind: str, name: str) -> AbstractContextManager:
         """A context for work done on an object's behalf (a task run, a refresh, a pipe load, a channel
@@ -148,9 +150,9 @@ class Account:
         if prepared is None:
             return None
         csn = self.committed_csn + 1
-        self.deferred.append(deferred.DeferredAppend(table, prepared, csn, self.next_seq()))
+        self.deferred.waiting.append(deferred.DeferredAppend(table, prepared, csn, self.next_seq()))
         self.record_commit(csn, [table], reads=(), snapshot=csn - 1)
-        self.tasks.on_commit({table})
+        self.state(TaskScheduler).on_commit({table})
         return csn
 
     def record_commit(self, csn: int, written: Any, *, reads: Any, snapshot: int) -> None:
@@ -163,17 +165,11 @@ class Account:
 
     def flush_deferred(self) -> None:
         """Write every waiting append (before any statement or transaction reads the data)."""
-        if self.deferred:
-            waiting, self.deferred = self.deferred, []
+        if self.deferred.waiting:
+            waiting, self.deferred.waiting = self.deferred.waiting, []
             tables = sorted({append.table.name.name for append in waiting})
             with self.activity("channel commit", ", ".join(tables)):  # the rows of the commits, written now
-                deferred.write(self, waiting)
-
-    def flusher(self) -> duckdb.DuckDBPyConnection:
-        """The connection deferred appends are written through."""
-        if self._flusher is None:
-            self._flusher = self.duck.cursor()
-        return self._flusher
+                deferred.write(self.deferred, waiting)
 
     def stage_root(self) -> Path:
         """Where internal stages keep their files: the root given at connect, else a temporary directory."""
@@ -217,8 +213,6 @@ class Account:
             self.create_schema(name, "PUBLIC")
 
     def create_schema(self, database: str, schema: str) -> None:
-        from backends.duckdb.sql.names import duck_schema, quote
-
         self.duck.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(duck_schema(database, schema))}")
         self.catalog.databases[database].schemas[schema] = Schema(schema, database, self.clock.now())
         self.catalog.changed()
@@ -236,19 +230,6 @@ class Transaction:
     reads: set[Table] = field(default_factory=set)
     aborted: str | None = None  # the error that ended it inside DuckDB
     implicit: bool = False
-
-
-@dataclass
-class StatementRun:
-    """Slot values and effects of one statement execution."""
-
-    values: dict[str, object]
-    hi: int
-    csn: int
-    streams: list[Stream]
-    writes: list[Table]
-    consumes: bool
-    query_id: str
 
 
 class Session:
@@ -350,7 +331,7 @@ class Session:
         plan = self.account.plans.get(key)
         if plan is None or plan.version != self.catalog.version:
             self.release_pending()
-            plan = compiler.compile_statement(text, self)
+            plan = dispatch.compile_statement(text, self)
             if plan.cacheable:
                 self.account.plans[key] = plan
         return plan
@@ -362,16 +343,14 @@ class Session:
             self._sync_clock()
         if plan.ddl:
             self.commit_implicitly()
-        result = plan.run(self, values)
+        result = self.run_statement(plan, values) if isinstance(plan, SqlPlan) else plan.run(self, values)
         if isinstance(plan, SqlPlan) and plan.result == "rows":
             self.pending = result
         return result
 
     # --- statements ------------------------------------------------------------------------------
 
-    def run_statement(
-        self, plan: SqlPlan, params: Sequence[Any], execute: Callable[[Session, StatementRun, Sequence[Any]], Result]
-    ) -> Result:
+    def run_statement(self, plan: SqlPlan, params: Sequence[Any]) -> Result:
         """Run a query or DML plan with Snowflake's transaction rules around it."""
         if self.txn is None and not self.autocommit:
             self.begin(implicit=True)
@@ -391,7 +370,7 @@ class Session:
             if atomic:
                 self.duck.execute("BEGIN TRANSACTION")
             try:
-                result = execute(self, run, params)
+                result = plan.execute(self, run, params)
                 if atomic:
                     self.duck.execute("COMMIT")
             except Exception:
@@ -404,7 +383,7 @@ class Session:
         if plan.check is not None and self.bind_checks:
             self._bind_check(plan.check, run, params)
         try:
-            result = execute(self, run, params)
+            result = plan.execute(self, run, params)
         except Exception as error:
             txn.aborted = str(error).splitlines()[0][:200]
             raise
@@ -430,7 +409,7 @@ class Session:
             values[f"lo_{stream.uid}"] = offset if offset is not None else 0
             values[f"initial_{stream.uid}"] = offset is None
         for stream in plan.bindings.has_data:
-            values[f"has_data_{stream.uid}"] = self.stream_has_data(stream)
+            values[f"has_data_{stream.uid}"] = has_data(stream, now)
         for stream in plan.bindings.table_timestamps:
             values[f"table_ts_{stream.uid}"] = self.stream_table_timestamp(stream)
         return StatementRun(values, hi, csn, plan.bindings.streams, plan.writes, plan.consumes, self.last_query_id or "")
@@ -504,20 +483,6 @@ class Session:
                                            "consume the stream first")
         return table.created_on * 1_000_000
 
-    def stream_has_data(self, stream: Stream) -> bool:
-        """SYSTEM$STREAM_HAS_DATA: no false negatives; a FALSE answer keeps the stream from going stale."""
-        from backends.duckdb.catalog.objects import stream_sources
-
-        if stream.stale_reason:
-            return False
-        offset = stream.offset
-        has_data = offset is None or any(
-            t.tracking is not None and t.tracking.last_change_csn > offset for t in stream_sources(stream)
-        )
-        if not has_data:
-            stream.stale_from = self.account.clock.now()
-        return has_data
-
     # --- transactions ----------------------------------------------------------------------------
 
     def begin(self, *, implicit: bool = False) -> None:
@@ -528,12 +493,13 @@ class Session:
         committed = self.account.committed_csn
         self.txn = Transaction(start_csn=committed, csn=committed + 1, implicit=implicit)
 
-    def commit(self, written: Sequence[Table] = ()) -> None:
-        """COMMIT; `written` adds tracked tables internal statements changed."""
+    def commit(self, written: Sequence[Table] = (), reads: Iterable[Table] = ()) -> None:
+        """COMMIT; `written` and `reads` add the tables internal statements changed and read (lineage)."""
         txn = self.txn
         if txn is None:
             return
         txn.written.update(written)
+        txn.reads.update(reads)
         if txn.aborted:
             self.rollback()
             raise OperationalError(
@@ -574,7 +540,7 @@ class Session:
             stream.offset = hi
             stream.stale_from = now
         if csn is not None:
-            self.account.tasks.on_commit(set(written))
+            self.account.state(TaskScheduler).on_commit(set(written))
         self.account.compact_if_due()
 
     # --- plumbing ----------------------------------------------------------------------------
@@ -600,8 +566,6 @@ class Session:
             self._clock_ms = now
 
     def set_context(self, **changes: Any) -> None:
-        from dataclasses import replace
-
         self.context = replace(self.context, **changes)
         self._context_key = hash(self.context)
 

@@ -6,6 +6,8 @@ This is the only place that reads DuckDB's error messages.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 
@@ -115,3 +117,23 @@ def translate(error: duckdb.Error, *, sql: str | None = None) -> errors.Error | 
                 return errors.NotSupportedError("a DuckDB feature", detail=first_line, query=sql)
             return target(first_line, sqlstate="42000" if target is errors.ProgrammingError else None, query=sql)
     return errors.DatabaseError(first_line, query=sql)
+
+
+def execute(duck: duckdb.DuckDBPyConnection, sql: str, args: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """Run DuckDB SQL the emulator built; a DuckDB error comes back as the emulator's own."""
+    try:
+        return duck.execute(sql, args)
+    except duckdb.Error as error:
+        raise translate(error, sql=sql) from error
+
+
+def run_in_transaction(duck: duckdb.DuckDBPyConnection, statements: Sequence[str]) -> None:
+    """Run DDL statements in one DuckDB transaction (DDL is transactional in DuckDB): all or none."""
+    duck.execute("BEGIN TRANSACTION")
+    try:
+        for sql in statements:
+            duck.execute(sql)
+        duck.execute("COMMIT")
+    except duckdb.Error as error:
+        duck.execute("ROLLBACK")
+        raise translate(error, sql=statements[-1] if statements else None) from error

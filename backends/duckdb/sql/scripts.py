@@ -58,3 +58,20 @@ def _starts_transaction(following: object) -> bool:
 def _ends_control_flow(following: object) -> bool:
     """`END IF`, `END LOOP`, ...: closers of statements whose openers are not counted."""
     return following is not None and following.text.upper() in ("IF", "LOOP", "FOR", "WHILE", "REPEAT")
+
+
+def split_header_and_body(rest: str, sql: str, statement: str) -> tuple[str, str]:
+    """The clauses before a CREATE TASK's or CREATE DYNAMIC TABLE's top-level AS, and the body after it."""
+    try:
+        tokens = sqlglot.tokenize(rest, read="snowflake")
+    except sqlglot.errors.TokenError as error:
+        raise compilation_error(f"syntax error: {error}", errno=1003, query=sql) from error
+    depth = 0
+    for token in tokens:
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif token.token_type == TokenType.ALIAS and depth == 0:
+            return rest[: token.start], rest[token.end + 1 :].strip().rstrip(";").strip()
+    raise compilation_error(f"syntax error: {statement} needs AS <statement>", errno=1003, query=sql)

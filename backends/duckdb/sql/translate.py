@@ -18,6 +18,7 @@ from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from backends.duckdb.sql import functions
+from backends.duckdb.sql.types import FLOAT_TYPES, INTEGER_TYPES, JSON_TYPES, UNSUPPORTED_TYPES
 from backends.errors import NotSupportedError, ProgrammingError, compilation_error
 
 DIALECT = "snowflake"
@@ -91,19 +92,6 @@ def now_expression() -> exp.Expression:
     return call("getvariable", exp.Literal.string(NOW_VARIABLE))
 
 
-JSON_TYPES = {exp.DataType.Type.VARIANT, exp.DataType.Type.OBJECT, exp.DataType.Type.ARRAY, exp.DataType.Type.JSON}
-INTEGER_TYPES = {
-    exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.SMALLINT, exp.DataType.Type.TINYINT,
-    exp.DataType.Type.MEDIUMINT, exp.DataType.Type.UTINYINT,
-}
-FLOAT_TYPES = {exp.DataType.Type.FLOAT, exp.DataType.Type.DOUBLE}
-UNSUPPORTED_TYPES = {
-    exp.DataType.Type.GEOGRAPHY: "the GEOGRAPHY type",
-    exp.DataType.Type.GEOMETRY: "the GEOMETRY type",
-    exp.DataType.Type.VECTOR: "the VECTOR type",
-    exp.DataType.Type.MAP: "structured MAP types",
-}
-
 #: Expressions that always produce a VARIANT in Snowflake.
 VARIANT_PRODUCERS = (exp.JSONExtract, exp.ParseJSON, exp.GetExtract, exp.JSONObject)
 
@@ -139,7 +127,7 @@ def duckdb_types(node: exp.Expression) -> exp.Expression:
     """Snowflake types as DuckDB types with the same range: FLOAT is 64-bit, INT is NUMBER(38,0).
 
     Integer names map to DECIMAL(38,0) in expressions so casts round as Snowflake does; DDL maps
-    integer columns to BIGINT separately (ddl.column_type).
+    integer columns to BIGINT separately (sql/types.py column_type).
     """
     if not isinstance(node, exp.DataType):
         return node
@@ -387,3 +375,9 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     if new is not node and parent is not None:
         parent.set(key, new, index)
     return new
+
+
+def expression_sql(node: exp.Expression, sql: str) -> str:
+    """A Snowflake expression of a column definition as DuckDB SQL."""
+    expression = transform_expressions(node.copy(), sql=sql)
+    return generate(expression, sql=sql)

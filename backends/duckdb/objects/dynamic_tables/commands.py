@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pyarrow as pa
 from sqlglot import exp
 
-from backends.duckdb.catalog.objects import Column
-from backends.duckdb.catalog.tracking import ROW_ID, Tracking
+from backends.duckdb.catalog.objects import Column, base_tables
+from backends.duckdb.catalog.tracking import ROW_ID, Tracking, drop_table_sql, enable_tracking
+from backends.duckdb.compile.context import AccountLike, SessionLike
 from backends.duckdb.compile.plans import Plan, command_plan, text_commands
-from backends.duckdb.compile.resolve import Resolver
+from backends.duckdb.compile.queries import compile_query, name_unaliased_projections
+from backends.duckdb.compile.resolve import Resolver, tag_relations
 from backends.duckdb.compile.results import (
     Result,
     RowsResult,
@@ -20,23 +23,14 @@ from backends.duckdb.compile.results import (
     text_column,
     timestamp_column,
 )
-from backends.duckdb.maintenance.ivm import KEY
+from backends.duckdb.compile.table_functions import TIMESTAMP, Argument, TableFunction
+from backends.duckdb.maintenance.incremental import RequestedMode, plan_maintenance
+from backends.duckdb.maintenance.ivm import KEY, NotIncremental
+from backends.duckdb.maintenance.refresh import DynamicTable
 from backends.duckdb.metadata.show import ShowRequest, like_matcher, local_time, schemas_in_scope
-from backends.duckdb.objects.dynamic_tables.scheduler import (
-    MIN_TARGET_LAG_MS,
-    DynamicTable,
-    plan_maintenance,
-    sources_of,
-)
-from backends.duckdb.objects.tables import (
-    drop_table_sql,
-    enable_tracking,
-    mark_streams_stale,
-    run_duck,
-    snowflake_type,
-)
-from backends.duckdb.objects.tasks.commands import split_header_and_body
+from backends.duckdb.objects.dynamic_tables.scheduler import MIN_TARGET_LAG_MS, DynamicTableScheduler
 from backends.duckdb.sql import translate
+from backends.duckdb.sql.engine_errors import run_in_transaction
 from backends.duckdb.sql.names import (
     OBJECT_NAME_PATTERN,
     display,
@@ -46,15 +40,14 @@ from backends.duckdb.sql.names import (
     sql_string,
 )
 from backends.duckdb.sql.properties import check_known, parse_properties
+from backends.duckdb.sql.scripts import split_header_and_body
+from backends.duckdb.sql.types import snowflake_type
 from backends.errors import (
     NotSupportedError,
     compilation_error,
     object_already_exists,
     object_does_not_exist,
 )
-
-if TYPE_CHECKING:
-    from backends.duckdb.session.session import Session
 
 _NAME = OBJECT_NAME_PATTERN
 _CREATE = re.compile(
@@ -87,13 +80,10 @@ def parse_lag(text: str, sql: str) -> tuple[int | None, str]:
     return ms, text
 
 
-def _create(match: re.Match, sql: str, session: Session) -> Plan:
-    from backends.duckdb.objects.tables import _tag_relations
-    from backends.duckdb.session.dispatch import compile_query, name_unaliased_projections
-
+def _create(match: re.Match, sql: str, session: SessionLike) -> Plan:
     resolver = Resolver(session.catalog, session.context, sql)
     name = resolver.qualify(parse_name_parts(match["name"]), action="CREATE DYNAMIC TABLE")
-    clauses, body = split_header_and_body(match["rest"], sql)
+    clauses, body = split_header_and_body(match["rest"], sql, "CREATE DYNAMIC TABLE")
     found, rest = parse_properties(clauses)
     if rest.strip():
         raise NotSupportedError(f"CREATE DYNAMIC TABLE with '{rest.strip()[:40]}'", query=sql)
@@ -109,22 +99,23 @@ def _create(match: re.Match, sql: str, session: Session) -> Plan:
                                 errno=1003, query=sql)
     lag_ms, lag_text = parse_lag(found["TARGET_LAG"].value, sql) if scheduler == "ENABLE" else (None, None)
     warehouse = found["WAREHOUSE"].value
-    requested_mode = found["REFRESH_MODE"].value.upper() if "REFRESH_MODE" in found else "AUTO"
+    mode = found["REFRESH_MODE"].value.upper() if "REFRESH_MODE" in found else RequestedMode.AUTO
     initialize = found["INITIALIZE"].value.upper() if "INITIALIZE" in found else "ON_CREATE"
-    if requested_mode not in ("AUTO", "FULL", "INCREMENTAL"):
-        raise NotSupportedError(f"REFRESH_MODE = {requested_mode}", query=sql)
+    if mode not in RequestedMode.__members__:
+        raise NotSupportedError(f"REFRESH_MODE = {mode}", query=sql)
+    requested_mode = RequestedMode(mode)
     if initialize not in ("ON_CREATE", "ON_SCHEDULE"):
         raise compilation_error(f"invalid INITIALIZE '{initialize}': expected ON_CREATE or ON_SCHEDULE", errno=2001, query=sql)
     query = translate.normalize(translate.parse(body))
     if not isinstance(query, exp.Query):
         raise compilation_error("a dynamic table is defined AS a query", errno=1003, query=sql)
     tagged = query.copy()
-    _tag_relations(tagged, resolver)
+    tag_relations(tagged, resolver)
     name_unaliased_projections(tagged, body)
     compiled = compile_query(query, body, session)
     if compiled.bindings.streams or compiled.bindings.functions or compiled.steps[0].template.slots:
         raise NotSupportedError("a dynamic table reading streams, table functions or binds", query=sql)
-    sources = sources_of(tagged)
+    sources = base_tables(tagged)
     upstreams = [s for s in sources if isinstance(s, DynamicTable)]
     for upstream in upstreams:
         if lag_ms is not None and upstream.target_lag_ms is not None and upstream.target_lag_ms > lag_ms:
@@ -136,8 +127,9 @@ def _create(match: re.Match, sql: str, session: Session) -> Plan:
     duck_query = compiled.steps[0].template.text
     replace, if_not_exists = bool(match["replace"]), bool(match["exists"])
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         account, catalog = session.account, session.catalog
+        refreshes = account.state(DynamicTableScheduler)
         if warehouse not in account.warehouses:
             raise object_does_not_exist(display(warehouse), query=sql)
         existing = catalog.get(name)
@@ -158,17 +150,14 @@ def _create(match: re.Match, sql: str, session: Session) -> Plan:
                 column.name = new
             types = [(new, t) for new, (_, t) in zip(renamed, types, strict=True)]
         names = [c.name for c in columns]
-        maintenance, reason = plan_maintenance(tagged, names, duck_query)
-        if requested_mode == "INCREMENTAL" and reason:
-            raise compilation_error(f"Dynamic table '{display(name.name)}' cannot be incrementally refreshed: {reason}",
-                                    errno=2001, query=sql)
-        if requested_mode == "FULL" and maintenance.mode == "INCREMENTAL":
-            from backends.duckdb.objects.dynamic_tables.scheduler import FullMaintenance
-
-            maintenance, reason = FullMaintenance(duck_query, names), "REFRESH_MODE = FULL was requested."
+        try:
+            maintenance, reason = plan_maintenance(tagged, names, duck_query, requested_mode)
+        except NotIncremental as error:
+            raise compilation_error(f"Dynamic table '{display(name.name)}' cannot be incrementally refreshed: "
+                                    f"{error.reason}", errno=2001, query=sql) from None
         for source in sources:
             if source.tracking is None:
-                enable_tracking(session, source)
+                enable_tracking(session.duck, session.catalog, source, session.account.clock.now())
         uid = catalog.new_uid()
         dt = DynamicTable(uid, name, account.clock.now(), found["COMMENT"].value if "COMMENT" in found else None,
                           columns=columns, text=sql, query=tagged, target_lag_ms=lag_ms, target_lag_text=lag_text,
@@ -176,20 +165,20 @@ def _create(match: re.Match, sql: str, session: Session) -> Plan:
                           initialize=initialize, maintenance=maintenance, upstreams=upstreams, sources=sources,
                           scheduler_enabled=scheduler == "ENABLE")
         statements = ([*drop_table_sql(existing)] if isinstance(existing, DynamicTable) else []) + storage_sql(dt, types)
-        run_duck(session, statements)
+        run_in_transaction(session.duck, statements)
         if isinstance(existing, DynamicTable):
-            account.dynamic_tables.forget(existing)
-            mark_streams_stale(session, existing, f"its source dynamic table {existing.name} was replaced")
+            refreshes.forget(existing)
+            session.catalog.mark_streams_stale(existing, f"its source dynamic table {existing.name} was replaced")
             catalog.remove(existing)
         catalog.put(dt)
         if initialize == "ON_CREATE":
-            if not account.dynamic_tables.refresh(dt, account.clock.now(), "CREATION"):
-                failure = account.dynamic_tables.history[-1]
-                run_duck(session, drop_table_sql(dt))
+            if not refreshes.refresh(dt, account.clock.now(), "CREATION"):
+                failure = refreshes.history[-1]
+                run_in_transaction(session.duck, drop_table_sql(dt))
                 catalog.remove(dt)
                 raise compilation_error(f"Dynamic table '{display(name.name)}' could not be initialized: {failure.state_message}",
                                         errno=2001, query=sql)
-        account.dynamic_tables.start(dt)
+        refreshes.start(dt)
         return status_result(f"Dynamic table {display(name.name)} successfully created.")
 
     return command_plan(session, run)
@@ -211,7 +200,7 @@ def storage_sql(dt: DynamicTable, types: list[tuple[str, str]]) -> list[str]:
     ]
 
 
-def _describe(session: Session, sql: str) -> list[tuple[str, str, bool]]:
+def _describe(session: SessionLike, sql: str) -> list[tuple[str, str, bool]]:
     rows = session.duck.execute(f"DESCRIBE {sql}").fetchall()
     return [(r[0], r[1], r[2] == "YES") for r in rows]
 
@@ -227,7 +216,7 @@ def _column_names(text: str | None) -> list[str]:
     return names
 
 
-def _alter(match: re.Match, sql: str, session: Session) -> Plan:
+def _alter(match: re.Match, sql: str, session: SessionLike) -> Plan:
     resolver = Resolver(session.catalog, session.context, sql)
     names = [resolver.qualify(parse_name_parts(n.strip()), action="ALTER DYNAMIC TABLE") for n in match["names"].split(",")]
     rest = match["rest"]
@@ -235,7 +224,7 @@ def _alter(match: re.Match, sql: str, session: Session) -> Plan:
     if len(names) > 1 and verb != "REFRESH":
         raise compilation_error("Only REFRESH takes several dynamic tables.", errno=1003, query=sql)
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         account = session.account
         tables = []
         for name in names:
@@ -245,7 +234,7 @@ def _alter(match: re.Match, sql: str, session: Session) -> Plan:
                     return status_result("Statement executed successfully.")
                 raise object_does_not_exist(str(name), query=sql)
             tables.append(dt)
-        scheduler = account.dynamic_tables
+        scheduler = account.state(DynamicTableScheduler)
         if verb == "REFRESH":
             now = account.clock.now()
             for dt in tables:
@@ -291,26 +280,26 @@ def _refresh_result(scheduler: Any, tables: list[DynamicTable]) -> RowsResult:
     return RowsResult([text_column("status")], rows)
 
 
-def _drop(match: re.Match, sql: str, session: Session) -> Plan:
+def _drop(match: re.Match, sql: str, session: SessionLike) -> Plan:
     resolver = Resolver(session.catalog, session.context, sql)
     name = resolver.qualify(parse_name_parts(match["name"]), action="DROP DYNAMIC TABLE")
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         dt = session.catalog.get(name)
         if not isinstance(dt, DynamicTable):
             if match["exists"] and dt is None:
                 return status_result(f"Drop statement executed successfully ({display(name.name)} already dropped).")
             raise object_does_not_exist(str(name), query=sql)
-        session.account.dynamic_tables.forget(dt)
-        run_duck(session, drop_table_sql(dt))
-        mark_streams_stale(session, dt, f"its source dynamic table {dt.name} was dropped")
+        session.account.state(DynamicTableScheduler).forget(dt)
+        run_in_transaction(session.duck, drop_table_sql(dt))
+        session.catalog.mark_streams_stale(dt, f"its source dynamic table {dt.name} was dropped")
         session.catalog.remove(dt)
         return status_result(f"{display(name.name)} successfully dropped.")
 
     return command_plan(session, run)
 
 
-def show_dynamic_tables(session: Session, request: ShowRequest, sql: str) -> RowsResult:
+def show_dynamic_tables(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     matches = like_matcher(request.like)
     tables = sorted(
         (o for schema in schemas_in_scope(session, request, sql) for o in schema.objects.values()
@@ -342,3 +331,35 @@ compile_dynamic_table_command = text_commands((_CREATE, _create), (_ALTER, _alte
 """The plan for one of these statements, or None if `sql` is not one."""
 
 SHOW_HANDLERS = {"DYNAMIC TABLES": show_dynamic_tables}
+
+
+def _refresh_rows(account: AccountLike) -> list[dict[str, Any]]:
+    return [refresh.row() for refresh in account.state(DynamicTableScheduler).history]
+
+
+DYNAMIC_TABLE_REFRESH_HISTORY = TableFunction(
+    "DYNAMIC_TABLE_REFRESH_HISTORY",
+    pa.schema([
+        ("NAME", pa.string()), ("SCHEMA_NAME", pa.string()), ("DATABASE_NAME", pa.string()), ("STATE", pa.string()),
+        ("STATE_CODE", pa.string()), ("STATE_MESSAGE", pa.string()), ("QUERY_ID", pa.string()),
+        ("DATA_TIMESTAMP", TIMESTAMP), ("REFRESH_START_TIME", TIMESTAMP), ("REFRESH_END_TIME", TIMESTAMP),
+        ("COMPLETION_TARGET", TIMESTAMP), ("QUALIFIED_NAME", pa.string()), ("LAST_COMPLETED_DEPENDENCY", pa.string()),
+        ("STATISTICS", pa.string()), ("REFRESH_ACTION", pa.string()), ("REINIT_REASON", pa.string()),
+        ("REFRESH_TRIGGER", pa.string()), ("TARGET_LAG_SEC", pa.int64()), ("GRAPH_HISTORY_VALID_FROM", TIMESTAMP),
+        ("INPUTS_WITH_CHANGED_DATA", pa.string()),
+    ]),
+    _refresh_rows,
+    [
+        Argument("DATA_TIMESTAMP_START", '"DATA_TIMESTAMP" >= ({})'),
+        Argument("DATA_TIMESTAMP_END", '"DATA_TIMESTAMP" < ({})'),
+        Argument("RESULT_LIMIT", kind="limit"),
+        Argument("NAME", '(UPPER("NAME") = UPPER({0}) OR UPPER("QUALIFIED_NAME") = UPPER({0}))'),
+        Argument("NAME_PREFIX", 'STARTS_WITH(UPPER("QUALIFIED_NAME"), UPPER({}))'),
+        Argument("ERROR_ONLY", "\"STATE\" IN ('FAILED', 'UPSTREAM_FAILED', 'CANCELLED')", kind="flag"),
+    ],
+    order_by='"DATA_TIMESTAMP" DESC',
+    window='"DATA_TIMESTAMP" >= {now} - INTERVAL 7 DAY',
+    variant_columns=["STATISTICS", "LAST_COMPLETED_DEPENDENCY", "INPUTS_WITH_CHANGED_DATA"],
+)
+
+TABLE_FUNCTIONS = (DYNAMIC_TABLE_REFRESH_HISTORY,)

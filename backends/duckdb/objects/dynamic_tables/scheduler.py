@@ -12,48 +12,29 @@ semantics). The emulator's scheduling model:
 - a failure keeps the last good content, marks downstream tables UPSTREAM_FAILED, and five
   scheduled failures in a row suspend the table (and its downstream tables).
 
-Content is stored like a tracked table (tracking.py) plus a hidden key column, so streams on a
-dynamic table and incremental dynamic tables downstream of it read its change log. An
-incremental refresh applies only the net change since the last refresh (ivm.py); a GROUP BY
-query recomputes only the groups whose input rows changed, or adds the changed rows to the partial
-aggregates it keeps per group (partial_aggregates.py).
+What a refresh computes is the table's maintenance strategy (maintenance/refresh.py), chosen at
+CREATE (maintenance/incremental.py); each refresh here picks NO_DATA, INCREMENTAL, FULL or
+REINITIALIZE and writes the result, the net change or the appended rows in one transaction.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
-
-from sqlglot import exp
+from dataclasses import dataclass
+from enum import StrEnum
 
 from backends.clock import Millis, Scheduled
-from backends.duckdb.catalog.objects import Table
-from backends.duckdb.catalog.tracking import DELETE, INSERT, ROW_ID, UPDATE_AFTER, before_images, capture
+from backends.duckdb.catalog.tracking import DELETE, INSERT, UPDATE_AFTER, before_images, capture
 from backends.duckdb.catalog.warehouses import WarehouseSuspended
+from backends.duckdb.compile.context import AccountLike, SessionLike, StatementRun
 from backends.duckdb.maintenance.ivm import (
     CHANGE,
-    CURRENT,
     KEY,
-    NotIncremental,
-    SpjQuery,
-    alias_of,
-    check_spj,
-    expand_flattens,
-    occurrences,
     row_changes,
-    source_columns,
-    state,
-    table_of,
 )
-from backends.duckdb.sql import translate
+from backends.duckdb.maintenance.refresh import DynamicTable, RefreshKind, RefreshMode
 from backends.duckdb.sql.names import quote
-from backends.duckdb.sql.template import Template, slot
 from backends.errors import Error
-
-if TYPE_CHECKING:
-    from backends.duckdb.session.session import Account, Session, StatementRun
 
 #: Refresh every half of the target lag: staleness stays within the lag while refreshes are short.
 REFRESH_PERIOD_FRACTION = 0.5
@@ -64,253 +45,21 @@ _DELTA = '"__snowsim_dt_delta"'
 _CHANGE = quote(CHANGE)
 
 
-@dataclass(eq=False)
-class DynamicTable(Table):
-    kind: ClassVar[str] = "DYNAMIC TABLE"
-    text: str = ""
-    query: exp.Expression | None = None
-    target_lag_ms: int | None = None  # None: DOWNSTREAM, or no scheduler
-    target_lag_text: str | None = "DOWNSTREAM"  # None with SCHEDULER = DISABLE
-    #: SCHEDULER = DISABLE: only manual refreshes, which do not cascade upstream.
-    scheduler_enabled: bool = True
-    warehouse: str = ""
-    refresh_mode: str = "INCREMENTAL"
-    refresh_mode_reason: str | None = None
-    initialize: str = "ON_CREATE"
-    scheduling_state: str = "ACTIVE"
-    suspend_reason: str | None = None
-    last_suspended_on: Millis | None = None
-    #: Data timestamp of the current content; None until the first refresh.
-    data_timestamp: Millis | None = None
-    #: The commit sequence number the sources were read at by the last refresh.
-    source_csn: int = 0
-    consecutive_failures: int = 0
-    busy_until: Millis = 0
-    maintenance: Maintenance | None = None
-    upstreams: list[DynamicTable] = field(default_factory=list)
-    sources: list[Table] = field(default_factory=list)
+class RefreshAction(StrEnum):
+    """What one refresh did (DYNAMIC_TABLE_REFRESH_HISTORY's REFRESH_ACTION)."""
 
-    @property
-    def duck_rows(self) -> str:
-        return self.tracking.rows
-
-    @property
-    def initialized(self) -> bool:
-        return self.data_timestamp is not None
+    NO_DATA = "NO_DATA"
+    INCREMENTAL = "INCREMENTAL"
+    FULL = "FULL"
+    REINITIALIZE = "REINITIALIZE"
 
 
-# --- what a refresh computes -------------------------------------------------------------------------
-
-
-class Maintenance:
-    """How a dynamic table's content is (re)computed."""
-
-    mode = "FULL"
-
-    def template(self, kind: str, dt: DynamicTable) -> Template:
-        """The SQL of `kind` ("full", "delta", "delta_after_inserts", "appended") with a `dt_lo` commit slot,
-        generated once per table."""
-        def build() -> str:
-            # A refresh reads in a fresh transaction: its sources as they are (CURRENT) and the changes since `dt_lo`.
-            lo = slot("dt_lo")
-            if kind == "full":
-                return self.full(CURRENT)
-            if kind == "appended":
-                return self.appended(lo, CURRENT)
-            return self.delta(lo, CURRENT, dt, inserts_only=kind == "delta_after_inserts")
-
-        return self.cached(kind, build)
-
-    def cached(self, name: str, build: Callable[[], str]) -> Template:
-        """The template `name`, built by `build` the first time it is asked for."""
-        templates = self.__dict__.setdefault("_templates", {})
-        if name not in templates:
-            templates[name] = Template(build())
-        return templates[name]
-
-    def full(self, hi: str) -> str:
-        """Every row, with its key, as of commit `hi`."""
-        raise NotImplementedError
-
-    def delta(self, lo: str, hi: str, dt: DynamicTable, *, inserts_only: bool = False) -> str:
-        """What changed between `lo` and `hi`, one row per key (ivm.row_changes).
-        `inserts_only`: the sources only gained rows in that window."""
-        raise NotImplementedError
-
-    #: Whether sources that only gained rows can only add result rows (`appended` gives them).
-    appends = False
-    #: Whether the change is computed from the sources' changes (`delta`, `delta_after_inserts`, `appended`);
-    #: not across an outer join, where a row gained on one side removes a NULL-extended one.
-    differentiable = True
-
-    def appended(self, lo: str, hi: str) -> str:
-        """The result rows gained when the sources only gained rows between `lo` and `hi` (columns, key)."""
-        raise NotImplementedError
-
-    # Hooks for maintenance that keeps state of its own between refreshes (partial_aggregates.py).
-
-    def prepare_delta(self, session: Session, dt: DynamicTable, run: StatementRun, kind: str) -> Template | None:
-        """The net change of a `kind` refresh if this maintenance computes it itself, else None."""
-        return None
-
-    def after_merge(self, session: Session, dt: DynamicTable, run: StatementRun) -> None:
-        """The net change is written: update own state, in the refresh's transaction."""
-
-    def finish(self, committed: bool) -> None:
-        """The refresh's transaction committed or rolled back."""
-
-    def storage(self) -> list[str]:
-        """DuckDB tables of its own, dropped with the dynamic table."""
-        return []
-
-
-@dataclass
-class RowsMaintenance(Maintenance):
-    """A select-project-join (or UNION ALL) query: rows keyed by the source rows they combine."""
-
-    spj: SpjQuery
-    mode = "INCREMENTAL"
-    appends = True
-
-    def full(self, hi: str) -> str:
-        return self.spj.at(hi)
-
-    @property
-    def differentiable(self) -> bool:
-        return self.spj.differentiable
-
-    def delta(self, lo: str, hi: str, dt: DynamicTable, *, inserts_only: bool = False) -> str:
-        return row_changes(self.spj.side(lo, hi, old=True), self.spj.side(lo, hi, old=False), self.spj.columns)
-
-    def appended(self, lo: str, hi: str) -> str:
-        return self.spj.appended(lo, hi)
-
-
-@dataclass
-class GroupsMaintenance(Maintenance):
-    """A GROUP BY over a select-project-join input: only groups whose input rows changed are recomputed."""
-
-    query: exp.Select
-    columns: list[str]
-    group_by: list[exp.Expression]  # the group-by expressions, over the query's sources
-    input: SpjQuery  # the group-by expressions of each input row, keyed by its source rows
-    mode = "INCREMENTAL"
-
-    @property
-    def differentiable(self) -> bool:
-        return self.input.differentiable
-
-    def _grouped(self, hi: str, *, only: str | None) -> str:
-        """The groups as of `hi`, keyed; `only`: just the groups whose values (k0, k1, ...) it lists."""
-        query = self.query.copy()
-        for occurrence in occurrences(query):
-            table = table_of(occurrence)
-            alias = exp.TableAlias(this=exp.to_identifier(alias_of(occurrence), quoted=True))
-            occurrence.replace(exp.Subquery(this=exp.Var(this=state(table, source_columns(table), ROW_ID, hi)), alias=alias))
-        translate.transform_expressions(query)
-        expand_flattens(query)
-        # Built after translation: DuckDB SQL over the translated group-by expressions.
-        values = [translate.transform_expressions(exp.Select(expressions=[e.copy()])).expressions[0] for e in self.group_by]
-        query.append("expressions", exp.alias_(group_key(values), KEY, quoted=True))
-        if only is not None:  # a semi-join on the raw values (NULL matching NULL), before aggregating
-            match = exp.and_(*(exp.NullSafeEQ(this=exp.column(f"k{i}", table="c", quoted=True), expression=v.copy())
-                               for i, v in enumerate(values)))
-            query = query.where(exp.Exists(this=exp.select("1").from_(exp.Var(this=f"({only}) AS c")).where(match)), copy=False)
-        names = ", ".join(quote(c) for c in [*self.columns, KEY])
-        return f"SELECT * FROM ({translate.generate(query)}) AS g({names})"
-
-    def full(self, hi: str) -> str:
-        return self._grouped(hi, only=None)
-
-    def delta(self, lo: str, hi: str, dt: DynamicTable, *, inserts_only: bool = False) -> str:
-        picks = ", ".join(f"i.{quote(c)} AS {quote(f'k{n}')}" for n, c in enumerate(self.input.columns))
-        inputs = (self.input.appended(lo, hi) if inserts_only else
-                  f"{self.input.side(lo, hi, old=True)} UNION ALL {self.input.side(lo, hi, old=False)}")
-        changed = f"SELECT DISTINCT {picks} FROM ({inputs}) AS i"
-        keys = translate.generate(group_key([exp.column(f"k{n}", quoted=True) for n in range(len(self.input.columns))]))
-        cols = ", ".join(quote(c) for c in self.columns)
-        old = f"SELECT {cols}, {_KEY} FROM {dt.tracking.rows} WHERE {_KEY} IN (SELECT {keys} FROM ({changed}))"
-        return row_changes(old, self._grouped(hi, only=changed), self.columns)
-
-
-@dataclass
-class FullMaintenance(Maintenance):
-    """Anything else: the whole query, every refresh."""
-
-    sql: str  # the query, over the DuckDB names of its sources
-    columns: list[str]
-    mode = "FULL"
-
-    def full(self, hi: str) -> str:
-        cols = ", ".join(quote(c) for c in self.columns)
-        return f"SELECT {cols}, CAST(NULL AS VARCHAR) AS {_KEY} FROM ({self.sql}) AS q({cols})"
-
-
-def plan_maintenance(query: exp.Expression, columns: list[str], full_sql: str) -> tuple[Maintenance, str | None]:
-    """Incremental maintenance for the query if its shape allows, else FULL with the reason."""
-    try:
-        if isinstance(query, exp.Select) and query.args.get("distinct") and not query.args.get("group"):
-            query = _distinct_as_group_by(query)
-        if isinstance(query, exp.Select) and query.args.get("group"):
-            return _groups(query, columns), None
-        return RowsMaintenance(SpjQuery.of(query, columns, allow_flatten=True, allow_outer=True)), None
-    except NotIncremental as error:
-        return FullMaintenance(full_sql, columns), f"This dynamic table contains {error.reason}, which is not supported for incremental refresh."
-
-
-def _distinct_as_group_by(query: exp.Select) -> exp.Select:
-    """SELECT DISTINCT a, b ... is SELECT a, b ... GROUP BY a, b: maintained group by group."""
-    if query.args["distinct"].args.get("on") or any(isinstance(e, exp.Star) or e.find(exp.Star) for e in query.expressions):
-        raise NotIncremental("'DISTINCT ON' or 'DISTINCT *'")
-    grouped = query.copy()
-    grouped.set("distinct", None)
-    grouped.set("group", exp.Group(expressions=[exp.Literal.number(i + 1) for i in range(len(query.expressions))]))
-    return grouped
-
-
-def _groups(query: exp.Select, columns: list[str]) -> GroupsMaintenance:
-    check_spj(query, allow_group=True, allow_flatten=True, allow_outer=True)
-    group = query.args["group"]
-    if group.args.get("rollup") or group.args.get("cube") or group.args.get("grouping_sets"):
-        raise NotIncremental("ROLLUP, CUBE or GROUPING SETS")
-    expressions = []
-    select_items = [e.unalias() if isinstance(e, exp.Alias) else e for e in query.expressions]
-    if group.args.get("all"):
-        expressions = [e for e in select_items if not e.find(exp.AggFunc)]
-    for item in group.expressions:
-        if isinstance(item, exp.Literal) and not item.is_string:
-            expressions.append(select_items[int(item.this) - 1])
-        else:
-            alias_target = next((e.this for e in query.expressions if isinstance(e, exp.Alias) and isinstance(item, exp.Column)
-                                 and not item.table and e.alias.upper() == item.name.upper() and not e.this.find(exp.AggFunc)), None)
-            expressions.append(alias_target if alias_target is not None else item)
-    if not expressions:
-        raise NotIncremental("a GROUP BY without group expressions")
-    input_select = exp.Select(expressions=[e.copy() for e in expressions])
-    input_select.set("from_", query.args["from_"].copy())
-    if query.args.get("joins"):
-        input_select.set("joins", [j.copy() for j in query.args["joins"]])
-    if query.args.get("where"):
-        input_select.set("where", query.args["where"].copy())
-    input_columns = [f"G{i}" for i in range(len(expressions))]
-    groups = GroupsMaintenance(query, columns, expressions,
-                               SpjQuery.of(input_select, input_columns, allow_flatten=True, allow_outer=True))
-    from backends.duckdb.maintenance.partial_aggregates import (  # it builds on this module
-        AggregatesMaintenance,
-        NotAlgebraic,
-    )
-
-    try:
-        return AggregatesMaintenance.of(groups)
-    except NotAlgebraic:
-        return groups
-
-
-def group_key(values: list[exp.Expression]) -> exp.Expression:
-    """A group's identity as text (DuckDB SQL): JSON of its group-by values, so NULLs form one group as in GROUP BY."""
-    pairs = [exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=v) for i, v in enumerate(values)]
-    return exp.Cast(this=exp.Anonymous(this="to_json", expressions=[exp.Anonymous(this="struct_pack", expressions=pairs)]),
-                    to=exp.DataType.build("VARCHAR"))
+def refresh_action(dt: DynamicTable) -> RefreshAction:
+    """The action of a refresh that has changes to apply: an incremental table's first refresh
+    reinitializes it, later ones apply the change; a FULL table recomputes every time."""
+    if dt.maintenance.mode != RefreshMode.INCREMENTAL:
+        return RefreshAction.FULL
+    return RefreshAction.INCREMENTAL if dt.initialized else RefreshAction.REINITIALIZE
 
 
 # --- refresh history -----------------------------------------------------------------------------
@@ -326,7 +75,7 @@ class Refresh:
     refresh_start_time: Millis | None
     refresh_end_time: Millis | None
     completion_target: Millis | None
-    refresh_action: str | None
+    refresh_action: RefreshAction | None
     refresh_trigger: str
     query_id: str | None = None
     state_code: str | None = None
@@ -355,7 +104,7 @@ class Refresh:
 class DynamicTableScheduler:
     """Refreshes an account's dynamic tables on its virtual clock."""
 
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: AccountLike) -> None:
         self.account = account
         self.history: list[Refresh] = []
         self._ticks: dict[int, Scheduled] = {}
@@ -457,12 +206,10 @@ class DynamicTableScheduler:
         changed_inputs = [s for s in dt.sources if s.tracking and s.tracking.last_change_csn > dt.source_csn]
         if dt.initialized and not changed_inputs:
             dt.data_timestamp, dt.source_csn = data_timestamp, hi
-            self._record(dt, "SUCCEEDED", data_timestamp, now, now, completion_target, trigger, action="NO_DATA",
+            self._record(dt, "SUCCEEDED", data_timestamp, now, now, completion_target, trigger, action=RefreshAction.NO_DATA,
                          statistics=_statistics(0, 0))
             return True
-        action = "INCREMENTAL" if dt.initialized and dt.maintenance.mode == "INCREMENTAL" else "FULL"
-        if not dt.initialized and dt.maintenance.mode == "INCREMENTAL":
-            action = "REINITIALIZE"
+        action = refresh_action(dt)
         try:
             warehouse = account.warehouses.get(dt.warehouse)
             if warehouse is None:
@@ -504,24 +251,24 @@ class DynamicTableScheduler:
                 self.suspend(dt, "SUSPENDED_DUE_TO_ERRORS")
         return False
 
-    def _apply(self, session: Session, dt: DynamicTable, hi: int, action: str) -> tuple[int, int, int]:
+    def _apply(self, session: SessionLike, dt: DynamicTable, hi: int, action: RefreshAction) -> tuple[int, int, int]:
         """Bring the content to commit `hi` in one transaction: (rows inserted, rows deleted, rows processed)."""
         session.begin()
-        session.txn.reads.update(dt.sources)
         try:
             run = session.internal_run()
             run.values.update(dt_lo=dt.source_csn)
-            inserts_only = (action == "INCREMENTAL" and dt.maintenance.differentiable
+            inserts_only = (action == RefreshAction.INCREMENTAL and dt.maintenance.differentiable
                             and self._sources_only_gained_rows(session, dt))
             logged = self.read_incrementally(dt)
-            if action == "FULL":
+            if action == RefreshAction.FULL:
                 counts = self._replace(session, dt, run, logged)
             elif inserts_only and dt.maintenance.appends:
                 counts = self._append(session, dt, run, logged)
             else:
-                kind = "delta_after_inserts" if inserts_only else "delta" if action == "INCREMENTAL" else "reinitialize"
+                kind = (RefreshKind.DELTA_AFTER_INSERTS if inserts_only else RefreshKind.DELTA
+                        if action == RefreshAction.INCREMENTAL else RefreshKind.REINITIALIZE)
                 counts = self._merge(session, dt, run, kind, logged)
-            session.commit(written=[dt] if counts[2] else [])
+            session.commit(written=[dt] if counts[2] else [], reads=dt.sources)
             dt.maintenance.finish(committed=True)
             return counts
         except BaseException:
@@ -529,7 +276,7 @@ class DynamicTableScheduler:
             session.rollback()
             raise
 
-    def _sources_only_gained_rows(self, session: Session, dt: DynamicTable) -> bool:
+    def _sources_only_gained_rows(self, session: SessionLike, dt: DynamicTable) -> bool:
         """No update or delete in any source since the last refresh (a cheap scan of the logs' recent tail)."""
         probes = " UNION ALL ".join(
             f'SELECT * FROM (SELECT 1 FROM {s.tracking.changes} WHERE "csn" > {dt.source_csn} AND "kind" <> {INSERT} LIMIT 1)'
@@ -537,38 +284,38 @@ class DynamicTableScheduler:
         )
         return not probes or not session.duck.execute(probes).fetchall()
 
-    def _replace(self, session: Session, dt: DynamicTable, run: StatementRun, logged: bool) -> tuple[int, int, int]:
+    def _replace(self, session: SessionLike, dt: DynamicTable, run: StatementRun, logged: bool) -> tuple[int, int, int]:
         """FULL: delete every row, insert the query's result."""
         stored = [*(c.name for c in dt.columns), KEY]
-        full = dt.maintenance.template("full", dt).render(run.values)
+        full = dt.maintenance.template(RefreshKind.FULL, dt).render(run.values)
         deleted = session.run_sql(_write(dt, f"DELETE FROM {dt.tracking.rows}", DELETE, stored, logged), run)
         cols = ", ".join(quote(c) for c in stored)
         insert = f"INSERT INTO {dt.tracking.rows} ({cols}) {full}"
         inserted = session.run_sql(_write(dt, insert, INSERT, stored, logged), run)
         return inserted, deleted, inserted + deleted
 
-    def _append(self, session: Session, dt: DynamicTable, run: StatementRun, logged: bool) -> tuple[int, int, int]:
+    def _append(self, session: SessionLike, dt: DynamicTable, run: StatementRun, logged: bool) -> tuple[int, int, int]:
         """The sources only gained rows and the result can only gain rows: insert them."""
         stored = [*(c.name for c in dt.columns), KEY]
-        rows = dt.maintenance.template("appended", dt).render(run.values)
+        rows = dt.maintenance.template(RefreshKind.APPENDED, dt).render(run.values)
         cols = ", ".join(quote(c) for c in stored)
         insert = f"INSERT INTO {dt.tracking.rows} ({cols}) {rows}"
         inserted = session.run_sql(_write(dt, insert, INSERT, stored, logged), run)
         return inserted, 0, inserted
 
-    def _merge(self, session: Session, dt: DynamicTable, run: StatementRun, kind: str,
+    def _merge(self, session: SessionLike, dt: DynamicTable, run: StatementRun, kind: RefreshKind,
                logged: bool) -> tuple[int, int, int]:
         """Compute the net change into a temporary table, then delete, update and insert the rows it names."""
         columns = [c.name for c in dt.columns]
         stored = [*columns, KEY]
-        own = dt.maintenance.prepare_delta(session, dt, run, kind)
+        own = dt.maintenance.prepare_delta(session.duck, dt, run.values, kind)
         if own is not None:
             delta = own.render(run.values)
-        elif kind == "reinitialize" or not dt.maintenance.differentiable:
+        elif kind == RefreshKind.REINITIALIZE or not dt.maintenance.differentiable:
             # The first refresh, or a query that cannot be differentiated (an outer join): the result, as a
             # change from what is there. It costs a full evaluation; only what differs is written, logged, billed.
             cols = ", ".join(quote(c) for c in columns)
-            full = dt.maintenance.template("full", dt).render(run.values)
+            full = dt.maintenance.template(RefreshKind.FULL, dt).render(run.values)
             delta = row_changes(f"SELECT {cols}, {_KEY} FROM {dt.tracking.rows}", full, columns)
         else:
             delta = dt.maintenance.template(kind, dt).render(run.values)
@@ -591,11 +338,11 @@ class DynamicTableScheduler:
             session.run_sql(_write(dt, f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {_DELTA} "
                                        f"WHERE {_CHANGE} = 'INSERT'", INSERT, stored, logged), run)
         session.duck.execute(f"DROP TABLE IF EXISTS {_DELTA}")
-        dt.maintenance.after_merge(session, dt, run)
+        dt.maintenance.after_merge(session.duck, dt, run.values)
         return inserts + updates, deletes + updates, inserts + 2 * updates + deletes
 
     def _record(self, dt: DynamicTable, state: str, data_timestamp: Millis, start: Millis | None, end: Millis | None,
-                target: Millis | None, trigger: str, *, action: str | None = None, code: str | None = None,
+                target: Millis | None, trigger: str, *, action: RefreshAction | None = None, code: str | None = None,
                 message: str | None = None, statistics: dict | None = None, query_id: str | None = None,
                 inputs: list | None = None) -> None:
         self.history.append(Refresh(dt, state, data_timestamp, start, end, target, action, trigger, query_id, code, message,
@@ -611,10 +358,3 @@ def _write(dt: DynamicTable, dml_sql: str, kind: int, stored: list[str], logged:
 def _statistics(inserted: int, deleted: int, *, queued: int = 0, execution: int = 0) -> dict:
     return {"numInsertedRows": inserted, "numDeletedRows": deleted, "numCopiedRows": 0, "numAddedPartitions": 0,
             "numRemovedPartitions": 0, "queuedTimeMs": queued, "compilationTimeMs": 0, "executionTimeMs": execution}
-
-
-def sources_of(query: exp.Expression) -> list[Table]:
-    """The tables (and dynamic tables) a query reads, through views, in order of first appearance."""
-    from backends.duckdb.catalog.objects import base_tables
-
-    return base_tables(query)

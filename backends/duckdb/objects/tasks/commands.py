@@ -10,32 +10,31 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import sqlglot
+import pyarrow as pa
 from sqlglot import exp
-from sqlglot.tokens import TokenType
 
+from backends.clock import Millis
 from backends.duckdb.catalog.warehouses import normalize_size
+from backends.duckdb.compile.context import AccountLike, SessionLike
 from backends.duckdb.compile.plans import Plan, command_plan, text_commands
 from backends.duckdb.compile.resolve import Resolver
 from backends.duckdb.compile.results import Result, RowsResult, status_result, text_column, timestamp_column
-from backends.duckdb.metadata.show import ShowRequest, local_time
-from backends.duckdb.objects.tasks.scheduler import Task
+from backends.duckdb.compile.table_functions import TIMESTAMP, Argument, TableFunction
+from backends.duckdb.metadata.show import ShowRequest, like_matcher, local_time, schemas_in_scope
+from backends.duckdb.objects.tasks.scheduler import Task, TaskScheduler
 from backends.duckdb.objects.tasks.schedules import parse_schedule
 from backends.duckdb.sql import translate
 from backends.duckdb.sql.names import OBJECT_NAME_PATTERN, QualifiedName, display, parse_name_parts
 from backends.duckdb.sql.properties import Property, check_known, parse_properties
-from backends.duckdb.sql.scripts import split_statements
+from backends.duckdb.sql.scripts import split_header_and_body, split_statements
 from backends.errors import (
     NotSupportedError,
     compilation_error,
     object_already_exists,
     object_does_not_exist,
 )
-
-if TYPE_CHECKING:
-    from backends.duckdb.session.session import Session
 
 _NAME = OBJECT_NAME_PATTERN
 _CREATE = re.compile(
@@ -59,28 +58,11 @@ _SCRIPTING = ("DECLARE", "LET", "IF", "FOR", "WHILE", "LOOP", "REPEAT", "RETURN"
               "EXECUTE IMMEDIATE", "OPEN", "FETCH", "CLOSE", "BREAK", "CONTINUE", "RAISE")
 
 
-def _qualify(session: Session, text: str, sql: str) -> QualifiedName:
+def _qualify(session: SessionLike, text: str, sql: str) -> QualifiedName:
     return Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(text), action="TASK")
 
 
 # --- parsing --------------------------------------------------------------------------------------
-
-
-def split_header_and_body(rest: str, sql: str) -> tuple[str, str]:
-    """The clauses before a task's top-level AS, and the body after it."""
-    try:
-        tokens = sqlglot.tokenize(rest, read="snowflake")
-    except sqlglot.errors.TokenError as error:
-        raise compilation_error(f"syntax error: {error}", errno=1003, query=sql) from error
-    depth = 0
-    for token in tokens:
-        if token.token_type == TokenType.L_PAREN:
-            depth += 1
-        elif token.token_type == TokenType.R_PAREN:
-            depth -= 1
-        elif token.token_type == TokenType.ALIAS and depth == 0:
-            return rest[: token.start], rest[token.end + 1 :].strip().rstrip(";").strip()
-    raise compilation_error("syntax error: CREATE TASK needs AS <statement>", errno=1003, query=sql)
 
 
 def body_statements(body: str, sql: str) -> list[str]:
@@ -102,7 +84,7 @@ def body_statements(body: str, sql: str) -> list[str]:
     return statements
 
 
-def condition_streams(condition: str, session: Session, sql: str) -> list[QualifiedName]:
+def condition_streams(condition: str, session: SessionLike, sql: str) -> list[QualifiedName]:
     """The streams a WHEN condition tests with SYSTEM$STREAM_HAS_DATA."""
     ast = translate.parse(f"SELECT {condition}")
     names = []
@@ -130,7 +112,7 @@ def split_after_and_when(clauses: str, sql: str) -> tuple[dict[str, Property], l
     return found, after, when
 
 
-def apply_properties(task: Task, found: dict[str, Property], session: Session, sql: str) -> None:
+def apply_properties(task: Task, found: dict[str, Property], session: SessionLike, sql: str) -> None:
     check_known(found, _KNOWN, _IGNORED, "task", sql)
     for name, prop in found.items():
         if name == "WAREHOUSE":
@@ -177,9 +159,9 @@ def apply_properties(task: Task, found: dict[str, Property], session: Session, s
 # --- statements -----------------------------------------------------------------------------------
 
 
-def _create(match: re.Match, sql: str, session: Session) -> Plan:
+def _create(match: re.Match, sql: str, session: SessionLike) -> Plan:
     name = _qualify(session, match["name"], sql)
-    clauses, body = split_header_and_body(match["rest"], sql)
+    clauses, body = split_header_and_body(match["rest"], sql, "CREATE TASK")
     if re.match(r"^\s*CALL\b", body, re.I):
         raise NotSupportedError("CALL (stored procedures) in task bodies", query=sql)
     found, after, when = split_after_and_when(clauses, sql)
@@ -187,7 +169,7 @@ def _create(match: re.Match, sql: str, session: Session) -> Plan:
     predecessors = [_qualify(session, a, sql) for a in after]
     streams = condition_streams(when, session, sql) if when else []
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         catalog = session.catalog
         schema = catalog.schema(name.database, name.schema)
         if schema is None:
@@ -202,7 +184,7 @@ def _create(match: re.Match, sql: str, session: Session) -> Plan:
                     predecessors=predecessors, condition=when, condition_streams=streams)
         apply_properties(task, found, session, sql)
         for predecessor in predecessors:
-            parent = session.account.tasks.task(predecessor)
+            parent = session.account.state(TaskScheduler).task(predecessor)
             if parent is None:
                 raise object_does_not_exist(str(predecessor), query=sql)
             if parent.name.database != name.database or parent.name.schema != name.schema:
@@ -216,28 +198,28 @@ def _create(match: re.Match, sql: str, session: Session) -> Plan:
                 "A serverless triggered task needs TARGET_COMPLETION_INTERVAL.", errno=3052, query=sql
             )
         if existing is not None:
-            session.account.tasks.forget(existing)
+            session.account.state(TaskScheduler).forget(existing)
         schema.tasks[name.name] = task
         return status_result(f"Task {display(name.name)} successfully created.")
 
     return command_plan(session, run)
 
 
-def _task_or_error(session: Session, name: QualifiedName, sql: str) -> Task:
-    task = session.account.tasks.task(name)
+def _task_or_error(session: SessionLike, name: QualifiedName, sql: str) -> Task:
+    task = session.account.state(TaskScheduler).task(name)
     if task is None:
         raise object_does_not_exist(str(name), query=sql)
     return task
 
 
-def _alter(match: re.Match, sql: str, session: Session) -> Plan:
+def _alter(match: re.Match, sql: str, session: SessionLike) -> Plan:
     name = _qualify(session, match["name"], sql)
     rest = match["rest"]
     words = rest.split()
     verb = " ".join(words[:2]).upper() if words else ""
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
-        scheduler = session.account.tasks
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        scheduler = session.account.state(TaskScheduler)
         task = scheduler.task(name)
         if task is None:
             if match["exists"]:
@@ -293,39 +275,39 @@ def _alter(match: re.Match, sql: str, session: Session) -> Plan:
     return command_plan(session, run)
 
 
-def _drop(match: re.Match, sql: str, session: Session) -> Plan:
+def _drop(match: re.Match, sql: str, session: SessionLike) -> Plan:
     name = _qualify(session, match["name"], sql)
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
-        task = session.account.tasks.task(name)
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        task = session.account.state(TaskScheduler).task(name)
         if task is None:
             if match["exists"]:
                 return status_result(f"Drop statement executed successfully ({display(name.name)} already dropped).")
             raise object_does_not_exist(str(name), query=sql)
-        session.account.tasks.forget(task)
+        session.account.state(TaskScheduler).forget(task)
         del session.catalog.schema(name.database, name.schema).tasks[name.name]
         return status_result(f"{display(name.name)} successfully dropped.")
 
     return command_plan(session, run)
 
 
-def _execute(match: re.Match, sql: str, session: Session) -> Plan:
+def _execute(match: re.Match, sql: str, session: SessionLike) -> Plan:
     name = _qualify(session, match["name"], sql)
     if match["rest"].strip():
         raise NotSupportedError(f"EXECUTE TASK ... {match['rest'].strip()[:30]}", query=sql)
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
-        session.account.tasks.execute(_task_or_error(session, name, sql))
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        session.account.state(TaskScheduler).execute(_task_or_error(session, name, sql))
         return status_result(f"Task {display(name.name)} is scheduled to run immediately.")
 
     return command_plan(session, run, ddl=False)
 
 
-def _dependents_enable(match: re.Match, sql: str, session: Session) -> Plan:
+def _dependents_enable(match: re.Match, sql: str, session: SessionLike) -> Plan:
     name = _qualify(session, match["name"].replace("''", "'"), sql)
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
-        scheduler = session.account.tasks
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        scheduler = session.account.state(TaskScheduler)
         root = _task_or_error(session, name, sql)
         pending = [root]
         while pending:
@@ -341,7 +323,7 @@ def _dependents_enable(match: re.Match, sql: str, session: Session) -> Plan:
 # --- SHOW and DESCRIBE ---------------------------------------------------------------------------
 
 
-def task_rows(session: Session, tasks: list[Task]) -> RowsResult:
+def task_rows(session: SessionLike, tasks: list[Task]) -> RowsResult:
     columns = [timestamp_column("created_on"), text_column("name"), text_column("id"), text_column("database_name"),
                text_column("schema_name"), text_column("owner"), text_column("comment"), text_column("warehouse"),
                text_column("schedule"), text_column("predecessors"), text_column("state"), text_column("definition"),
@@ -363,9 +345,7 @@ def task_rows(session: Session, tasks: list[Task]) -> RowsResult:
     return RowsResult(columns, rows)
 
 
-def show_tasks(session: Session, request: ShowRequest, sql: str) -> RowsResult:
-    from backends.duckdb.metadata.show import like_matcher, schemas_in_scope
-
+def show_tasks(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     matches = like_matcher(request.like)
     tasks = sorted(
         (t for schema in schemas_in_scope(session, request, sql) for t in schema.tasks.values() if matches(t.name.name)),
@@ -379,4 +359,93 @@ compile_task_command = text_commands(
 )
 """The plan for one of these statements, or None if `sql` is not one."""
 
+def describe_task(session: SessionLike, name: QualifiedName, sql: str) -> RowsResult:
+    task = session.account.state(TaskScheduler).task(name)
+    if task is None:
+        raise object_does_not_exist(str(name), query=sql)
+    return task_rows(session, [task])
+
+
 SHOW_HANDLERS = {"TASKS": show_tasks}
+DESCRIBE_HANDLERS = {"TASK": describe_task}
+
+
+# --- INFORMATION_SCHEMA ------------------------------------------------------------------------------
+
+
+def _task_history_rows(account: AccountLike) -> list[dict[str, Any]]:
+    rows = []
+    for run in account.state(TaskScheduler).history:
+        rows.append({
+            "QUERY_ID": run.query_id, "NAME": run.name, "DATABASE_NAME": run.database, "SCHEMA_NAME": run.schema,
+            "QUERY_TEXT": run.query_text, "CONDITION_TEXT": run.condition_text, "STATE": run.state,
+            "ERROR_CODE": run.error_code, "ERROR_MESSAGE": run.error_message, "SCHEDULED_TIME": run.scheduled_time,
+            "QUERY_START_TIME": run.query_start_time, "NEXT_SCHEDULED_TIME": run.next_scheduled_time,
+            "COMPLETED_TIME": run.completed_time, "ROOT_TASK_ID": run.root_task_id, "GRAPH_VERSION": 1,
+            "RUN_ID": run.run_id, "RETURN_VALUE": None, "SCHEDULED_FROM": run.scheduled_from,
+            "ATTEMPT_NUMBER": run.attempt_number, "CONFIG": None, "QUERY_HASH": None, "QUERY_HASH_VERSION": None,
+            "QUERY_PARAMETERIZED_HASH": None, "QUERY_PARAMETERIZED_HASH_VERSION": None,
+            "GRAPH_RUN_GROUP_ID": run.graph_run_group_id, "BACKFILL_INFO": None, "SPCS_JOB_ID": None,
+        })
+    return rows
+
+
+TASK_HISTORY = TableFunction(
+    "TASK_HISTORY",
+    pa.schema([
+        ("QUERY_ID", pa.string()), ("NAME", pa.string()), ("DATABASE_NAME", pa.string()), ("SCHEMA_NAME", pa.string()),
+        ("QUERY_TEXT", pa.string()), ("CONDITION_TEXT", pa.string()), ("STATE", pa.string()),
+        ("ERROR_CODE", pa.string()), ("ERROR_MESSAGE", pa.string()), ("SCHEDULED_TIME", TIMESTAMP),
+        ("QUERY_START_TIME", TIMESTAMP), ("NEXT_SCHEDULED_TIME", TIMESTAMP), ("COMPLETED_TIME", TIMESTAMP),
+        ("ROOT_TASK_ID", pa.string()), ("GRAPH_VERSION", pa.int64()), ("RUN_ID", pa.int64()),
+        ("RETURN_VALUE", pa.string()), ("SCHEDULED_FROM", pa.string()), ("ATTEMPT_NUMBER", pa.int64()),
+        ("CONFIG", pa.string()), ("QUERY_HASH", pa.string()), ("QUERY_HASH_VERSION", pa.int64()),
+        ("QUERY_PARAMETERIZED_HASH", pa.string()), ("QUERY_PARAMETERIZED_HASH_VERSION", pa.int64()),
+        ("GRAPH_RUN_GROUP_ID", pa.string()), ("BACKFILL_INFO", pa.string()), ("SPCS_JOB_ID", pa.string()),
+    ]),
+    _task_history_rows,
+    [
+        Argument("SCHEDULED_TIME_RANGE_START", '"SCHEDULED_TIME" >= ({})'),
+        Argument("SCHEDULED_TIME_RANGE_END", '"SCHEDULED_TIME" < ({})'),
+        Argument("RESULT_LIMIT", kind="limit"),
+        Argument("TASK_NAME", 'UPPER("NAME") = UPPER({})'),
+        Argument("ERROR_ONLY", "\"STATE\" IN ('FAILED', 'FAILED_AND_AUTO_SUSPENDED', 'CANCELLED')", kind="flag"),
+        Argument("ROOT_TASK_ID", '"ROOT_TASK_ID" = ({})'),
+        Argument("DATABASE_NAME", 'UPPER("DATABASE_NAME") = UPPER({})'),
+        Argument("SCHEMA_NAME", 'UPPER("SCHEMA_NAME") = UPPER({})'),
+    ],
+    order_by='"SCHEDULED_TIME" DESC',
+    window='"SCHEDULED_TIME" >= {now} - INTERVAL 7 DAY',
+)
+
+
+def _serverless_task_rows(account: AccountLike) -> list[dict[str, Any]]:
+    """Serverless task compute by hour, as SERVERLESS_TASK_HISTORY reports it (credits include the 0.9 multiplier)."""
+    hour = 3_600_000
+    buckets: dict[tuple[Millis, int], dict[str, Any]] = {}
+    for usage in account.state(TaskScheduler).serverless_usage:
+        bucket = usage.start - usage.start % hour
+        row = buckets.setdefault((bucket, usage.task_uid), {
+            "START_TIME": bucket, "END_TIME": bucket + hour, "TASK_ID": usage.task_id, "TASK_NAME": usage.name,
+            "DATABASE_NAME": usage.database, "SCHEMA_NAME": usage.schema, "CREDITS_USED": 0.0,
+        })
+        row["CREDITS_USED"] += usage.credits
+    return list(buckets.values())
+
+
+SERVERLESS_TASK_HISTORY = TableFunction(
+    "SERVERLESS_TASK_HISTORY",
+    pa.schema([("START_TIME", TIMESTAMP), ("END_TIME", TIMESTAMP), ("TASK_ID", pa.string()), ("TASK_NAME", pa.string()),
+               ("DATABASE_NAME", pa.string()), ("SCHEMA_NAME", pa.string()), ("CREDITS_USED", pa.float64())]),
+    _serverless_task_rows,
+    [
+        Argument("DATE_RANGE_START", '"END_TIME" > ({})'),
+        Argument("DATE_RANGE_END", '"START_TIME" < ({})'),
+        Argument("TASK_NAME", 'UPPER("TASK_NAME") = UPPER({})'),
+    ],
+    order_by='"START_TIME"',
+    default_limit=None,
+    window='"END_TIME" > {now} - INTERVAL 14 DAY',
+)
+
+TABLE_FUNCTIONS = (TASK_HISTORY, SERVERLESS_TASK_HISTORY)

@@ -24,17 +24,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from backends.clock import Millis, Scheduled
-from backends.duckdb.catalog.objects import CatalogObject, Table, stream_sources
+from backends.duckdb.catalog.objects import CatalogObject, Stream, Table, stream_sources
 from backends.duckdb.catalog.warehouses import CREDITS_PER_HOUR, WarehouseSuspended
+from backends.duckdb.compile.context import AccountLike, SessionLike
+from backends.duckdb.maintenance.stream_changes import has_data
 from backends.duckdb.objects.tasks.schedules import Schedule
 from backends.duckdb.sql.names import QualifiedName
 from backends.errors import Error
-
-if TYPE_CHECKING:
-    from backends.duckdb.session.session import Account, Session
 
 #: Serverless tasks bill compute-hours at this multiplier (Consumption Table, section 6.2).
 SERVERLESS_TASK_MULTIPLIER = 0.9
@@ -137,7 +136,7 @@ class ServerlessUsage:
 class TaskScheduler:
     """Runs an account's tasks on its virtual clock."""
 
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: AccountLike) -> None:
         self.account = account
         self.history: list[TaskRun] = []
         self.serverless_usage: list[ServerlessUsage] = []
@@ -242,10 +241,9 @@ class TaskScheduler:
     def _consider_trigger(self, task: Task) -> None:
         if task.uid in self._trigger_pending or task.uid in self._graphs:
             return
-        session = self._session(task)
-        if not any(session.stream_has_data(stream) for stream in self._condition_streams(task)):
-            return
         now = self.account.clock.now()
+        if not any(has_data(stream, now) for stream in self._condition_streams(task)):
+            return
         at = max(now, self._last_trigger.get(task.uid, -(10**15)) + task.min_trigger_interval_ms)
         self._trigger_pending.add(task.uid)
         record = self._record(task, at, "TRIGGER", run_id=at)
@@ -423,16 +421,14 @@ class TaskScheduler:
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _session(self, task: Task) -> Session:
+    def _session(self, task: Task) -> SessionLike:
         session = self.account.session_for(task, task.warehouse)
         # A failing statement fails the run and rolls its transaction back: there is no earlier
         # work of the transaction to keep, so the bind-first check (a second compile) is not needed.
         session.bind_checks = False
         return session
 
-    def _condition_streams(self, task: Task) -> list:
-        from backends.duckdb.catalog.objects import Stream
-
+    def _condition_streams(self, task: Task) -> list[Stream]:
         streams = [self.account.catalog.get(name) for name in task.condition_streams]
         return [s for s in streams if isinstance(s, Stream)]
 
