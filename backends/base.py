@@ -1,15 +1,19 @@
 """What the harness needs from a backend: Snowflake SQL, a clock, and the ingestion verbs.
 
 The DuckDB emulator's connection (`backends.duckdb.connect()`) implements it; a live backend would
-implement the same verbs over the connector, a stage and pipe, and the Snowpipe Streaming SDK.
+implement the same verbs over the connector, a stage and pipe, and the Snowpipe Streaming SDK. The
+harness finds a backend by name in `backends/registry.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+
+from backends.lineage import Lineage
 
 
 class Clock(Protocol):
@@ -38,7 +42,7 @@ class Backend(Protocol):
     def clock(self) -> Clock: ...
 
     @property
-    def lineage(self) -> Any:
+    def lineage(self) -> Lineage:
         """Committed table versions, what each read and when it became visible."""
 
     def cursor(self) -> Any: ...
@@ -53,3 +57,15 @@ class Backend(Protocol):
 
     def load_next_file(self, pipe: str) -> Any:
         """Load the oldest queued file (the emulator; a live pipe loads on its own)."""
+
+
+class BackendModule(Protocol):
+    """A backend package, as the registry hands it to the harness."""
+
+    def connect(self, **options: Any) -> Backend:
+        """A connection, with the options the backend's own `connect` takes (the emulator: `start`, `timezone`...)."""
+
+    def connect_for_run(self, *, start: int, folder: Path, workers: int = 1) -> Backend:
+        """A connection for one variant of a run, starting at `start` (epoch ms): its working files under
+        `folder` (the harness removes it after closing), its share of the machine when `workers` variants
+        run at once."""

@@ -104,3 +104,12 @@ def duplicate_merge_row(*, query: str | None = None) -> IntegrityError:
         "Duplicate row detected during DML action: a target row matched more than one source row",
         errno=100090, sqlstate="42P18", query=query,
     )
+
+
+class EngineOutOfMemory(MemoryError):
+    """The engine behind a backend reached its memory limit (the emulator's DuckDB): the machine's
+    resources, not the pipeline's SQL.
+
+    Never a Snowflake error (a warehouse spills to storage instead), so it is not a connector
+    error: it stops whatever is running rather than failing a task, a refresh or a file load.
+    """

@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
         description="snowsim: run Snowflake CDC pipelines offline on an embedded DuckDB emulator.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sql = commands.add_parser(
+    sql_parser = commands.add_parser(
         "sql",
         help="run a Snowflake SQL script on the emulator and print each result",
         description=(
@@ -37,12 +37,13 @@ def _parser() -> argparse.ArgumentParser:
             "be read."
         ),
     )
-    sql.add_argument("file", type=Path, help="the SQL script (statements separated by semicolons)")
-    sql.add_argument("--start", default=None, help="the virtual clock's start, ISO-8601 (default 2025-01-06T00:00:00Z)")
-    sql.add_argument("--timezone", default="America/Los_Angeles", help="session TIMEZONE (Snowflake's default)")
-    sql.add_argument("--max-rows", type=int, default=20, help="rows printed per result (default 20)")
+    sql_parser.add_argument("file", type=Path, help="the SQL script (statements separated by semicolons)")
+    sql_parser.add_argument("--start", default=None, help="the virtual clock's start, ISO-8601 (default 2025-01-06T00:00:00Z)")
+    sql_parser.add_argument("--timezone", default="America/Los_Angeles", help="session TIMEZONE (Snowflake's default)")
+    sql_parser.add_argument("--max-rows", type=int, default=20, help="rows printed per result (default 20)")
+    sql_parser.set_defaults(handler=run_sql)
 
-    run = commands.add_parser(
+    run_parser = commands.add_parser(
         "run",
         help="run a scenario's variants and write a report",
         description=(
@@ -55,58 +56,56 @@ def _parser() -> argparse.ArgumentParser:
             "(nothing is written when a run stops)."
         ),
     )
-    run.add_argument("file", type=Path, help="the scenario file (YAML)")
-    run.add_argument("--out", type=Path, default=Path("reports"), help="where the run folder goes (default reports/)")
-    run.add_argument("--no-charts", action="store_true", help="skip the PNG charts (faster)")
-    run.add_argument("--jobs", type=int, default=None, metavar="N",
+    run_parser.add_argument("file", type=Path, help="the scenario file (YAML)")
+    run_parser.add_argument("--out", type=Path, default=Path("reports"), help="where the run folder goes (default reports/)")
+    run_parser.add_argument("--no-charts", action="store_true", help="skip the PNG charts (faster)")
+    run_parser.add_argument("--jobs", type=int, default=None, metavar="N",
                      help="variants run at once, each in its own process (default: one per CPU core, up to the "
                           "number of variants; 1 runs them one after another). The figures are the same either way")
-    run.add_argument("--variant", action="append", metavar="NAME",
+    run_parser.add_argument("--variant", action="append", metavar="NAME",
                      help="run only this variant (repeat for several; default: every variant of the scenario)")
-    run.add_argument("--profile", action="store_true",
+    run_parser.add_argument("--profile", action="store_true",
                      help="profile the run and write profile.txt (top functions by cumulative time) to the run "
                           "folder; runs the variants one after another in this process")
+    run_parser.set_defaults(handler=run_command)
 
-    validate = commands.add_parser(
+    validate_parser = commands.add_parser(
         "validate", help="check scenario files",
         description="Check scenario files; print every problem, by file and key. Exits 0 when every file is valid, "
                     "1 when any is not.")
-    validate.add_argument("files", type=Path, nargs="+", help="scenario files (YAML)")
+    validate_parser.add_argument("files", type=Path, nargs="+", help="scenario files (YAML)")
+    validate_parser.set_defaults(handler=validate)
 
-    compare = commands.add_parser(
+    compare_parser = commands.add_parser(
         "compare",
         help="compare two runs",
         description="One mark per metric and variant between two runs (run folders or run.json files): better, "
                     "worse, same, or not comparable when their scenario files differ. Speed-up, a wall-time "
                     "figure, counts as same within 15 %. Exit 2 if a run cannot be read.",
     )
-    compare.add_argument("before", type=Path, help="the baseline run")
-    compare.add_argument("after", type=Path, help="the run to judge")
+    compare_parser.add_argument("before", type=Path, help="the baseline run")
+    compare_parser.add_argument("after", type=Path, help="the run to judge")
+    compare_parser.set_defaults(handler=compare_runs)
 
-    commands.add_parser("schema", help="print the JSON Schema of scenario files",
-                        description="Print the JSON Schema of scenario files (scenarios/schema.json holds a copy).")
+    schema_parser = commands.add_parser(
+        "schema", help="print the JSON Schema of scenario files",
+        description="Print the JSON Schema of scenario files (scenarios/schema.json holds a copy).")
+    schema_parser.set_defaults(handler=print_schema)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console, errors = Console(), Console(stderr=True, soft_wrap=True)
-    if args.command == "sql":
-        return run_sql(args, console, errors)
-    if args.command == "run":
-        return run_scenario(args, console, errors)
-    if args.command == "validate":
-        return validate(args, console, errors)
-    if args.command == "compare":
-        return compare_runs(args, console, errors)
-    if args.command == "schema":
-        import json
+    return args.handler(args, Console(), Console(stderr=True, soft_wrap=True))
 
-        from sim.scenario import json_schema
 
-        print(json.dumps(json_schema(), indent=2, sort_keys=True))
-        return 0
-    return 2  # pragma: no cover - argparse requires a command
+def print_schema(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    import json
+
+    from sim.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2, sort_keys=True))
+    return 0
 
 
 def validate(args: argparse.Namespace, console: Console, errors: Console) -> int:
@@ -125,15 +124,14 @@ def validate(args: argparse.Namespace, console: Console, errors: Console) -> int
     return 1 if failed else 0
 
 
-def run_scenario(args: argparse.Namespace, console: Console, errors: Console) -> int:
+def run_command(args: argparse.Namespace, console: Console, errors: Console) -> int:
     import shutil
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from sim import parallel, wallclock
     from sim.report import charts, document, record
-    from sim.run import RunError
-    from sim.run import run_scenario as run_all
+    from sim.run import RunError, RunFolder, run_scenario
     from sim.scenario import ScenarioError, load
 
     if args.jobs is not None and args.jobs < 1:
@@ -183,12 +181,11 @@ def run_scenario(args: argparse.Namespace, console: Console, errors: Console) ->
                     bar.update(tasks[name], completed=done)
 
                 if args.profile:
-                    results = _profiled(working, run_all, loaded, progress)
+                    results = _profiled(working, run_scenario, loaded, progress)
                 else:
-                    results = run_all(loaded, working, progress, jobs)
-            shutil.rmtree(working / "stages", ignore_errors=True)  # the loaded copies; outbox/ keeps the files produced
-            if not scenario.report.keep_files:
-                shutil.rmtree(working / "outbox", ignore_errors=True)
+                    results = run_scenario(loaded, working, progress, jobs)
+            if not scenario.report.keep_files:  # the files Snowpipe variants staged
+                shutil.rmtree(RunFolder(working).outboxes, ignore_errors=True)
             run_record = record.build(loaded, results, run_id=run_id, wall_seconds=wallclock.seconds() - began)
             record.write(run_record, working)
             drawn = charts.draw_all(run_record, working) if scenario.report.charts and not args.no_charts else []
@@ -293,9 +290,9 @@ def compare_runs(args: argparse.Namespace, console: Console, errors: Console) ->
 
 
 def run_sql(args: argparse.Namespace, console: Console, errors: Console) -> int:
-    from backends import duckdb as local
-    from backends.duckdb.sql.scripts import split_with_lines
+    from backends import registry
     from backends.errors import Error
+    from backends.scripts import split_with_lines
 
     path: Path = args.file
     try:
@@ -303,7 +300,7 @@ def run_sql(args: argparse.Namespace, console: Console, errors: Console) -> int:
     except OSError as error:
         errors.print(f"[red]{path}: cannot read the script: {error.strerror}[/red]")
         return 2
-    conn = local.connect(start=args.start, timezone=args.timezone)
+    conn = registry.backend("duckdb").connect(start=args.start, timezone=args.timezone)
     cursor = conn.cursor()
     for statement, line in split_with_lines(script):
         console.print(f"[bold cyan]{path}:{line}[/bold cyan] [dim]{' '.join(statement.split())[:100]}[/dim]", soft_wrap=True)

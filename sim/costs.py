@@ -14,7 +14,7 @@ backend's own metering views.
 
 from __future__ import annotations
 
-from sim.ingest import Usage
+from sim.ingest.base import Usage
 from sim.scenario import Pricing
 
 GB = 1024**3

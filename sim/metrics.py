@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backends.clock import Millis
-from backends.duckdb.catalog.lineage import Version
+from backends.lineage import Version
 
 NEVER = -1
 

@@ -1,4 +1,4 @@
-"""Variants side by side: each in its own worker process, on its own emulated account and clock.
+"""Variants side by side: each in its own worker process, on its own backend connection and clock.
 
 A variant's run is one Python thread feeding DuckDB small statements, so it keeps about one core
 busy; on a machine with more cores, variants run at once and the whole run takes less wall time.
@@ -17,9 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from backends.duckdb.maintenance.compaction import memory_limit
 from sim.scenario import LoadedScenario
 
 #: How often the parent wakes to pass on progress while it waits for workers (seconds).
@@ -34,23 +31,22 @@ def cores() -> int:
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
-def run_variants(loaded: LoadedScenario, out_dir: Path, progress: Callable[[str, float], None] | None,
-                 jobs: int) -> list[Any]:
-    """Run every variant, `jobs` at a time, each in a worker process; results in the scenario's order.
+def run_variants(worker: Callable[..., Any], loaded: LoadedScenario, out_dir: Path,
+                 progress: Callable[[str, float], None] | None, jobs: int, *, backend: str) -> list[Any]:
+    """Run every variant with `worker` (`sim.run.run_variant`), `jobs` at a time, each in a worker process;
+    results in the scenario's order.
 
-    Each worker's DuckDB gets an equal share of the cores and of the memory limit: it compacts its
-    tables as they near its share and spills beyond it (a simulated day of the booking pipeline,
-    ~13 GB of tables, fits two workers on 24 GB). The first variant that fails stops the run: the
-    other workers are terminated and the error is raised here.
+    Each worker's backend takes an equal share of the machine (the emulator: of the cores and of DuckDB's
+    memory limit; it compacts its tables as they near its share and spills beyond it: a simulated day of
+    the booking pipeline, ~13 GB of tables, fits two workers on 24 GB). The first variant that fails
+    stops the run: the other workers are terminated and the error is raised here. `worker` must be a
+    module-level function (spawned workers receive it by reference).
     """
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()
-    with duckdb.connect() as probe:
-        memory = memory_limit(probe)
-    share = {"threads": max(1, cores() // jobs), "memory_limit": f"{memory // jobs}B"}
     count = len(loaded.scenario.variants)
     with context.Pool(jobs, initializer=_start_worker, initargs=(messages,)) as pool:  # exit terminates the workers
-        pending = [pool.apply_async(_run_one, (loaded, index, out_dir, share)) for index in range(count)]
+        pending = [pool.apply_async(_run_one, (worker, loaded, index, out_dir, backend, jobs)) for index in range(count)]
         while not all(result.ready() for result in pending):
             _relay(messages, progress, timeout=POLL_SECONDS)
             for result in pending:
@@ -78,8 +74,7 @@ def _start_worker(messages: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it terminates the workers
 
 
-def _run_one(loaded: LoadedScenario, index: int, out_dir: Path, share: dict[str, Any]) -> Any:
-    from sim.run import run_variant
-
-    return run_variant(loaded, index, out_dir, lambda name, fraction: _progress_queue.put((name, fraction)),
-                       duckdb_config=share)
+def _run_one(worker: Callable[..., Any], loaded: LoadedScenario, index: int, out_dir: Path, backend: str,
+             workers: int) -> Any:
+    return worker(loaded, index, out_dir, lambda name, fraction: _progress_queue.put((name, fraction)),
+                  backend=backend, workers=workers)

@@ -18,37 +18,28 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from backends import duckdb as local
+from backends import registry
 from backends.base import Backend
 from backends.clock import Millis, to_millis
-from backends.duckdb.sql.engine_errors import EngineOutOfMemory
-from backends.duckdb.sql.scripts import split_with_lines
-from backends.errors import Error
-from sim import costs, metrics, wallclock
-from sim.ingest import Delivery, implied_landing
-from sim.ingest.snowpipe import SnowpipeModel
-from sim.ingest.streaming import StreamingModel
+from backends.errors import EngineOutOfMemory, Error
+from backends.scripts import split_with_lines
+from sim import costs, metrics, parallel, wallclock
+from sim.ingest import MODELS
+from sim.ingest.base import Delivery, IngestionModel, implied_landing
 from sim.scenario import (
-    Delay,
     LoadedScenario,
-    PostgresCdcWorkloadSpec,
     RetailWorkloadSpec,
     Scenario,
-    SnowpipeVariant,
-    TmdbWorkloadSpec,
+    Variant,
 )
-from sim.workloads.booking_feed import BookingFeed
-from sim.workloads.postgres_cdc_feed import PostgresCdcFeed
+from sim.workloads import FEEDS, Feed
 from sim.workloads.rates import arrivals
-from sim.workloads.retail_feed import RetailFeed
 from sim.workloads.retail_feed import reference_rows as retail_reference_rows
-from sim.workloads.tmdb_feed import TmdbFeed
 
 MINUTE_MS = 60_000
 #: The workload is generated in chunks of this length, whatever the variant, so every variant sees the same events.
 CHUNK_MS = 10_000
 #: A workload's event generator: `batch(times)` gives the events, `time_column` names their source time.
-Feed = BookingFeed | RetailFeed | PostgresCdcFeed | TmdbFeed
 
 
 class RunError(Exception):
@@ -87,39 +78,59 @@ class VariantResult:
         return self.duplicates == 0 and self.missing == 0 and self.landed == self.events
 
 
+@dataclass(frozen=True)
+class RunFolder:
+    """Where a run writes: the report's files at the top; per variant, the backend's working files
+    (removed when the variant ends) and the files Snowpipe variants stage (`outbox/`)."""
+
+    root: Path
+
+    @property
+    def backends(self) -> Path:
+        return self.root / "backend"
+
+    def backend(self, variant: str) -> Path:
+        return self.backends / variant
+
+    @property
+    def outboxes(self) -> Path:
+        return self.root / "outbox"
+
+    def outbox(self, variant: str) -> Path:
+        return self.outboxes / variant
+
+
 def run_scenario(loaded: LoadedScenario, out_dir: Path, progress: Callable[[str, float], None] | None = None,
-                 jobs: int = 1) -> list[VariantResult]:
-    """Run every variant of the scenario; `progress(variant, fraction)` is told how far each has got.
+                 jobs: int = 1, *, backend: str = registry.DEFAULT) -> list[VariantResult]:
+    """Run every variant of the scenario on `backend`; `progress(variant, fraction)` is told how far each has got.
 
     With `jobs` > 1, that many variants run at once, each in its own process (`sim.parallel`).
     """
     count = len(loaded.scenario.variants)
     if min(jobs, count) > 1:
-        from sim import parallel
-
-        return parallel.run_variants(loaded, out_dir, progress, min(jobs, count))
-    return [run_variant(loaded, index, out_dir, progress) for index in range(count)]
+        return parallel.run_variants(run_variant, loaded, out_dir, progress, min(jobs, count), backend=backend)
+    return [run_variant(loaded, index, out_dir, progress, backend=backend) for index in range(count)]
 
 
 def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
-                progress: Callable[[str, float], None] | None = None, *,
-                duckdb_config: dict[str, Any] | None = None) -> VariantResult:
-    """Run one variant. Table data beyond DuckDB's memory limit spills to `out_dir`/spill/<variant>
-    (removed after); `duckdb_config` adds settings (a worker's share of the threads and memory)."""
+                progress: Callable[[str, float], None] | None = None, *, backend: str = registry.DEFAULT,
+                workers: int = 1, options: dict[str, Any] | None = None) -> VariantResult:
+    """Run one variant on `backend`, one of `workers` running at once; `options` go to the backend's
+    `connect_for_run` (the emulator's `duckdb_config`, say). The backend's working files (the emulator's
+    stages and spilled tables) live under the run folder until the variant ends."""
     scenario = loaded.scenario
     variant = scenario.variants[index]
     began = wallclock.seconds()
-    spill = out_dir / "spill" / variant.name
-    spill.mkdir(parents=True, exist_ok=True)  # DuckDB creates only the last level, and only when it first spills
-    config = {"temp_directory": str(spill), **(duckdb_config or {})}
-    conn = local.connect(start=scenario.start_utc, stage_root=out_dir / "stages" / variant.name, duckdb_config=config)
+    folder = RunFolder(out_dir)
+    conn = registry.backend(backend).connect_for_run(start=scenario.start_utc, folder=folder.backend(variant.name),
+                                                     workers=workers, **(options or {}))
     wall = wallclock.WallTimes()
     conn.on_activity(wall)
     try:
         with wall("pipeline setup"):
             _set_up(conn, loaded)
         feed = make_feed(scenario)
-        model = _model(conn, scenario, variant, out_dir, np.random.default_rng([scenario.seed, index + 1]), wall,
+        model = _model(conn, scenario, variant, folder, np.random.default_rng([scenario.seed, index + 1]), wall,
                        feed.time_column)
         start = conn.clock.now()
         end = start + round(scenario.duration * 1000)
@@ -135,9 +146,9 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
         raise RunError(f"{variant.name}: {error}. Run fewer variants at once (--jobs), or a shorter scenario.") from error
     finally:
         conn.close()
-        shutil.rmtree(spill, ignore_errors=True)
+        shutil.rmtree(folder.backend(variant.name), ignore_errors=True)
         with contextlib.suppress(OSError):  # the last variant out takes the folder too
-            spill.parent.rmdir()
+            folder.backends.rmdir()
     result.wall_seconds = wallclock.seconds() - began
     result.wall_seconds_by_activity = by_activity(wall.seconds, result.wall_seconds)
     if progress:
@@ -183,16 +194,7 @@ def _set_up(conn: Backend, loaded: LoadedScenario) -> None:
 
 def make_feed(scenario: Scenario) -> Feed:
     """The workload's event generator, seeded by the scenario (the same for every variant)."""
-    workload = scenario.workload
-    if isinstance(workload, RetailWorkloadSpec):
-        return RetailFeed(seed=scenario.seed, reference=workload.reference)
-    if isinstance(workload, PostgresCdcWorkloadSpec):
-        return PostgresCdcFeed(seed=scenario.seed, mix=workload.mix)
-    if isinstance(workload, TmdbWorkloadSpec):
-        return TmdbFeed(seed=scenario.seed, new_share=workload.new_share, invalid_share=workload.invalid_share)
-    return BookingFeed(seed=scenario.seed, movies=workload.movies, customers=workload.customers,
-                       mix=(workload.mix.new, workload.mix.change, workload.mix.delete),
-                       invalid_share=workload.invalid_share)
+    return FEEDS[scenario.workload.kind](scenario.seed, scenario.workload)
 
 
 def reference_rows(scenario: Scenario) -> dict[str, tuple[list[str], list[tuple]]]:
@@ -209,16 +211,12 @@ def _exists(cursor: Any, table: str) -> bool:
         return False
 
 
-def _model(conn: Backend, scenario: Scenario, variant: Any, out_dir: Path, rng: np.random.Generator,
-           wall: wallclock.WallTimes, time_column: str) -> Any:
-    pipeline = scenario.pipeline
-    if isinstance(variant, SnowpipeVariant):
-        return SnowpipeModel(variant, conn, pipeline.stage, pipeline.pipe, out_dir / "outbox" / variant.name, rng, wall,
-                             time_column)
-    return StreamingModel(variant, conn, pipeline.landing_table, pipeline.key, rng, time_column)
+def _model(conn: Backend, scenario: Scenario, variant: Variant, folder: RunFolder, rng: np.random.Generator,
+           wall: wallclock.WallTimes, time_column: str) -> IngestionModel:
+    return MODELS[variant.ingestion](variant, conn, scenario.pipeline, folder.outbox(variant.name), rng, wall, time_column)
 
 
-def _generate(conn: Backend, feed: Feed, model: Any, scenario: Scenario, start: Millis, end: Millis,
+def _generate(conn: Backend, feed: Feed, model: IngestionModel, scenario: Scenario, start: Millis, end: Millis,
               progress: Callable[[float], Any], wall: wallclock.WallTimes,
               on_chunk: Callable[[Millis], None]) -> np.ndarray:
     """Generate the workload in fixed chunks, the same for every variant; the events' source times, by event id - 1.
@@ -254,7 +252,7 @@ def _generate(conn: Backend, feed: Feed, model: Any, scenario: Scenario, start: 
     return np.concatenate(times) if times else np.empty(0, np.int64)
 
 
-def _stop_on_failed_load(model: Any, scenario: Scenario) -> None:
+def _stop_on_failed_load(model: IngestionModel, scenario: Scenario) -> None:
     """A file the pipe cannot load loses its events (a pipe loads whole files or none): stop at the first one,
     not after the whole run."""
     if model.usage.failed_files:
@@ -264,7 +262,7 @@ def _stop_on_failed_load(model: Any, scenario: Scenario) -> None:
                        f"({variant.file_format})?")
 
 
-def _drain(conn: Backend, model: Any, scenario: Scenario, deadline: Millis) -> None:
+def _drain(conn: Backend, model: IngestionModel, scenario: Scenario, deadline: Millis) -> None:
     """Let in-flight deliveries land and every layer catch up, a minute at a time, up to the deadline.
 
     Every layer, not only gold: a layer beside gold's path (an SCD2 snapshot) may catch up later. A
@@ -283,7 +281,7 @@ def _drain(conn: Backend, model: Any, scenario: Scenario, deadline: Millis) -> N
             return
 
 
-def _measure(conn: Backend, scenario: Scenario, variant: Any, model: Any, event_times: np.ndarray,
+def _measure(conn: Backend, scenario: Scenario, variant: Variant, model: IngestionModel, event_times: np.ndarray,
              start: Millis, end: Millis, steady: tuple[dict[str, float], float]) -> VariantResult:
     pipeline = scenario.pipeline
     cursor = conn.cursor()
@@ -310,7 +308,7 @@ def _measure(conn: Backend, scenario: Scenario, variant: Any, model: Any, event_
     ingestion = costs.ingestion_credits(variant.ingestion, model.usage, scenario.pricing)
     cost = costs.cost_summary(ingestion, _compute_credits(cursor, start), scenario.pricing, events, simulated, steady=steady)
     return VariantResult(
-        name=variant.name, ingestion=variant.ingestion, description=describe(variant), events=events,
+        name=variant.name, ingestion=variant.ingestion, description=variant.describe(), events=events,
         landed=len(landed), duplicates=duplicates, missing=missing,
         latency=latency, not_visible=not_visible, costs=cost,
         wall_seconds=0.0, simulated_seconds=simulated, latency_samples=samples,
@@ -318,7 +316,7 @@ def _measure(conn: Backend, scenario: Scenario, variant: Any, model: Any, event_
                    "lag": [None if np.isnan(v) else round(float(v), 3) for v in lag.tolist()]},
         busy=_busy(cursor, start),
         untraced_layers=untraced,
-        implied_landing=implied_landing(*delay_chain(variant)),
+        implied_landing=implied_landing(*variant.delay_chain()),
     )
 
 
@@ -385,24 +383,3 @@ def by_activity(seconds: dict[str, float], wall: float) -> dict[str, float]:
     shares = dict(sorted(((k, round(v, 3)) for k, v in seconds.items()), key=lambda item: -item[1]))
     shares["other"] = round(max(wall - sum(seconds.values()), 0.0), 3)
     return shares
-
-
-def delay_chain(variant: Any) -> tuple[float, list[Delay]]:
-    """A variant's flush or rotation interval, and the delays after it until rows land."""
-    if isinstance(variant, SnowpipeVariant):
-        return variant.rotate_every, [variant.notification_delay, variant.load_overhead]
-    if variant.ingestion == "streaming_classic":
-        return variant.max_client_lag, [variant.commit_latency]
-    return variant.flush_every, [variant.ingest_to_query]
-
-
-def describe(variant: Any) -> str:
-    """A variant's delay chain in one line, for tables and legends."""
-    if isinstance(variant, SnowpipeVariant):
-        return (f"Snowpipe, {variant.file_format.upper()} file every {variant.rotate_every:g} s; notification "
-                f"{variant.notification_delay.describe()}; load {variant.load_overhead.describe()} + size")
-    if variant.ingestion == "streaming_classic":
-        return (f"Streaming classic, {variant.clients} client(s), MAX_CLIENT_LAG {variant.max_client_lag:g} s; "
-                f"commit {variant.commit_latency.describe()}")
-    return f"Streaming high-performance, flush every {variant.flush_every:g} s; ingest to query {variant.ingest_to_query.describe()}"
-

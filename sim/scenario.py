@@ -244,6 +244,15 @@ class SnowpipeVariant(_Model):
     load_overhead: Delay = Delay(median=20, p95=60)
     load_mb_per_second: float = Field(50.0, gt=0)
 
+    def delay_chain(self) -> tuple[float, list[Delay]]:
+        """The rotation interval, and the delays after it until rows land."""
+        return self.rotate_every, [self.notification_delay, self.load_overhead]
+
+    def describe(self) -> str:
+        """The delay chain in one line, for tables and legends."""
+        return (f"Snowpipe, {self.file_format.upper()} file every {self.rotate_every:g} s; notification "
+                f"{self.notification_delay.describe()}; load {self.load_overhead.describe()} + size")
+
 
 class StreamingClassicVariant(_Model):
     """Rows through the classic SDK: a client buffer flushed every MAX_CLIENT_LAG, then committed."""
@@ -258,6 +267,15 @@ class StreamingClassicVariant(_Model):
     restarts: list[Seconds] = Field([], description="times after the start when the client restarts and resends "
                                                     "from its channels' committed offset tokens")
 
+    def delay_chain(self) -> tuple[float, list[Delay]]:
+        """The flush interval (MAX_CLIENT_LAG), and the delays after it until rows land."""
+        return self.max_client_lag, [self.commit_latency]
+
+    def describe(self) -> str:
+        """The delay chain in one line, for tables and legends."""
+        return (f"Streaming classic, {self.clients} client(s), MAX_CLIENT_LAG {self.max_client_lag:g} s; "
+                f"commit {self.commit_latency.describe()}")
+
 
 class StreamingHighPerformanceVariant(_Model):
     """Rows through the high-performance SDK and its pipe; ingest-to-query latency per the docs."""
@@ -269,6 +287,14 @@ class StreamingHighPerformanceVariant(_Model):
     ingest_to_query: Delay = Delay(min=5, max=10)
     restarts: list[Seconds] = Field([], description="times after the start when the client restarts and resends "
                                                     "from its channel's committed offset token")
+
+    def delay_chain(self) -> tuple[float, list[Delay]]:
+        """The flush interval, and the delays after it until rows land."""
+        return self.flush_every, [self.ingest_to_query]
+
+    def describe(self) -> str:
+        """The delay chain in one line, for tables and legends."""
+        return f"Streaming high-performance, flush every {self.flush_every:g} s; ingest to query {self.ingest_to_query.describe()}"
 
 
 Variant = Annotated[

@@ -27,6 +27,7 @@ import duckdb as _duckdb
 from backends import errors
 from backends.clock import VirtualClock
 from backends.duckdb.connection import Connection, Cursor, DictCursor
+from backends.duckdb.maintenance.compaction import memory_limit
 from backends.duckdb.session.session import DEFAULT_TIMEZONE, Account
 
 apilevel = "2.0"
@@ -50,8 +51,8 @@ DEFAULT_SCHEMA = "PUBLIC"
 DEFAULT_WAREHOUSE = "COMPUTE_WH"
 
 __all__ = [
-    "Connection", "Cursor", "DictCursor", "Emulator", "apilevel", "connect", "errors", "paramstyle", "patch",
-    "threadsafety",
+    "Connection", "Cursor", "DictCursor", "Emulator", "apilevel", "connect", "connect_for_run", "errors", "paramstyle",
+    "patch", "threadsafety",
 ]
 
 
@@ -116,6 +117,26 @@ def connect(database: str = ":memory:", **options: Any) -> Connection:
                         duckdb_config=options.pop("duckdb_config", None))
     emulator._account.close_with_last_session = True
     return emulator.connect(**options)
+
+
+def connect_for_run(*, start: int, folder: Path, workers: int = 1,
+                    duckdb_config: dict[str, Any] | None = None) -> Connection:
+    """A connection for one variant of a harness run (`backends.base.BackendModule`).
+
+    Its internal stages and the table data DuckDB spills beyond its memory limit live under `folder`
+    (the caller removes it once the connection is closed); with `workers` variants at once, each takes
+    that share of the threads and of the memory limit DuckDB would use alone. `duckdb_config` adds settings.
+    """
+    spill = folder / "spill"
+    spill.mkdir(parents=True, exist_ok=True)  # DuckDB creates only the last level, and only when it first spills
+    config = {"temp_directory": str(spill)}
+    if workers > 1:
+        with _duckdb.connect() as probe:
+            threads = int(probe.execute("SELECT current_setting('threads')").fetchone()[0])
+            config |= {"threads": max(1, threads // workers), "memory_limit": f"{memory_limit(probe) // workers}B"}
+    emulator = Emulator(start=start, stage_root=folder / "stages", duckdb_config=config | (duckdb_config or {}))
+    emulator._account.close_with_last_session = True
+    return emulator.connect()
 
 
 # --- running connector code offline ------------------------------------------------------------------

@@ -9,13 +9,13 @@ from typing import Any
 import pyarrow as pa
 
 from backends.clock import VirtualClock
-from backends.duckdb.catalog.lineage import Lineage
 from backends.duckdb.compile.results import Result, ResultMetadata
 from backends.duckdb.objects import channels, pipes
 from backends.duckdb.objects.channels import Channel
 from backends.duckdb.session.session import DEFAULT_TIMEZONE, Account, Session
-from backends.duckdb.sql.scripts import split_statements
 from backends.errors import Error, InterfaceError, NotSupportedError
+from backends.lineage import Lineage
+from backends.scripts import split_statements
 
 
 class Connection:

@@ -23,9 +23,8 @@ import pyarrow.csv as pa_csv
 
 from backends.base import Backend
 from backends.clock import Millis
+from sim.ingest.base import Delivery, Usage, sample_seconds, split_at_boundaries
 from sim.scenario import SnowpipeVariant
-
-from . import Delivery, Usage, sample_seconds, split_at_boundaries
 
 
 class SnowpipeModel:

@@ -18,9 +18,8 @@ import pyarrow.compute as pc
 
 from backends.base import Backend
 from backends.clock import Millis, Scheduled
+from sim.ingest.base import Delivery, Usage, sample_seconds, split_at_boundaries, value_bytes
 from sim.scenario import StreamingClassicVariant, StreamingHighPerformanceVariant
-
-from . import Delivery, Usage, sample_seconds, split_at_boundaries, value_bytes
 
 #: How long a restarted client takes to reopen its channels (INFERRED: a client start and an open call).
 RECONNECT_MS = 5_000

@@ -19,7 +19,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from backends.clock import Millis
 from sim.workloads.rows import LiveRows, grow
 
 #: The landing table's columns, in order: what both ingestion paths deliver.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sim.costs import GB, cost_summary, ingestion_credits
-from sim.ingest import Usage
+from sim.ingest.base import Usage
 from sim.scenario import Pricing
 
 

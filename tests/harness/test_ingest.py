@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from backends import duckdb as local
-from sim.ingest import implied_landing, sample_seconds, split_at_boundaries, value_bytes
+from sim.ingest.base import implied_landing, sample_seconds, split_at_boundaries, value_bytes
 from sim.ingest.snowpipe import SnowpipeModel
 from sim.ingest.streaming import StreamingModel
 from sim.scenario import Delay, SnowpipeVariant, StreamingClassicVariant, StreamingHighPerformanceVariant

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backends.duckdb.catalog.lineage import Version
+from backends.lineage import Version
 from sim.metrics import NEVER, freshness, layer_versions, same_table, summary, visible_times
 
 L, M, G = "DB.S.LANDING", "DB.S.MIDDLE", "DB.S.GOLD"

@@ -63,7 +63,7 @@ def test_a_run_writes_its_report_folder(run_folder) -> None:
     names = {p.name for p in run_folder.iterdir()}
     assert {"run.json", "report.md", "report.html", "latency_cdf.png", "gold_freshness.png", "cost_breakdown.png",
             "latency_vs_cost.png", "warehouse_activity.png", "outbox"} <= names
-    assert "stages" not in names and "spill" not in names
+    assert "backend" not in names  # the emulator's stages and spilled tables
     html = (run_folder / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 5  # self-contained
     assert "exactly once" in (run_folder / "report.md").read_text()
@@ -324,14 +324,14 @@ def test_running_out_of_memory_stops_the_run_and_says_so(tmp_path) -> None:
     # Snowflake never fails a load or a task for memory; the emulator's limit must not pass for one.
     loaded = load(_scenario(tmp_path))
     with pytest.raises(RunError, match=r"^snowpipe: the emulator's DuckDB ran out of memory: .*--jobs"):
-        run_variant(loaded, 0, tmp_path / "out", duckdb_config={"memory_limit": "40MB"})
+        run_variant(loaded, 0, tmp_path / "out", options={"duckdb_config": {"memory_limit": "40MB"}})
 
 
 def test_a_variant_whose_tables_outgrow_the_memory_limit_spills_and_keeps_every_event(tmp_path) -> None:
     loaded = load(_scenario(tmp_path, **{"rate: 5": "rate: 200"}))  # ~60 MB of tables, in 40 MB
-    result = run_variant(loaded, 1, tmp_path / "out", duckdb_config={"memory_limit": "40MB"})
+    result = run_variant(loaded, 1, tmp_path / "out", options={"duckdb_config": {"memory_limit": "40MB"}})
     assert result.conserved and result.events > 40_000
-    assert not (tmp_path / "out" / "spill" / "classic").exists()  # spilled tables go with the run
+    assert not (tmp_path / "out" / "backend").exists()  # spilled tables go with the run
 
 
 def test_a_variant_compacting_after_every_commit_keeps_every_event(tmp_path, monkeypatch) -> None:

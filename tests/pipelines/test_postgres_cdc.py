@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from backends import duckdb as local
-from backends.duckdb.sql.scripts import split_with_lines
 from backends.errors import ProgrammingError
+from backends.scripts import split_with_lines
 from sim.scenario import CdcMix
 from sim.workloads.postgres_cdc_feed import PostgresCdcFeed
 from sim.workloads.rates import arrivals

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from backends import duckdb as local
-from backends.duckdb.sql.scripts import split_with_lines
+from backends.scripts import split_with_lines
 from sim.workloads.rates import arrivals
 from sim.workloads.tmdb_feed import TmdbFeed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backends.duckdb.sql.scripts import split_statements
+from backends.scripts import split_statements
 
 CASES = [
     ("SELECT 1; SELECT 2;", ["SELECT 1", "SELECT 2"]),

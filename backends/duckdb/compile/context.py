@@ -17,11 +17,11 @@ import duckdb
 import pyarrow as pa
 
 from backends.clock import VirtualClock
-from backends.duckdb.catalog.lineage import Lineage
 from backends.duckdb.catalog.objects import Catalog, CatalogObject, Stream, Table
 from backends.duckdb.catalog.warehouses import CostModel, Warehouse
 from backends.duckdb.compile.results import Result
 from backends.duckdb.compile.steps import Step
+from backends.lineage import Lineage
 
 T = TypeVar("T")
 
@@ -90,8 +90,12 @@ class SessionLike(Protocol):
     last_query_id: str | None
     #: Check statements by binding them first inside explicit transactions.
     bind_checks: bool
+    autocommit: bool
+    query_tag: str
 
     def set_context(self, **changes: Any) -> None: ...
+
+    def set_timezone(self, timezone: str) -> None: ...
 
     def execute(self, sql: str, params: Any = None) -> Result: ...
 
@@ -110,3 +114,6 @@ class SessionLike(Protocol):
     def commit(self, written: Sequence[Table] = (), reads: Iterable[Table] = ()) -> None: ...
 
     def rollback(self) -> None: ...
+
+    def commit_implicitly(self) -> None:
+        """Commit an open transaction, as DDL does before it runs."""

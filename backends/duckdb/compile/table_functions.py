@@ -61,7 +61,8 @@ FUNCTIONS: dict[str, TableFunction] = {}
 def register(*functions: TableFunction) -> None:
     """Add table functions; a name registered twice is a programming error, not a silent override."""
     for function in functions:
-        assert function.name not in FUNCTIONS, f"INFORMATION_SCHEMA.{function.name} registered twice"
+        if function.name in FUNCTIONS:
+            raise ValueError(f"INFORMATION_SCHEMA.{function.name} registered twice")
         FUNCTIONS[function.name] = function
 
 

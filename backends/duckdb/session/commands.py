@@ -1,4 +1,4 @@
-"""Session commands: transaction control, USE, ALTER SESSION and SYSTEM$WAIT.
+"""SessionLike commands: transaction control, USE, ALTER SESSION and SYSTEM$WAIT.
 
 https://docs.snowflake.com/en/sql-reference/sql/begin, .../use, .../alter-session,
 https://docs.snowflake.com/en/sql-reference/functions/system_wait
@@ -7,43 +7,41 @@ https://docs.snowflake.com/en/sql-reference/functions/system_wait
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlglot import exp
 
+from backends.duckdb.compile.context import SessionLike
 from backends.duckdb.compile.plans import CommandPlan, Plan, command_plan
 from backends.duckdb.compile.results import Result, RowsResult, status_result, text_column
 from backends.duckdb.sql.names import display, normalize
 from backends.errors import NotSupportedError, ProgrammingError, compilation_error
 
-if TYPE_CHECKING:
-    from backends.duckdb.session.session import Session
-
 OK = "Statement executed successfully."
 
 
-def _transaction(session: Session, action: str) -> Plan:
-    def run(session: Session, _params: Sequence[Any]) -> Result:
-        getattr(session, action)()
+def _transaction(session: SessionLike, control: Callable[[SessionLike], None]) -> Plan:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        control(session)
         return status_result(OK)
 
     return CommandPlan(session.catalog.version, action=run, transaction_control=True)
 
 
-def begin(session: Session, sql: str) -> Plan:
-    return _transaction(session, "begin")
+def begin(session: SessionLike, sql: str) -> Plan:
+    return _transaction(session, lambda s: s.begin())
 
 
-def compile_transaction(ast: exp.Expression, sql: str, session: Session) -> Plan:
+def compile_transaction(ast: exp.Expression, sql: str, session: SessionLike) -> Plan:
     if isinstance(ast, exp.Commit):
-        return _transaction(session, "commit")
+        return _transaction(session, lambda s: s.commit())
     if isinstance(ast, exp.Rollback):
-        return _transaction(session, "rollback")
-    return _transaction(session, "begin")
+        return _transaction(session, lambda s: s.rollback())
+    return _transaction(session, lambda s: s.begin())
 
 
-def compile_use(ast: exp.Use, sql: str, session: Session) -> Plan:
+def compile_use(ast: exp.Use, sql: str, session: SessionLike) -> Plan:
     kind = (ast.args.get("kind").name if ast.args.get("kind") is not None else "").upper()
     target = ast.this
     parts = [normalize(p) for p in (target.args.get("catalog"), target.args.get("db"), target.this) if p is not None]
@@ -54,7 +52,7 @@ def compile_use(ast: exp.Use, sql: str, session: Session) -> Plan:
             errno=2043, sqlstate="02000", query=sql,
         )
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         catalog = session.catalog
         if kind == "DATABASE" or (not kind and len(parts) == 1 and parts[0] in catalog.databases):
             if parts[0] not in catalog.databases:
@@ -80,8 +78,8 @@ def compile_use(ast: exp.Use, sql: str, session: Session) -> Plan:
     return command_plan(session, run, ddl=False)
 
 
-#: Session parameters the emulator honours; others are refused rather than ignored.
-def alter_session(ast: exp.Alter, sql: str, session: Session) -> Plan:
+#: SessionLike parameters the emulator honours; others are refused rather than ignored.
+def alter_session(ast: exp.Alter, sql: str, session: SessionLike) -> Plan:
     settings: list[tuple[str, str]] = []
     for action in ast.args.get("actions") or []:
         for item in action.expressions:
@@ -93,7 +91,7 @@ def alter_session(ast: exp.Alter, sql: str, session: Session) -> Plan:
             text = value.this if isinstance(value, exp.Literal) else value.sql(dialect="snowflake")
             settings.append((name, str(text)))
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         for name, value in settings:
             if name == "TIMEZONE":
                 session.set_timezone(value)
@@ -118,7 +116,7 @@ _WAIT_UNITS_MS = {"DAYS": 86_400_000, "HOURS": 3_600_000, "MINUTES": 60_000, "SE
                   "MICROSECONDS": 1e-3, "NANOSECONDS": 1e-6}
 
 
-def compile_wait(sql: str, session: Session) -> Plan | None:
+def compile_wait(sql: str, session: SessionLike) -> Plan | None:
     """`CALL SYSTEM$WAIT(amount [, 'unit'])` (or the same SELECT): the virtual clock moves on by that much,
     running every task and refresh that falls due, so a script can let scheduled work happen."""
     match = _WAIT.match(sql)
@@ -132,7 +130,7 @@ def compile_wait(sql: str, session: Session) -> Plan | None:
     # CALL names its column after the function; SELECT after the call's text, as unaliased columns are.
     column = "SYSTEM$WAIT" if match["verb"].upper() == "CALL" else " ".join(match["call"].split()).upper()
 
-    def run(session: Session, _params: Sequence[Any]) -> Result:
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         clock = session.account.clock
         if clock.running:
             raise NotSupportedError("SYSTEM$WAIT inside a task or a dynamic table refresh",

@@ -36,7 +36,8 @@ def merged(*tables: Mapping[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for table in tables:
         twice = found.keys() & table.keys()
-        assert not twice, f"registered twice: {sorted(twice)}"
+        if twice:
+            raise ValueError(f"registered twice: {', '.join(sorted(twice))}")
         found.update(table)
     return found
 

@@ -28,7 +28,6 @@ import duckdb
 import pyarrow as pa
 
 from backends.clock import VirtualClock
-from backends.duckdb.catalog.lineage import Lineage
 from backends.duckdb.catalog.objects import (
     Catalog,
     CatalogObject,
@@ -55,6 +54,7 @@ from backends.duckdb.sql.names import duck_schema, quote
 from backends.duckdb.sql.template import Template
 from backends.duckdb.sql.translate import NOW_VARIABLE
 from backends.errors import NotSupportedError, OperationalError, ProgrammingError
+from backends.lineage import Lineage
 
 try:  # DuckDB's bind-without-running, used to validate statements inside explicit transactions.
     from duckdb import _seam as _duckdb_seam
@@ -81,7 +81,8 @@ class Account:
         #: Appends committed but not yet written to DuckDB (session/deferred.py), in commit order.
         self.deferred = deferred.DeferredAppends(duck)
         self._stage_root = stage_root
-        self._own_stage_root = False
+        #: Folders of its own (a temporary stage root), removed at close.
+        self._owned: list[Path] = []
         self._seq = itertools.count(1)
         self._query_ids = itertools.count(1)
         self.plans: dict[tuple, Plan] = {}
@@ -125,11 +126,11 @@ class Account:
             )
 
     def close(self) -> None:
-        """Release the DuckDB database (in memory, so its data is gone) and a stage directory of its own."""
+        """Release the DuckDB database (in memory, so its data is gone) and the folders the account owns."""
         self.plans.clear()
         self.duck.close()
-        if self._own_stage_root and self._stage_root is not None:
-            shutil.rmtree(self._stage_root, ignore_errors=True)
+        for folder in self._owned:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def compact_if_due(self) -> None:
         """After a commit: when the tables have grown past the compaction budget, prune the change
@@ -175,7 +176,7 @@ class Account:
         """Where internal stages keep their files: the root given at connect, else a temporary directory."""
         if self._stage_root is None:
             self._stage_root = Path(tempfile.mkdtemp(prefix="snowsim-stages-"))
-            self._own_stage_root = True
+            self._owned.append(self._stage_root)
         return self._stage_root
 
     def next_seq(self) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 
 from backends import errors
-from backends.errors import compilation_error
+from backends.errors import EngineOutOfMemory, compilation_error
 
 _RULES: list[tuple[type[duckdb.Error], re.Pattern[str], object]] = []
 
@@ -90,14 +90,6 @@ _FALLBACK: dict[type[duckdb.Error], type[errors.Error]] = {
     duckdb.InvalidInputException: errors.ProgrammingError,
     duckdb.NotImplementedException: errors.NotSupportedError,
 }
-
-
-class EngineOutOfMemory(MemoryError):
-    """DuckDB reached its memory limit: the emulator's resources, not the pipeline's SQL.
-
-    Never a Snowflake error (a warehouse spills to storage instead), so it is not a connector
-    error: it stops whatever is running rather than failing a task, a refresh or a file load.
-    """
 
 
 def translate(error: duckdb.Error, *, sql: str | None = None) -> errors.Error | EngineOutOfMemory:

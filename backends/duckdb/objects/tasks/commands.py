@@ -28,13 +28,14 @@ from backends.duckdb.objects.tasks.schedules import parse_schedule
 from backends.duckdb.sql import translate
 from backends.duckdb.sql.names import OBJECT_NAME_PATTERN, QualifiedName, display, parse_name_parts
 from backends.duckdb.sql.properties import Property, check_known, parse_properties
-from backends.duckdb.sql.scripts import split_header_and_body, split_statements
+from backends.duckdb.sql.scripts import split_header_and_body
 from backends.errors import (
     NotSupportedError,
     compilation_error,
     object_already_exists,
     object_does_not_exist,
 )
+from backends.scripts import split_statements
 
 _NAME = OBJECT_NAME_PATTERN
 _CREATE = re.compile(

@@ -3,8 +3,8 @@
 A version is made by a commit (CSN) that writes the table. It records the tables the commit read
 and the snapshot it read them at (the CSN committed when its transaction began), so the harness can
 tell, for any row that landed in a root table at CSN x, the first version of every downstream table
-that reflects it (`sim/metrics.py`). Task and refresh versions become visible when the run or
-refresh completes on the virtual clock, not when the emulator executed them.
+that reflects it (`sim/metrics.py`). Every backend keeps one; in the emulator, task and refresh versions
+become visible when the run or refresh completes on the virtual clock, not when it executed them.
 """
 
 from __future__ import annotations
