@@ -95,7 +95,9 @@ class VirtualClock:
     def schedule(self, at: Millis, callback: Callable[[], object], *, priority: int = 0) -> Scheduled:
         """Run `callback` when the clock reaches `at` (not before now); lower priority runs first on ties."""
         if at < self._now:
-            raise ValueError(f"cannot schedule in the past: {to_datetime(at).isoformat()} < {self.datetime().isoformat()}")
+            raise ValueError(
+                f"cannot schedule in the past: {to_datetime(at).isoformat()} < {self.datetime().isoformat()}"
+            )
         entry = _Scheduled(at, priority, next(self._sequence), callback)
         heapq.heappush(self._queue, entry)
         return Scheduled(entry)
@@ -114,7 +116,9 @@ class VirtualClock:
         """Move time to `until`, running every callback due on the way in (time, priority, sequence) order."""
         target = to_millis(until)
         if target < self._now:
-            raise ValueError(f"the clock cannot go back: {to_datetime(target).isoformat()} < {self.datetime().isoformat()}")
+            raise ValueError(
+                f"the clock cannot go back: {to_datetime(target).isoformat()} < {self.datetime().isoformat()}"
+            )
         if self._running:
             raise RuntimeError("the clock cannot move from inside a scheduled callback")
         for guard in self._guards:

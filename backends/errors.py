@@ -83,14 +83,18 @@ class NotSupportedError(DatabaseError):
         self.feature = feature
 
 
-def compilation_error(detail: str, *, errno: int, sqlstate: str = "42000", query: str | None = None) -> ProgrammingError:
+def compilation_error(
+    detail: str, *, errno: int, sqlstate: str = "42000", query: str | None = None
+) -> ProgrammingError:
     """A Snowflake `SQL compilation error:` with its code."""
     return ProgrammingError(f"SQL compilation error:\n{detail}", errno=errno, sqlstate=sqlstate, query=query)
 
 
 def object_does_not_exist(name: str, *, query: str | None = None) -> ProgrammingError:
     """Snowflake's 002003 for a missing (or inaccessible) object."""
-    return compilation_error(f"Object '{name}' does not exist or not authorized.", errno=2003, sqlstate="42S02", query=query)
+    return compilation_error(
+        f"Object '{name}' does not exist or not authorized.", errno=2003, sqlstate="42S02", query=query
+    )
 
 
 def object_already_exists(name: str, *, query: str | None = None) -> ProgrammingError:

@@ -35,16 +35,19 @@ CREATE SEQUENCE event_ids;
 SILVER = """
 CREATE TABLE silver AS SELECT *,
     CASE WHEN change_action = 'DELETE' THEN -1 ELSE 1 END AS change_sign,
-    CASE status WHEN 'BOOKED' THEN 'ACTIVE' WHEN 'CANCELLED' THEN 'INACTIVE' ELSE 'UNKNOWN' END AS booking_status_category,
+    CASE status WHEN 'BOOKED' THEN 'ACTIVE' WHEN 'CANCELLED' THEN 'INACTIVE' ELSE 'UNKNOWN' END
+        AS booking_status_category,
     CASE WHEN ticket_count = 1 THEN 'SINGLE' WHEN ticket_count BETWEEN 2 AND 4 THEN 'GROUP'
          WHEN ticket_count >= 5 THEN 'LARGE_GROUP' ELSE 'UNKNOWN' END AS booking_size_category,
-    CASE WHEN total_amount < 250 THEN 'BUDGET' WHEN total_amount <= 500 THEN 'STANDARD' ELSE 'PREMIUM' END AS price_category,
+    CASE WHEN total_amount < 250 THEN 'BUDGET' WHEN total_amount <= 500 THEN 'STANDARD' ELSE 'PREMIUM' END
+        AS price_category,
     CASE WHEN status = 'BOOKED' THEN total_amount ELSE 0 END AS active_revenue,
     CASE WHEN status = 'CANCELLED' THEN total_amount ELSE 0 END AS lost_revenue,
     COALESCE(booking_id IS NOT NULL AND customer_id IS NOT NULL AND movie_id IS NOT NULL AND booking_date IS NOT NULL
         AND status IN ('BOOKED', 'CANCELLED') AND COALESCE(ticket_count, 0) > 0 AND COALESCE(ticket_price, -1) >= 0
         AND booking_date <= change_timestamp, FALSE) AS is_valid_booking,
-    CAST(booking_date AS DATE) AS booking_day, hour(booking_date) AS booking_hour, dayofweek(booking_date) AS day_of_week
+    CAST(booking_date AS DATE) AS booking_day, hour(booking_date) AS booking_hour,
+    dayofweek(booking_date) AS day_of_week
 FROM events WHERE event_id > $1
 """
 
@@ -58,18 +61,25 @@ SELECT movie_id,
     COUNT(*) FILTER (change_action = 'INSERT' AND NOT is_update) AS new_bookings,
     COUNT(*) FILTER (change_action = 'INSERT' AND is_update) AS status_changes,
     COUNT(*) FILTER (change_action = 'DELETE' AND NOT is_update) AS deleted_bookings,
-    SUM(CASE WHEN is_valid_booking THEN change_sign * active_revenue ELSE 0 END) AS total_active_revenue,
+    SUM(CASE WHEN is_valid_booking
+        THEN change_sign * active_revenue ELSE 0 END) AS total_active_revenue,
     SUM(CASE WHEN is_valid_booking THEN change_sign * lost_revenue ELSE 0 END) AS total_lost_revenue,
     SUM(CASE WHEN is_valid_booking THEN change_sign * total_amount ELSE 0 END) AS total_gross_revenue,
     ROUND(SUM(CASE WHEN is_valid_booking THEN change_sign * active_revenue ELSE 0 END)
           / NULLIF(SUM(CASE WHEN is_valid_booking AND status = 'BOOKED' THEN change_sign ELSE 0 END), 0), 2)
         AS avg_revenue_per_active_booking,
-    SUM(CASE WHEN is_valid_booking AND price_category = 'BUDGET' THEN change_sign * active_revenue ELSE 0 END) AS budget_revenue,
-    SUM(CASE WHEN is_valid_booking AND price_category = 'STANDARD' THEN change_sign * active_revenue ELSE 0 END) AS standard_revenue,
-    SUM(CASE WHEN is_valid_booking AND price_category = 'PREMIUM' THEN change_sign * active_revenue ELSE 0 END) AS premium_revenue,
-    SUM(CASE WHEN is_valid_booking AND booking_size_category = 'SINGLE' THEN change_sign * active_revenue ELSE 0 END) AS single_revenue,
-    SUM(CASE WHEN is_valid_booking AND booking_size_category = 'GROUP' THEN change_sign * active_revenue ELSE 0 END) AS group_revenue,
-    SUM(CASE WHEN is_valid_booking AND booking_size_category = 'LARGE_GROUP' THEN change_sign * active_revenue ELSE 0 END)
+    SUM(CASE WHEN is_valid_booking AND price_category = 'BUDGET'
+        THEN change_sign * active_revenue ELSE 0 END) AS budget_revenue,
+    SUM(CASE WHEN is_valid_booking AND price_category = 'STANDARD'
+        THEN change_sign * active_revenue ELSE 0 END) AS standard_revenue,
+    SUM(CASE WHEN is_valid_booking AND price_category = 'PREMIUM'
+        THEN change_sign * active_revenue ELSE 0 END) AS premium_revenue,
+    SUM(CASE WHEN is_valid_booking AND booking_size_category = 'SINGLE'
+        THEN change_sign * active_revenue ELSE 0 END) AS single_revenue,
+    SUM(CASE WHEN is_valid_booking AND booking_size_category = 'GROUP'
+        THEN change_sign * active_revenue ELSE 0 END) AS group_revenue,
+    SUM(CASE WHEN is_valid_booking AND booking_size_category = 'LARGE_GROUP'
+        THEN change_sign * active_revenue ELSE 0 END)
         AS large_group_revenue,
     ROUND(SUM(CASE WHEN is_valid_booking AND status = 'CANCELLED' THEN change_sign ELSE 0 END) * 100.0
           / NULLIF(SUM(CASE WHEN is_valid_booking THEN change_sign ELSE 0 END), 0), 2) AS cancellation_rate_percent,
@@ -101,8 +111,11 @@ class HandWrittenBookingPipeline:
         if batch.new:
             rows = pa.table(list(zip(*batch.new, strict=True)), names=["b", "c", "m", "d", "s", "n", "p"])
             duck.register("new_rows", rows)
-            duck.execute("INSERT INTO raw (booking_id, customer_id, movie_id, booking_date, status, ticket_count, "
-                         "ticket_price, created_at, updated_at) SELECT b, c, m, d, s, n, p, $1, $1 FROM new_rows", [now])
+            duck.execute(
+                "INSERT INTO raw (booking_id, customer_id, movie_id, booking_date, status, ticket_count, "
+                "ticket_price, created_at, updated_at) SELECT b, c, m, d, s, n, p, $1, $1 FROM new_rows",
+                [now],
+            )
             duck.execute(f"INSERT INTO captured SELECT {COLUMNS}, 'INSERT', FALSE FROM raw "
                          "WHERE booking_id IN (SELECT b FROM new_rows)")
             duck.unregister("new_rows")

@@ -53,7 +53,7 @@ def test_a_minute_of_classic_streaming_commits(benchmark, record, engine) -> Non
                 for batch in batches:
                     conn.execute("INSERT INTO landing SELECT * FROM batch")
             else:
-                rows = pa.concat_tables(batches)
+                rows = pa.concat_tables(batches)  # noqa: F841 - DuckDB reads the local by name below
                 conn.execute("INSERT INTO landing SELECT * FROM rows")
             return conn.execute("SELECT COUNT(*) FROM landing").fetchone()[0]
 

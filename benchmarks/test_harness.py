@@ -79,7 +79,9 @@ def _booking(tmp_path: Path, hours: float, rate: float):
     """The main job's scenario at another duration and rate."""
     text = (ROOT / "scenarios" / "booking_snowpipe_vs_streaming.yaml").read_text()
     text = text.replace("duration: 1h", f"duration: {hours:g}h").replace("rate: 20", f"rate: {rate:g}")
-    text = text.replace("[booking_cdc/", f"[{ROOT}/scenarios/booking_cdc/").replace(", booking_cdc/", f", {ROOT}/scenarios/booking_cdc/")
+    text = text.replace("[booking_cdc/", f"[{ROOT}/scenarios/booking_cdc/").replace(
+        ", booking_cdc/", f", {ROOT}/scenarios/booking_cdc/"
+    )
     path = tmp_path / f"scenario-{hours:g}h-{rate:g}.yaml"
     path.write_text(text)
     return load(path)
@@ -113,7 +115,8 @@ def test_cost_of_a_simulated_minute_by_rate(benchmark, record, tmp_path, rate) -
     assert result.conserved
     median = record("1 simulated h, snowpipe", f"{rate} events/s", baseline="1 events/s")
     benchmark.extra_info.update(ms_per_simulated_minute=median * 1000 / 60, speedup=result.simulated_seconds / median)
-    print(f"\n{rate} events/s: {median * 1000 / 60:.0f} ms a simulated minute, {result.simulated_seconds / median:,.0f}x real time")
+    print(f"\n{rate} events/s: {median * 1000 / 60:.0f} ms a simulated minute, "
+          f"{result.simulated_seconds / median:,.0f}x real time")
 
 
 @pytest.mark.parametrize("how", ["on 80 rows", "on no rows", "prepared, on 80 rows"])

@@ -30,7 +30,8 @@ def _change_sql(change: str, rows: int, round_number: int) -> str:
     stride = rows // CHANGES  # every stride-th row: scattered over the whole table
     if change == "inserts":
         first = rows + round_number * CHANGES
-        return f"INSERT INTO base SELECT {first} + SEQ4(), ({first} + SEQ4()) / 10, 0 FROM TABLE(GENERATOR(ROWCOUNT => {CHANGES}))"
+        return (f"INSERT INTO base SELECT {first} + SEQ4(), ({first} + SEQ4()) / 10, 0 "
+                f"FROM TABLE(GENERATOR(ROWCOUNT => {CHANGES}))")
     if change == "updates":
         return f"UPDATE base SET v = v + 1 WHERE id % {stride} = {round_number}"
     return f"DELETE FROM base WHERE id % {stride} = {round_number}"

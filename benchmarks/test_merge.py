@@ -32,8 +32,10 @@ def _source(rows: int, round_number: int) -> str:
     picks = np.random.default_rng(round_number).choice(rows // 8, 2_400, replace=False) * 8 + round_number
     existing = ", ".join(f"('B{k:010d}', '{'D' if i >= 2_000 else 'U'}')" for i, k in enumerate(picks.tolist()))
     first = 10 * rows + 3_600 * round_number
-    return (f"SELECT b AS booking_id, op, 'CANCELLED' AS status, 3 AS ticket_count FROM (VALUES {existing}) v(b, op) "
-            f"UNION ALL SELECT 'N' || LPAD(i::VARCHAR, 10, '0'), 'I', 'BOOKED', 2 FROM range({first}, {first + 3_600}) r(i)")
+    return (
+        f"SELECT b AS booking_id, op, 'CANCELLED' AS status, 3 AS ticket_count FROM (VALUES {existing}) v(b, op) "
+        f"UNION ALL SELECT 'N' || LPAD(i::VARCHAR, 10, '0'), 'I', 'BOOKED', 2 FROM range({first}, {first + 3_600}) r(i)"
+    )
 
 
 @pytest.mark.parametrize("rows", [1_000_000, 4_000_000], ids=["1M rows", "4M rows"])
@@ -70,6 +72,8 @@ def test_merge_of_one_minute_of_changes(benchmark, record, engine, rows) -> None
         benchmark.pedantic(lambda: cur.execute(MERGE).fetchall(), setup=setup, rounds=5)
         ran = next(rounds)  # 5, or 1 under --benchmark-disable
         assert cur.execute("SELECT count(*) FROM r").fetchone()[0] == rows + ran * (3_600 - 400)
-        assert cur.execute("SELECT count(*) FROM rs WHERE METADATA$ACTION = 'INSERT'").fetchone()[0] == ran * (3_600 + 2_000)
+        assert cur.execute("SELECT count(*) FROM rs WHERE METADATA$ACTION = 'INSERT'").fetchone()[0] == ran * (
+            3_600 + 2_000
+        )
         conn.close()
     record(f"MERGE of 6k changes, {rows // 1_000_000}M rows", engine, baseline="duckdb")

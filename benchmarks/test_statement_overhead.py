@@ -67,7 +67,9 @@ def test_single_row_inserts_with_literals(benchmark, record, name) -> None:
     with engine(name) as e:
         statements = [f"INSERT INTO t VALUES ({i}, 'name{i}', {i}.25)" for i in range(INSERTS)]
         benchmark.pedantic(lambda: [e.execute(s) for s in statements], setup=e.reset, rounds=ROUNDS)
-        assert e.execute("SELECT COUNT(*), SUM(id), SUM(amount) FROM t") == [(INSERTS, sum(range(INSERTS)), Decimal("1999500.00"))]
+        assert e.execute("SELECT COUNT(*), SUM(id), SUM(amount) FROM t") == [
+            (INSERTS, sum(range(INSERTS)), Decimal("1999500.00"))
+        ]
     record("2,000 inserts, literals", name, baseline="duckdb")
 
 
@@ -88,7 +90,8 @@ def test_small_group_by_selects(benchmark, record, name) -> None:
         if name == "duckdb":
             e.execute(FILL)
         else:
-            e.execute("INSERT INTO t SELECT SEQ4(), 'name' || (SEQ4() % 50), SEQ4() * 1.25 FROM TABLE(GENERATOR(ROWCOUNT => 10000))")
+            e.execute("INSERT INTO t SELECT SEQ4(), 'name' || (SEQ4() % 50), SEQ4() * 1.25 FROM "
+                      "TABLE(GENERATOR(ROWCOUNT => 10000))")
         sql = QUERY.format(e.mark)
         results = benchmark.pedantic(lambda: [e.execute(sql, (i * 50,)) for i in range(1, SELECTS + 1)], rounds=ROUNDS)
         assert len(results) == SELECTS and results[-1][0][1] == 200 and len(results[-1]) == 50

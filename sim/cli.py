@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     sql_parser.add_argument("file", type=Path, help="the SQL script (statements separated by semicolons)")
-    sql_parser.add_argument("--start", default=None, help="the virtual clock's start, ISO-8601 (default 2025-01-06T00:00:00Z)")
+    sql_parser.add_argument(
+        "--start", default=None, help="the virtual clock's start, ISO-8601 (default 2025-01-06T00:00:00Z)"
+    )
     sql_parser.add_argument("--timezone", default="America/Los_Angeles", help="session TIMEZONE (Snowflake's default)")
     sql_parser.add_argument("--max-rows", type=int, default=20, help="rows printed per result (default 20)")
     sql_parser.set_defaults(handler=run_sql)
@@ -57,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     run_parser.add_argument("file", type=Path, help="the scenario file (YAML)")
-    run_parser.add_argument("--out", type=Path, default=Path("reports"), help="where the run folder goes (default reports/)")
+    run_parser.add_argument(
+        "--out", type=Path, default=Path("reports"), help="where the run folder goes (default reports/)"
+    )
     run_parser.add_argument("--no-charts", action="store_true", help="skip the PNG charts (faster)")
     run_parser.add_argument("--jobs", type=int, default=None, metavar="N",
                      help="variants run at once, each in its own process (default: one per CPU core, up to the "
@@ -166,7 +170,9 @@ def run_command(args: argparse.Namespace, console: Console, errors: Console) -> 
     try:
         working.mkdir(parents=True)
     except OSError as error:
-        errors.print(f"[red]--out {args.out}: cannot create the run's folder there: {error.strerror}[/red]", highlight=False)
+        errors.print(
+            f"[red]--out {args.out}: cannot create the run's folder there: {error.strerror}[/red]", highlight=False
+        )
         return 2
     began = wallclock.seconds()
     with _Interrupts() as interrupted:
@@ -303,7 +309,9 @@ def run_sql(args: argparse.Namespace, console: Console, errors: Console) -> int:
     conn = registry.backend("duckdb").connect(start=args.start, timezone=args.timezone)
     cursor = conn.cursor()
     for statement, line in split_with_lines(script):
-        console.print(f"[bold cyan]{path}:{line}[/bold cyan] [dim]{' '.join(statement.split())[:100]}[/dim]", soft_wrap=True)
+        console.print(
+            f"[bold cyan]{path}:{line}[/bold cyan] [dim]{' '.join(statement.split())[:100]}[/dim]", soft_wrap=True
+        )
         try:
             cursor.execute(statement)
             rows = cursor.fetchmany(args.max_rows + 1)

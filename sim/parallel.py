@@ -46,7 +46,9 @@ def run_variants(worker: Callable[..., Any], loaded: LoadedScenario, out_dir: Pa
     messages = context.Queue()
     count = len(loaded.scenario.variants)
     with context.Pool(jobs, initializer=_start_worker, initargs=(messages,)) as pool:  # exit terminates the workers
-        pending = [pool.apply_async(_run_one, (worker, loaded, index, out_dir, backend, jobs)) for index in range(count)]
+        pending = [
+            pool.apply_async(_run_one, (worker, loaded, index, out_dir, backend, jobs)) for index in range(count)
+        ]
         while not all(result.ready() for result in pending):
             _relay(messages, progress, timeout=POLL_SECONDS)
             for result in pending:

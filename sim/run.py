@@ -135,15 +135,26 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
         start = conn.clock.now()
         end = start + round(scenario.duration * 1000)
         meter = _SteadyCompute(conn.cursor(), start, warmed_up=start + (end - start) // 4)
-        event_times = _generate(conn, feed, model, scenario, start, end, lambda f: progress and progress(variant.name, f),
-                                wall, meter.observe)
+        event_times = _generate(
+            conn,
+            feed,
+            model,
+            scenario,
+            start,
+            end,
+            lambda f: progress and progress(variant.name, f),
+            wall,
+            meter.observe,
+        )
         steady = meter.since_warm_up(end)
         model.finish(conn.clock.now())
         _drain(conn, model, scenario, end + round(scenario.drain * 1000))
         with wall("latency and cost measurement"):
             result = _measure(conn, scenario, variant, model, event_times, start, end, steady)
     except EngineOutOfMemory as error:
-        raise RunError(f"{variant.name}: {error}. Run fewer variants at once (--jobs), or a shorter scenario.") from error
+        raise RunError(
+            f"{variant.name}: {error}. Run fewer variants at once (--jobs), or a shorter scenario."
+        ) from error
     finally:
         conn.close()
         shutil.rmtree(folder.backend(variant.name), ignore_errors=True)
@@ -171,9 +182,13 @@ def _set_up(conn: Backend, loaded: LoadedScenario) -> None:
                 raise RunError(f"{path}:{line}: {error}") from error
         for table in [t for t in reference if _exists(cursor, t)]:  # load reference data once its table exists
             columns, rows = reference.pop(table)
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows
+            )
     if reference:
-        raise RunError(f"{loaded.path.name}: the pipeline SQL creates no table for the reference data {', '.join(reference)}")
+        raise RunError(
+            f"{loaded.path.name}: the pipeline SQL creates no table for the reference data {', '.join(reference)}"
+        )
     # Latency is traced through committed versions, which only change-tracked tables record.
     landing = scenario.pipeline.landing_table
     try:
@@ -213,7 +228,9 @@ def _exists(cursor: Any, table: str) -> bool:
 
 def _model(conn: Backend, scenario: Scenario, variant: Variant, folder: RunFolder, rng: np.random.Generator,
            wall: wallclock.WallTimes, time_column: str) -> IngestionModel:
-    return MODELS[variant.ingestion](variant, conn, scenario.pipeline, folder.outbox(variant.name), rng, wall, time_column)
+    return MODELS[variant.ingestion](
+        variant, conn, scenario.pipeline, folder.outbox(variant.name), rng, wall, time_column
+    )
 
 
 def _generate(conn: Backend, feed: Feed, model: IngestionModel, scenario: Scenario, start: Millis, end: Millis,
@@ -257,9 +274,11 @@ def _stop_on_failed_load(model: IngestionModel, scenario: Scenario) -> None:
     not after the whole run."""
     if model.usage.failed_files:
         variant = model.variant
-        raise RunError(f"{variant.name}: the pipe {scenario.pipeline.pipe} could not load {model.usage.failed_files[0]}; "
-                       f"its events would be lost. Does the pipe's FILE_FORMAT read the variant's file_format "
-                       f"({variant.file_format})?")
+        raise RunError(
+            f"{variant.name}: the pipe {scenario.pipeline.pipe} could not load {model.usage.failed_files[0]}; "
+            f"its events would be lost. Does the pipe's FILE_FORMAT read the variant's file_format "
+            f"({variant.file_format})?"
+        )
 
 
 def _drain(conn: Backend, model: IngestionModel, scenario: Scenario, deadline: Millis) -> None:
@@ -286,7 +305,11 @@ def _measure(conn: Backend, scenario: Scenario, variant: Variant, model: Ingesti
     pipeline = scenario.pipeline
     cursor = conn.cursor()
     landed_ids = cursor.execute(f"SELECT event_id FROM {pipeline.landing_table}").fetch_arrow_all()
-    landed = landed_ids.column(0).to_numpy().astype(np.int64) if landed_ids is not None and landed_ids.num_rows else np.empty(0, np.int64)
+    landed = (
+        landed_ids.column(0).to_numpy().astype(np.int64)
+        if landed_ids is not None and landed_ids.num_rows
+        else np.empty(0, np.int64)
+    )
     events = len(event_times)
     duplicates, missing = _conservation(landed, events)
     event_csn = _event_csn(model.deliveries, events)
@@ -306,7 +329,9 @@ def _measure(conn: Backend, scenario: Scenario, variant: Variant, model: Ingesti
     times, lag = metrics.freshness(layers[pipeline.layers[-1]], event_csn, event_times, start, conn.clock.now(), step)
     simulated = (end - start) / 1000
     ingestion = costs.ingestion_credits(variant.ingestion, model.usage, scenario.pricing)
-    cost = costs.cost_summary(ingestion, _compute_credits(cursor, start), scenario.pricing, events, simulated, steady=steady)
+    cost = costs.cost_summary(
+        ingestion, _compute_credits(cursor, start), scenario.pricing, events, simulated, steady=steady
+    )
     return VariantResult(
         name=variant.name, ingestion=variant.ingestion, description=variant.describe(), events=events,
         landed=len(landed), duplicates=duplicates, missing=missing,
@@ -370,12 +395,15 @@ class _SteadyCompute:
 def _busy(cursor: Any, start: Millis) -> list[tuple[float, float, str]]:
     """Task runs and refreshes as (start s, end s, what) from the run's start: the warehouse activity chart."""
     rows = cursor.execute(
-        "SELECT QUERY_START_TIME, COMPLETED_TIME, NAME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(RESULT_LIMIT => 10000)) "
+        "SELECT QUERY_START_TIME, COMPLETED_TIME, NAME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(RESULT_LIMIT => "
+        "10000)) "
         "WHERE STATE IN ('SUCCEEDED', 'FAILED') "
         "UNION ALL SELECT REFRESH_START_TIME, REFRESH_END_TIME, NAME FROM "
         "TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(RESULT_LIMIT => 10000)) "
         "WHERE STATE = 'SUCCEEDED' AND REFRESH_ACTION <> 'NO_DATA'").fetchall()
-    return sorted(((to_millis(a) - start) / 1000, (to_millis(b) - start) / 1000, name) for a, b, name in rows if a and b)
+    return sorted(
+        ((to_millis(a) - start) / 1000, (to_millis(b) - start) / 1000, name) for a, b, name in rows if a and b
+    )
 
 
 def by_activity(seconds: dict[str, float], wall: float) -> dict[str, float]:

@@ -111,7 +111,9 @@ class BookingWorkloadSpec(_Model):
     rate: float = Field(gt=0, description="mean source events per second (off-peak when a profile is set)")
     profile: DailyProfile | None = None
     mix: Mix = Mix()
-    invalid_share: float = Field(0.02, ge=0, le=1, description="share of new bookings that break a silver data-quality rule")
+    invalid_share: float = Field(
+        0.02, ge=0, le=1, description="share of new bookings that break a silver data-quality rule"
+    )
     movies: int = Field(20, gt=0)
     customers: int = Field(5000, gt=0)
 
@@ -148,9 +150,15 @@ class RetailReference(_Model):
     """The retail demo's reference data: it drives the generator and is loaded into REFERENCE_DATA.* tables."""
 
     customer_segments: list[CustomerSegment] = [
-        CustomerSegment(name="premium", share=0.15, avg_order_value=180.0, purchase_frequency=3.0, price_sensitivity=0.2),
-        CustomerSegment(name="regular", share=0.60, avg_order_value=75.0, purchase_frequency=1.5, price_sensitivity=0.5),
-        CustomerSegment(name="occasional", share=0.25, avg_order_value=45.0, purchase_frequency=0.5, price_sensitivity=0.8),
+        CustomerSegment(
+            name="premium", share=0.15, avg_order_value=180.0, purchase_frequency=3.0, price_sensitivity=0.2
+        ),
+        CustomerSegment(
+            name="regular", share=0.60, avg_order_value=75.0, purchase_frequency=1.5, price_sensitivity=0.5
+        ),
+        CustomerSegment(
+            name="occasional", share=0.25, avg_order_value=45.0, purchase_frequency=0.5, price_sensitivity=0.8
+        ),
     ]
     product_categories: list[ProductCategory] = [
         ProductCategory(name="electronics", peak_months=[11, 12], margin_pct=0.25, popularity=0.20),
@@ -184,13 +192,15 @@ class RetailReference(_Model):
 
 class RetailWorkloadSpec(_Model):
     kind: Literal["retail"]
-    rate: float = Field(gt=0, description="mean purchases per second; a new customer's profile event comes with its first")
+    rate: float = Field(
+        gt=0, description="mean purchases per second; a new customer's profile event comes with its first"
+    )
     profile: DailyProfile | None = None
     reference: RetailReference = RetailReference()
 
 
 class CdcMix(_Model):
-    """Shares of each kind of change at the PostgreSQL source (a change that finds no row to act on creates a customer)."""
+    """Shares of each kind of change at the PostgreSQL source; one finding no row to act on creates a customer."""
 
     new_customer: float = Field(0.15, ge=0, le=1)
     customer_change: float = Field(0.10, ge=0, le=1, description="a new email or name, or only a new updated_at")
@@ -221,7 +231,9 @@ class TmdbWorkloadSpec(_Model):
     kind: Literal["tmdb"]
     rate: float = Field(gt=0, description="mean movie fetches per second (off-peak when a profile is set)")
     profile: DailyProfile | None = None
-    new_share: float = Field(0.3, ge=0, le=1, description="share of fetches that find a new movie; the rest re-fetch one")
+    new_share: float = Field(
+        0.3, ge=0, le=1, description="share of fetches that find a new movie; the rest re-fetch one"
+    )
     invalid_share: float = Field(0.02, ge=0, le=1, description="share of new movies with a flawed record")
 
 
@@ -294,7 +306,8 @@ class StreamingHighPerformanceVariant(_Model):
 
     def describe(self) -> str:
         """The delay chain in one line, for tables and legends."""
-        return f"Streaming high-performance, flush every {self.flush_every:g} s; ingest to query {self.ingest_to_query.describe()}"
+        return (f"Streaming high-performance, flush every {self.flush_every:g} s; "
+                f"ingest to query {self.ingest_to_query.describe()}")
 
 
 Variant = Annotated[
@@ -320,7 +333,9 @@ class PipelineSpec(_Model):
 
 class Schedules(_Model):
     tasks: dict[str, str] = Field(default_factory=dict, description="task name -> SCHEDULE, e.g. '1 MINUTE'")
-    target_lags: dict[str, str] = Field(default_factory=dict, description="dynamic table -> TARGET_LAG, e.g. '1 minute'")
+    target_lags: dict[str, str] = Field(
+        default_factory=dict, description="dynamic table -> TARGET_LAG, e.g. '1 minute'"
+    )
 
 
 class WarehouseSpec(_Model):
@@ -427,7 +442,9 @@ def load(path: str | Path) -> LoadedScenario:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise ScenarioError(path, [f"{where}not valid YAML: {getattr(error, 'problem', error)}"]) from error
     if not isinstance(data, dict):
-        raise ScenarioError(path, [f"expected a mapping of keys (name, duration, pipeline, ...), got {type(data).__name__}"])
+        raise ScenarioError(
+            path, [f"expected a mapping of keys (name, duration, pipeline, ...), got {type(data).__name__}"]
+        )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
@@ -460,7 +477,8 @@ def _problem(error: dict, data: Any) -> str:
         "less_than_equal": f"must be <= {_show(context.get('le'))}",
         "literal_error": f"must be one of {context.get('expected')}",
         "union_tag_invalid": f"must be one of {context.get('expected_tags')}",
-        "union_tag_not_found": f"needs the key {context.get('discriminator')} (see scenarios/schema.json for its values)",
+        "union_tag_not_found": f"needs the key {context.get('discriminator')} (see scenarios/schema.json for its "
+                               "values)",
         "too_short": "must not be empty",
         "string_pattern_mismatch": "must contain only letters, digits, '_', '.' and '-' (it names the report folder)",
     }
@@ -514,7 +532,8 @@ def _key_paths(model: type[BaseModel], prefix: str = "") -> dict[str, list[str]]
 
 
 def _mapping_models(annotation: Any) -> list[type[BaseModel]]:
-    """The models a field holds as one mapping (itself, or a union's members); not a list's items, which have no single path."""
+    """The models a field holds as one mapping (itself, or a union's members); not a list's items, which have no
+    single path."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
     if get_origin(annotation) in (Union, UnionType):

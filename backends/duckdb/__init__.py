@@ -62,8 +62,15 @@ class Emulator:
     Every `connect()` on it opens a new session that sees the same objects and data.
     """
 
-    def __init__(self, database: str = ":memory:", *, clock: VirtualClock | None = None, start: datetime | str | None = None,
-                 stage_root: str | Path | None = None, duckdb_config: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        database: str = ":memory:",
+        *,
+        clock: VirtualClock | None = None,
+        start: datetime | str | None = None,
+        stage_root: str | Path | None = None,
+        duckdb_config: dict[str, Any] | None = None,
+    ) -> None:
         if database != ":memory:":
             raise NotSupportedError(
                 "persisting the emulator to a file",
@@ -156,11 +163,17 @@ class _ConnectorConnection(Connection):
     def _raise(self, error: errors.Error) -> None:
         connector_errors = importlib.import_module("snowflake.connector.errors")
         target = next(
-            (getattr(connector_errors, c.__name__) for c in type(error).__mro__ if hasattr(connector_errors, c.__name__)),
+            (
+                getattr(connector_errors, c.__name__)
+                for c in type(error).__mro__
+                if hasattr(connector_errors, c.__name__)
+            ),
             connector_errors.Error,
         )
         try:
-            converted = target(msg=error.msg, errno=error.errno, sqlstate=error.sqlstate, sfqid=error.sfqid, query=error.query)
+            converted = target(
+                msg=error.msg, errno=error.errno, sqlstate=error.sqlstate, sfqid=error.sfqid, query=error.query
+            )
         except TypeError:
             converted = target(error.msg)
         raise converted from error
@@ -200,7 +213,9 @@ class Patch:
 
 
 @contextlib.contextmanager
-def patch(*extra_targets: str, create_database_on_connect: bool = True, start: datetime | str | None = None) -> Iterator[Patch]:
+def patch(
+    *extra_targets: str, create_database_on_connect: bool = True, start: datetime | str | None = None
+) -> Iterator[Patch]:
     """Make `snowflake.connector.connect` (and `extra_targets`, dotted names) open emulator sessions.
 
     All connections opened inside share one emulated account, so data written through one is

@@ -101,7 +101,9 @@ class Connection:
             cursors.append(cursor)
         return cursors if return_cursors else []
 
-    def execute_stream(self, stream: Any, remove_comments: bool = False, cursor_class: type[Cursor] | None = None) -> Iterator[Cursor]:
+    def execute_stream(
+        self, stream: Any, remove_comments: bool = False, cursor_class: type[Cursor] | None = None
+    ) -> Iterator[Cursor]:
         yield from self.execute_string(stream.read(), cursor_class=cursor_class)
 
     def close(self) -> None:

@@ -108,7 +108,9 @@ def _column_bytes(column: pa.ChunkedArray) -> int:
     return (kind.bit_width // 8) * (len(column) - column.null_count)
 
 
-def split_at_boundaries(rows: pa.Table, origin: Millis, every_ms: int, time_column: str = "source_ts") -> list[tuple[Millis, pa.Table]]:
+def split_at_boundaries(
+    rows: pa.Table, origin: Millis, every_ms: int, time_column: str = "source_ts"
+) -> list[tuple[Millis, pa.Table]]:
     """Rows grouped by the first boundary (origin + k * every_ms) after their time: (boundary, rows) in order.
 
     A client that flushes every `every_ms` sends at each boundary what arrived since the previous one.

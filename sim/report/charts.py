@@ -64,8 +64,14 @@ def freshness(record: dict[str, Any], path: Path) -> Path:
         series = variant["freshness"]
         minutes = [s / 60 for s in series["seconds"]]
         axis.plot(minutes, series["lag"], color=color, label=variant["name"], linewidth=1)
-    return _save(figure, axis, path, f"Gold freshness: age of the newest source event gold shows ({_layers(record)[-1]})",
-                 "simulated time since start (min)", "lag (s)")
+    return _save(
+        figure,
+        axis,
+        path,
+        f"Gold freshness: age of the newest source event gold shows ({_layers(record)[-1]})",
+        "simulated time since start (min)",
+        "lag (s)",
+    )
 
 
 def cost_breakdown(record: dict[str, Any], path: Path) -> Path:
@@ -78,8 +84,16 @@ def cost_breakdown(record: dict[str, Any], path: Path) -> Path:
                   * _month_scale(v) for v in variants]
         axis.barh([v["name"] for v in variants], widths, left=left, color=color, label=component)
         left = [a + b for a, b in zip(left, widths, strict=True)]
-    return _save(figure, axis, path, "Cost per 30-day month at the simulated rate, by component", "US dollars per month",
-                 "variant", legend="lower right", grid="x")
+    return _save(
+        figure,
+        axis,
+        path,
+        "Cost per 30-day month at the simulated rate, by component",
+        "US dollars per month",
+        "variant",
+        legend="lower right",
+        grid="x",
+    )
 
 
 def _month_scale(variant: dict[str, Any]) -> float:

@@ -48,31 +48,85 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
     out: list[Block] = [
         Heading(f"snowsim run: {scenario['name']}", 1),
         Paragraph(snapshot.get("description") or ""),
-        Paragraph(f"Workload: {workload['kind']}, {workload['rate']:g} events/s for {snapshot['duration'] / 60:g} simulated "
-                  f"minutes from {snapshot['start']} (seed {snapshot['seed']}). Scenario sha256 `{scenario['sha256'][:16]}`; "
-                  f"run `{record['run_id']}` took {record['wall_seconds']:.1f} s of wall time."),
+        Paragraph(
+            f"Workload: {workload['kind']}, {workload['rate']:g} events/s for {snapshot['duration'] / 60:g} simulated "
+            f"minutes from {snapshot['start']} (seed {snapshot['seed']}). Scenario sha256 `{scenario['sha256'][:16]}`; "
+            f"run `{record['run_id']}` took {record['wall_seconds']:.1f} s of wall time."
+        ),
         Heading("Conservation"),
         *[Paragraph(line) for line in _conservation(record)],
-        *[Paragraph(f"{v['name']}: no version of {', '.join(v['untraced_layers'])} reflects the landing table, so "
-                    "their latency is unknown: change-track them (a stream, or CHANGE_TRACKING = TRUE) and check "
-                    "that they read from it.") for v in variants if v.get("untraced_layers")],
+        *[
+            Paragraph(
+                f"{v['name']}: no version of {', '.join(v['untraced_layers'])} reflects the landing table, so "
+                "their latency is unknown: change-track them (a stream, or CHANGE_TRACKING = TRUE) and check "
+                "that they read from it."
+            )
+            for v in variants
+            if v.get("untraced_layers")
+        ],
         Heading("Summary"),
-        Table(["variant", "landing p50 / p95 (s)", "documented delays imply (s)", "gold p50 / p95 (s)", "$ / month",
-               "$ / M events", "credits", "speed-up"],
-              [[v["name"], latency_pair(v["latency"].get(landing)), latency_pair(v.get("implied_landing")),
-                latency_pair(v["latency"].get(gold)),
-                f"{v['costs']['dollars_per_month']:,.2f}", _money(v["costs"]["dollars_per_million_events"]),
-                f"{v['costs']['credits']:.4f}", f"{v['speedup']:,.0f}x" if v.get("speedup") else "-"] for v in variants]),
+        Table(
+            [
+                "variant",
+                "landing p50 / p95 (s)",
+                "documented delays imply (s)",
+                "gold p50 / p95 (s)",
+                "$ / month",
+                "$ / M events",
+                "credits",
+                "speed-up",
+            ],
+            [
+                [
+                    v["name"],
+                    latency_pair(v["latency"].get(landing)),
+                    latency_pair(v.get("implied_landing")),
+                    latency_pair(v["latency"].get(gold)),
+                    f"{v['costs']['dollars_per_month']:,.2f}",
+                    _money(v["costs"]["dollars_per_million_events"]),
+                    f"{v['costs']['credits']:.4f}",
+                    f"{v['speedup']:,.0f}x" if v.get("speedup") else "-",
+                ]
+                for v in variants
+            ],
+        ),
         Paragraph(_verdict(variants, landing, gold)),
         Heading("Latency by layer (seconds from source commit to visible)"),
-        Table(["variant", "layer", "events", "p50", "p95", "p99", "max", "not visible"],
-              [[v["name"], layer, str(v["latency"][layer].get("events", 0)), *_quantiles(v["latency"][layer]),
-                str(v["not_visible"][layer])] for v in variants for layer in layers]),
+        Table(
+            ["variant", "layer", "events", "p50", "p95", "p99", "max", "not visible"],
+            [
+                [
+                    v["name"],
+                    layer,
+                    str(v["latency"][layer].get("events", 0)),
+                    *_quantiles(v["latency"][layer]),
+                    str(v["not_visible"][layer]),
+                ]
+                for v in variants
+                for layer in layers
+            ],
+        ),
         Heading("Cost breakdown (credits over the run)"),
-        Table(["variant", *sorted({c for v in variants for c in v["costs"]["components"]}), "total credits", "$ / credit"],
-              [[v["name"], *[f"{v['costs']['components'].get(c, 0.0):.6f}" for c in
-                             sorted({c for w in variants for c in w["costs"]["components"]})],
-                f"{v['costs']['credits']:.6f}", f"{v['costs']['dollars_per_credit']:.2f}"] for v in variants]),
+        Table(
+            [
+                "variant",
+                *sorted({c for v in variants for c in v["costs"]["components"]}),
+                "total credits",
+                "$ / credit",
+            ],
+            [
+                [
+                    v["name"],
+                    *[
+                        f"{v['costs']['components'].get(c, 0.0):.6f}"
+                        for c in sorted({c for w in variants for c in w["costs"]["components"]})
+                    ],
+                    f"{v['costs']['credits']:.6f}",
+                    f"{v['costs']['dollars_per_credit']:.2f}",
+                ]
+                for v in variants
+            ],
+        ),
         Heading("Variants"),
         Table(["variant", "delay chain"], [[v["name"], v["description"]] for v in variants]),
     ]
@@ -141,8 +195,10 @@ def _verdict(variants: list[dict], landing: str, gold: str) -> str:
     measured = [v["latency"].get(landing, {}).get("p50") for v in (worst, best)]
     implied = [v.get("implied_landing", {}).get("p50") for v in (worst, best)]
     if None not in measured and None not in implied:
-        text += (f" At landing the median gap is {measured[0] - measured[1]:.1f} s; the documented delays of the two "
-                 f"imply {implied[0] - implied[1]:.1f} s (they leave out queueing, in-order commits and load time by size).")
+        text += (
+            f" At landing the median gap is {measured[0] - measured[1]:.1f} s; the documented delays of the two "
+            f"imply {implied[0] - implied[1]:.1f} s (they leave out queueing, in-order commits and load time by size)."
+        )
     return text
 
 

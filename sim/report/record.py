@@ -72,5 +72,7 @@ def read(path: str | Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as error:
         raise ValueError(f"{path}: not a run record ({error})") from error
     if record.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"{path}: schema_version {record.get('schema_version')!r}, this snowsim reads {SCHEMA_VERSION}")
+        raise ValueError(
+            f"{path}: schema_version {record.get('schema_version')!r}, this snowsim reads {SCHEMA_VERSION}"
+        )
     return record

@@ -141,7 +141,11 @@ class BookingFeed:
 def _ids(prefix: str, numbers: np.ndarray, width: int, null: np.ndarray | None = None) -> pa.Array:
     text = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width, "0")
     joined = pc.binary_join_element_wise(prefix, text, "")
-    return pc.if_else(pa.array(null), pa.nulls(len(numbers), pa.string()), joined) if null is not None and null.any() else joined
+    return (
+        pc.if_else(pa.array(null), pa.nulls(len(numbers), pa.string()), joined)
+        if null is not None and null.any()
+        else joined
+    )
 
 
 def _cents(cents: np.ndarray) -> pa.Array:

@@ -131,11 +131,21 @@ class RetailFeed:
         place = (_mix(customers, self.seed * 4 + 4) % np.uint64(_POOL)).astype(np.int64)
         ids = _ids(customers)
         number = pc.cast(pa.array(customers + 1), pa.string())
-        email = pc.utf8_lower(pc.binary_join_element_wise(pa.array(first), ".", pa.array(last), number, "@example.com", ""))
+        email = pc.utf8_lower(
+            pc.binary_join_element_wise(pa.array(first), ".", pa.array(last), number, "@example.com", "")
+        )
         event = pa.StructArray.from_arrays(
-            [ids, pa.array(first), pa.array(last), email, pa.array(18 + (_mix(customers, self.seed * 4 + 5) % np.uint64(62)).astype(np.int32)),
-             pa.array(self._city[place]), pa.array(self._state[place]), pa.array(self._segment_names[self.segment_of(customers)]),
-             *(pa.nulls(n, kind) for _, kind in EVENT_FIELDS[8:])],
+            [
+                ids,
+                pa.array(first),
+                pa.array(last),
+                email,
+                pa.array(18 + (_mix(customers, self.seed * 4 + 5) % np.uint64(62)).astype(np.int32)),
+                pa.array(self._city[place]),
+                pa.array(self._state[place]),
+                pa.array(self._segment_names[self.segment_of(customers)]),
+                *(pa.nulls(n, kind) for _, kind in EVENT_FIELDS[8:]),
+            ],
             fields=[pa.field(name, kind) for name, kind in EVENT_FIELDS],
         )
         return _table(pa.array(["customer"] * n), ids, event, times)
@@ -151,7 +161,9 @@ class RetailFeed:
         quantity = rng.integers(1, 6, n).astype(np.int32)
         order_value = self._aov[segment] * rng.lognormal(0.0, 0.4, n)
         unit_price = np.round(order_value / quantity, 2)
-        discount = np.round(np.array([c.avg_discount_pct for c in channels])[channel] * (0.5 + self._sensitivity[segment]), 3)
+        discount = np.round(
+            np.array([c.avg_discount_pct for c in channels])[channel] * (0.5 + self._sensitivity[segment]), 3
+        )
         final_total = np.round(quantity * unit_price * (1 - discount), 2)
         ids = _ids(customers)
         order_ids = pc.binary_join_element_wise("O", pc.utf8_lpad(pc.cast(pa.array(np.arange(
@@ -172,7 +184,9 @@ class RetailFeed:
         months = times.astype("datetime64[ms]").astype("datetime64[M]").astype(np.int64) % 12 + 1
         chosen = np.empty(len(times), dtype=np.int64)
         for month in np.unique(months).tolist():
-            weights = np.array([c.popularity * (c.seasonal_boost if month in c.peak_months else 1.0) for c in categories])
+            weights = np.array(
+                [c.popularity * (c.seasonal_boost if month in c.peak_months else 1.0) for c in categories]
+            )
             slots = months == month
             cut = np.cumsum(weights / weights.sum())
             chosen[slots] = np.minimum(np.searchsorted(cut, draws[slots], side="right"), len(categories) - 1)
@@ -190,7 +204,9 @@ def _ids(customers: np.ndarray) -> pa.Array:
 
 def _table(kind: pa.Array, customer_ids: pa.Array, event: pa.Array, times: np.ndarray) -> pa.Table:
     return pa.Table.from_arrays(
-        [pa.nulls(len(times), pa.int64()), kind, customer_ids, event, pa.array(times, pa.timestamp("ms"))], schema=SCHEMA)
+        [pa.nulls(len(times), pa.int64()), kind, customer_ids, event, pa.array(times, pa.timestamp("ms"))],
+        schema=SCHEMA,
+    )
 
 
 def reference_rows(reference: RetailReference) -> dict[str, tuple[list[str], list[tuple]]]:
@@ -200,17 +216,28 @@ def reference_rows(reference: RetailReference) -> dict[str, tuple[list[str], lis
     return {
         "REFERENCE_DATA.CUSTOMER_SEGMENTS": (
             ["SEGMENT_NAME", "SHARE", "AVG_ORDER_VALUE", "PURCHASE_FREQUENCY", "PRICE_SENSITIVITY"],
-            [(s.name, s.share, s.avg_order_value, s.purchase_frequency, s.price_sensitivity) for s in reference.customer_segments]),
+            [
+                (s.name, s.share, s.avg_order_value, s.purchase_frequency, s.price_sensitivity)
+                for s in reference.customer_segments
+            ],
+        ),
         "REFERENCE_DATA.PRODUCT_CATEGORIES": (
             ["CATEGORY_NAME", "PEAK_MONTHS", "MARGIN_PCT", "POPULARITY", "SEASONAL_BOOST"],
-            [(c.name, json.dumps(c.peak_months), c.margin_pct, c.popularity, c.seasonal_boost) for c in reference.product_categories]),
+            [
+                (c.name, json.dumps(c.peak_months), c.margin_pct, c.popularity, c.seasonal_boost)
+                for c in reference.product_categories
+            ],
+        ),
         "REFERENCE_DATA.MARKETING_CHANNELS": (
             ["CHANNEL_NAME", "SHARE", "AVG_DISCOUNT_PCT"],
-            [(c.name, c.share, c.avg_discount_pct) for c in reference.marketing_channels]),
+            [(c.name, c.share, c.avg_discount_pct) for c in reference.marketing_channels],
+        ),
         "REFERENCE_DATA.WAREHOUSES": (
             ["WAREHOUSE_ID", "CITY", "CAPACITY_SHARE"],
-            [(w.warehouse_id, w.city, w.capacity_share) for w in reference.warehouses]),
+            [(w.warehouse_id, w.city, w.capacity_share) for w in reference.warehouses],
+        ),
         "REFERENCE_DATA.GENERATION_PARAMETERS": (
             ["PARAMETER_NAME", "PARAMETER_VALUE"],
-            [("repeat_customer_probability", str(reference.repeat_customer_probability))]),
+            [("repeat_customer_probability", str(reference.repeat_customer_probability))],
+        ),
     }

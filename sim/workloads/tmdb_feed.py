@@ -75,7 +75,9 @@ class TmdbFeed:
         self._words = np.array([fake.word().title() for _ in range(_WORDS)])
         self._company_names = np.array([fake.company() for _ in range(_COMPANIES)])
         self._company_countries = COUNTRIES[self._rng.integers(0, len(COUNTRIES), _COMPANIES)]
-        self._s = {name: np.zeros(1024 if name not in ("genres", "companies") else (1024, 3), np.int64) for name in _STATE}
+        self._s = {
+            name: np.zeros(1024 if name not in ("genres", "companies") else (1024, 3), np.int64) for name in _STATE
+        }
 
     @property
     def events(self) -> int:
@@ -144,7 +146,9 @@ class TmdbFeed:
         s["runtime"][now_released] = rng.integers(80, 181, len(now_released))
         s["revenue"][now_released] = np.round(s["budget"][now_released] * rng.uniform(0.05, 0.3, len(now_released)), -3)
         running = movies[~announced]
-        s["revenue"][running] += np.round(s["revenue"][running] * rng.uniform(0, 0.05, len(running)), -3).astype(np.int64)
+        s["revenue"][running] += np.round(s["revenue"][running] * rng.uniform(0, 0.05, len(running)), -3).astype(
+            np.int64
+        )
         s["votes"][running] += rng.integers(0, 50, len(running))
         s["vote_tenths"][running] = np.clip(s["vote_tenths"][running] + rng.integers(-1, 2, len(running)), 10, 100)
         s["popularity_cents"][movies] = np.maximum(
@@ -154,16 +158,29 @@ class TmdbFeed:
 
     def _record(self, movies: np.ndarray) -> pa.StructArray:
         """The API's record of each movie as it is now."""
-        s, n = self._s, len(movies)
+        s = self._s
         title = pc.binary_join_element_wise(self._words[s["title_a"][movies]], self._words[s["title_b"][movies]], " ")
         day = s["release_day"][movies]
         date = pc.cast(pa.array(day.astype("datetime64[D]")), pa.string())
         flaw = s["flaw"][movies]
-        date = pc.if_else(pa.array(flaw == 1), pc.binary_join_element_wise(pc.utf8_slice_codeunits(date, 0, 8), "31", ""),
-                          date) if (flaw == 1).any() else date  # e.g. 2019-02-31
-        genres = _lists(s["genres"][movies], s["genre_count"][movies], lambda index: pa.StructArray.from_arrays(
-            [pa.array(np.array([g for g, _ in GENRES])[index]), pa.array(np.array([name for _, name in GENRES])[index])],
-            fields=list(GENRE)))
+        date = (
+            pc.if_else(
+                pa.array(flaw == 1), pc.binary_join_element_wise(pc.utf8_slice_codeunits(date, 0, 8), "31", ""), date
+            )
+            if (flaw == 1).any()
+            else date
+        )  # e.g. 2019-02-31
+        genres = _lists(
+            s["genres"][movies],
+            s["genre_count"][movies],
+            lambda index: pa.StructArray.from_arrays(
+                [
+                    pa.array(np.array([g for g, _ in GENRES])[index]),
+                    pa.array(np.array([name for _, name in GENRES])[index]),
+                ],
+                fields=list(GENRE),
+            ),
+        )
         companies = _lists(s["companies"][movies], s["company_count"][movies], lambda index: pa.StructArray.from_arrays(
             [pa.array(index + 1), pa.array(self._company_names[index]), pa.array(self._company_countries[index])],
             fields=list(COMPANY)))

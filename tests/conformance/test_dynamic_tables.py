@@ -30,31 +30,74 @@ def history(columns: str, name: str = "D", where: str = "TRUE") -> str:
 
 
 DEFINITION = [
-    case("CREATE initializes the content at once", *BASE, dt("SELECT id, v FROM t WHERE v > 15"),
-         Expect("SELECT * FROM d", [(2, 20), (3, 30)]),
-         Expect(history("STATE, REFRESH_TRIGGER"), [("SUCCEEDED", "CREATION")])),
-    case("a target lag under one minute is refused", *BASE,
-         Fails("CREATE DYNAMIC TABLE d TARGET_LAG = '30 seconds' WAREHOUSE = COMPUTE_WH AS SELECT id FROM t", "1 minute")),
-    case("TARGET_LAG and WAREHOUSE are required", *BASE,
-         Fails("CREATE DYNAMIC TABLE d WAREHOUSE = COMPUTE_WH AS SELECT id FROM t", "TARGET_LAG"),
-         Fails("CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' AS SELECT id FROM t", "WAREHOUSE")),
-    case("a lag shorter than an upstream dynamic table's is refused", *BASE,
-         "CREATE DYNAMIC TABLE up TARGET_LAG = '10 minutes' WAREHOUSE = COMPUTE_WH AS SELECT id FROM t",
-         Fails("CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT id FROM up",
-               "target lag")),
-    case("INITIALIZE = ON_SCHEDULE leaves the table unreadable until its first refresh", *BASE,
-         dt("SELECT id FROM t", "INITIALIZE = ON_SCHEDULE"), Fails("SELECT * FROM d", "not initialized"),
-         Advance(60), Expect("SELECT COUNT(*) FROM d", [(3,)])),
-    case("CREATE OR REPLACE redefines the table", *BASE, dt("SELECT id FROM t"),
-         "CREATE OR REPLACE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT v FROM t",
-         Expect("SELECT * FROM d", [(10,), (20,), (30,)])),
-    case("DML on a dynamic table is refused", *BASE, dt("SELECT id FROM t"),
-         Fails("INSERT INTO d VALUES (9)", "dynamic table"), Fails("DELETE FROM d", "dynamic table")),
-    case("SHOW DYNAMIC TABLES shows lag, mode and scheduling state", *BASE, dt("SELECT id FROM t"),
-         Expect(SHOW, [("D", "1 minute", "INCREMENTAL", None, "COMPUTE_WH", "RUNNING")],
-                columns=("name", "target_lag", "refresh_mode", "refresh_mode_reason", "warehouse", "scheduling_state"))),
-    case("DROP DYNAMIC TABLE removes it", *BASE, dt("SELECT id FROM t"), "DROP DYNAMIC TABLE d", Expect(SHOW, []),
-         Fails("SELECT * FROM d", "does not exist")),
+    case(
+        "CREATE initializes the content at once",
+        *BASE,
+        dt("SELECT id, v FROM t WHERE v > 15"),
+        Expect("SELECT * FROM d", [(2, 20), (3, 30)]),
+        Expect(history("STATE, REFRESH_TRIGGER"), [("SUCCEEDED", "CREATION")]),
+    ),
+    case(
+        "a target lag under one minute is refused",
+        *BASE,
+        Fails(
+            "CREATE DYNAMIC TABLE d TARGET_LAG = '30 seconds' WAREHOUSE = COMPUTE_WH AS SELECT id FROM t", "1 minute"
+        ),
+    ),
+    case(
+        "TARGET_LAG and WAREHOUSE are required",
+        *BASE,
+        Fails("CREATE DYNAMIC TABLE d WAREHOUSE = COMPUTE_WH AS SELECT id FROM t", "TARGET_LAG"),
+        Fails("CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' AS SELECT id FROM t", "WAREHOUSE"),
+    ),
+    case(
+        "a lag shorter than an upstream dynamic table's is refused",
+        *BASE,
+        "CREATE DYNAMIC TABLE up TARGET_LAG = '10 minutes' WAREHOUSE = COMPUTE_WH AS SELECT id FROM t",
+        Fails(
+            "CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT id FROM up", "target lag"
+        ),
+    ),
+    case(
+        "INITIALIZE = ON_SCHEDULE leaves the table unreadable until its first refresh",
+        *BASE,
+        dt("SELECT id FROM t", "INITIALIZE = ON_SCHEDULE"),
+        Fails("SELECT * FROM d", "not initialized"),
+        Advance(60),
+        Expect("SELECT COUNT(*) FROM d", [(3,)]),
+    ),
+    case(
+        "CREATE OR REPLACE redefines the table",
+        *BASE,
+        dt("SELECT id FROM t"),
+        "CREATE OR REPLACE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT v FROM t",
+        Expect("SELECT * FROM d", [(10,), (20,), (30,)]),
+    ),
+    case(
+        "DML on a dynamic table is refused",
+        *BASE,
+        dt("SELECT id FROM t"),
+        Fails("INSERT INTO d VALUES (9)", "dynamic table"),
+        Fails("DELETE FROM d", "dynamic table"),
+    ),
+    case(
+        "SHOW DYNAMIC TABLES shows lag, mode and scheduling state",
+        *BASE,
+        dt("SELECT id FROM t"),
+        Expect(
+            SHOW,
+            [("D", "1 minute", "INCREMENTAL", None, "COMPUTE_WH", "RUNNING")],
+            columns=("name", "target_lag", "refresh_mode", "refresh_mode_reason", "warehouse", "scheduling_state"),
+        ),
+    ),
+    case(
+        "DROP DYNAMIC TABLE removes it",
+        *BASE,
+        dt("SELECT id FROM t"),
+        "DROP DYNAMIC TABLE d",
+        Expect(SHOW, []),
+        Fails("SELECT * FROM d", "does not exist"),
+    ),
 ]
 
 SCHEDULING = [
@@ -82,8 +125,10 @@ SCHEDULING = [
          "SELECT grp, COUNT(*) AS n FROM silver GROUP BY grp",
          "INSERT INTO t VALUES (9, 'a', 90)", Advance(60),
          Expect("SELECT * FROM gold", [("a", 3), ("b", 1)]),
-         Expect("SELECT COUNT(*) FROM (SELECT DATA_TIMESTAMP FROM TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY()) "
-                "WHERE REFRESH_ACTION = 'INCREMENTAL' GROUP BY DATA_TIMESTAMP HAVING COUNT(DISTINCT NAME) = 2)", [(1,)])),
+         Expect("SELECT COUNT(*) FROM (SELECT DATA_TIMESTAMP FROM "
+                "TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY()) "
+                "WHERE REFRESH_ACTION = 'INCREMENTAL' GROUP BY DATA_TIMESTAMP HAVING COUNT(DISTINCT NAME) = 2)",
+                [(1,)])),
     case("ALTER DYNAMIC TABLE SUSPEND stops refreshes and RESUME restarts them", *BASE, dt("SELECT id FROM t"),
          "ALTER DYNAMIC TABLE d SUSPEND", Expect(SHOW, [("SUSPENDED",)], columns=("scheduling_state",)),
          "INSERT INTO t VALUES (9, 'z', 90)", Advance(120), Expect("SELECT COUNT(*) FROM d", [(3,)]),
@@ -155,7 +200,8 @@ INCREMENTAL = [
          "DELETE FROM t WHERE id = 1", "DELETE FROM t WHERE grp = 'b'", "INSERT INTO t VALUES (7, 'q', 0)",
          "ALTER DYNAMIC TABLE d REFRESH", Expect("SELECT * FROM d", [("a",), ("q",)])),
     case("a dynamic table over a dynamic table refreshes incrementally", *BASE,
-         "CREATE DYNAMIC TABLE up TARGET_LAG = DOWNSTREAM WAREHOUSE = COMPUTE_WH AS SELECT id, grp, v FROM t WHERE v > 10",
+         "CREATE DYNAMIC TABLE up TARGET_LAG = DOWNSTREAM WAREHOUSE = COMPUTE_WH AS SELECT id, grp, v FROM t WHERE v > "
+         "10",
          dt("SELECT grp, SUM(v) AS total FROM up GROUP BY grp"), *CHANGES, "ALTER DYNAMIC TABLE d REFRESH",
          Expect("SELECT * FROM d", [("b", 71), ("c", 70)])),
     case("a window function makes the table FULL, with the reason", *BASE,
@@ -202,21 +248,41 @@ STREAMS = [
 ]
 
 FAILURES = [
-    case("a failed refresh keeps the last good content and marks downstream UPSTREAM_FAILED",
-         "CREATE TABLE t (id INT, v INT)", "INSERT INTO t VALUES (1, 5)",
-         "CREATE DYNAMIC TABLE up TARGET_LAG = DOWNSTREAM WAREHOUSE = COMPUTE_WH AS SELECT id, 10 / v AS q FROM t",
-         dt("SELECT id, q FROM up"), "INSERT INTO t VALUES (2, 0)", Advance(30),
-         Expect("SELECT * FROM d", [(1, 2)]), Expect("SELECT * FROM up", [(1, 2)]),
-         Expect(history("STATE, STATE_CODE", name="UP", where="STATE <> 'SUCCEEDED'"), [("FAILED", "100051")]),
-         Expect(history("STATE", where="STATE <> 'SUCCEEDED'"), [("UPSTREAM_FAILED",)]), **TIMING),
-    case("five scheduled failures in a row suspend the table", "CREATE TABLE t (id INT, v INT)",
-         "INSERT INTO t VALUES (1, 5)", dt("SELECT id, 10 / v AS q FROM t"), "INSERT INTO t VALUES (2, 0)",
-         Advance(180), Expect("SELECT COUNT(*) FROM TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(ERROR_ONLY => TRUE))", [(5,)]),
-         Expect(SHOW, [("SUSPENDED",)], columns=("scheduling_state",)),
-         Fails("ALTER DYNAMIC TABLE d REFRESH", "Division by zero"), **TIMING),
-    case("refresh history refuses TABLE_NAME, as Snowflake does",
-         Fails("SELECT * FROM TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(TABLE_NAME => 'D'))",
-               "Invalid argument")),
+    case(
+        "a failed refresh keeps the last good content and marks downstream UPSTREAM_FAILED",
+        "CREATE TABLE t (id INT, v INT)",
+        "INSERT INTO t VALUES (1, 5)",
+        "CREATE DYNAMIC TABLE up TARGET_LAG = DOWNSTREAM WAREHOUSE = COMPUTE_WH AS SELECT id, 10 / v AS q FROM t",
+        dt("SELECT id, q FROM up"),
+        "INSERT INTO t VALUES (2, 0)",
+        Advance(30),
+        Expect("SELECT * FROM d", [(1, 2)]),
+        Expect("SELECT * FROM up", [(1, 2)]),
+        Expect(history("STATE, STATE_CODE", name="UP", where="STATE <> 'SUCCEEDED'"), [("FAILED", "100051")]),
+        Expect(history("STATE", where="STATE <> 'SUCCEEDED'"), [("UPSTREAM_FAILED",)]),
+        **TIMING,
+    ),
+    case(
+        "five scheduled failures in a row suspend the table",
+        "CREATE TABLE t (id INT, v INT)",
+        "INSERT INTO t VALUES (1, 5)",
+        dt("SELECT id, 10 / v AS q FROM t"),
+        "INSERT INTO t VALUES (2, 0)",
+        Advance(180),
+        Expect(
+            "SELECT COUNT(*) FROM TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(ERROR_ONLY => TRUE))", [(5,)]
+        ),
+        Expect(SHOW, [("SUSPENDED",)], columns=("scheduling_state",)),
+        Fails("ALTER DYNAMIC TABLE d REFRESH", "Division by zero"),
+        **TIMING,
+    ),
+    case(
+        "refresh history refuses TABLE_NAME, as Snowflake does",
+        Fails(
+            "SELECT * FROM TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(TABLE_NAME => 'D'))",
+            "Invalid argument",
+        ),
+    ),
 ]
 
 ALL = DEFINITION + SCHEDULING + INCREMENTAL + STREAMS + FAILURES

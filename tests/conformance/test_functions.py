@@ -217,7 +217,8 @@ def test_window_functions(backend) -> None:
 
 def test_qualify_keeps_the_latest_row_per_key(backend) -> None:
     sql = """
-        SELECT id, v FROM (SELECT column1 AS id, column2 AS v, column3 AS ts FROM VALUES (1, 'old', 1), (1, 'new', 2), (2, 'only', 1))
+        SELECT id, v FROM (SELECT column1 AS id, column2 AS v, column3 AS ts
+                           FROM VALUES (1, 'old', 1), (1, 'new', 2), (2, 'only', 1))
         QUALIFY ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts DESC) = 1 ORDER BY id
     """
     assert _select(backend, sql) == [(1, "new"), (2, "only")]

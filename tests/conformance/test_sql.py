@@ -11,7 +11,8 @@ from .cases import Expect, Fails, case, run_case_on
 
 CASES = [
     # names
-    case("unquoted identifiers are case-insensitive", "CREATE TABLE Mixed (Id INT)", "INSERT INTO MIXED (ID) VALUES (1)",
+    case("unquoted identifiers are case-insensitive", "CREATE TABLE Mixed (Id INT)",
+         "INSERT INTO MIXED (ID) VALUES (1)",
          Expect("SELECT id FROM mixed", [(1,)])),
     case("quoted identifiers keep their case", 'CREATE TABLE "lower" ("col" INT)', "INSERT INTO \"lower\" VALUES (1)",
          Expect('SELECT "col" FROM "lower"', [(1,)]), Fails("SELECT col FROM \"lower\"", "invalid identifier")),
@@ -26,11 +27,13 @@ CASES = [
     case("FROM DUAL is one row; a quoted \"DUAL\" names a table", Expect("SELECT 1 + 1 AS two FROM dual", [(2,)]),
          'CREATE TABLE "DUAL" (a INT)', 'INSERT INTO "DUAL" VALUES (7), (8)',
          Expect("SELECT COUNT(*) FROM DUAL", [(1,)]), Expect('SELECT SUM(a) FROM "DUAL"', [(15,)])),
-    case("a missing column is an invalid identifier", "CREATE TABLE t (a INT)", Fails("SELECT b FROM t", "invalid identifier")),
+    case("a missing column is an invalid identifier", "CREATE TABLE t (a INT)",
+         Fails("SELECT b FROM t", "invalid identifier")),
     # types and columns
     case("types round-trip",
          "CREATE TABLE t (i INT, n NUMBER(10,2), f FLOAT, s STRING, b BOOLEAN, d DATE, ts TIMESTAMP_NTZ, v VARIANT)",
-         "INSERT INTO t SELECT 1, 12.345, 1.5, 'x', TRUE, '2024-01-05', '2024-01-05 10:00:00', PARSE_JSON('{\"k\": [1]}')",
+         "INSERT INTO t SELECT 1, 12.345, 1.5, 'x', TRUE, '2024-01-05', '2024-01-05 10:00:00', "
+         "PARSE_JSON('{\"k\": [1]}')",
          Expect("SELECT i, n, f, s, b, d, ts, v:k[0]::INT FROM t",
                 [(1, Decimal("12.35"), 1.5, "x", True, date(2024, 1, 5), datetime(2024, 1, 5, 10), 1)])),
     case("brackets index a VARIANT, ARRAY or OBJECT column from 0, and read keys",
@@ -61,7 +64,8 @@ CASES = [
          Fails("INSERT INTO t (u, n) VALUES ('c', 'z')", "NULL result in a non-nullable column")),
     case("VARCHAR(n) rejects longer strings", "CREATE TABLE t (s VARCHAR(3))", "INSERT INTO t VALUES ('abc')",
          Fails("INSERT INTO t VALUES ('abcd')", "too long")),
-    case("a bad number is not recognized", "CREATE TABLE t (i INT)", Fails("INSERT INTO t VALUES ('x')", "is not recognized")),
+    case("a bad number is not recognized", "CREATE TABLE t (i INT)",
+         Fails("INSERT INTO t VALUES ('x')", "is not recognized")),
     # DDL
     case("CREATE TABLE IF NOT EXISTS keeps the table", "CREATE TABLE t (a INT)", "INSERT INTO t VALUES (1)",
          "CREATE TABLE IF NOT EXISTS t (b INT)", Expect("SELECT a FROM t", [(1,)])),
@@ -69,7 +73,8 @@ CASES = [
          "CREATE OR REPLACE TABLE t (a INT)", Expect("SELECT COUNT(*) FROM t", [(0,)])),
     case("CREATE TABLE without OR REPLACE on an existing name fails", "CREATE TABLE t (a INT)",
          Fails("CREATE TABLE t (a INT)", "already exists")),
-    case("CREATE TABLE AS SELECT names columns from the query", "CREATE TABLE src (a INT)", "INSERT INTO src VALUES (1), (2)",
+    case("CREATE TABLE AS SELECT names columns from the query", "CREATE TABLE src (a INT)", "INSERT INTO src VALUES "
+                                                                                            "(1), (2)",
          "CREATE TABLE t AS SELECT a, a * 10 AS b FROM src", Expect("SELECT a, b FROM t", [(1, 10), (2, 20)])),
     case("views see the current data", "CREATE TABLE t (a INT)", "CREATE VIEW v AS SELECT a * 2 AS doubled FROM t",
          "INSERT INTO t VALUES (4)", Expect("SELECT doubled FROM v", [(8,)])),
@@ -96,7 +101,8 @@ CASES = [
     case("MERGE reports one count per kind of clause", "CREATE TABLE t (id INT, v STRING)",
          "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
          Expect("MERGE INTO t USING (SELECT 1 AS id, 'A' AS v UNION ALL SELECT 3, 'c') s ON t.id = s.id "
-                "WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)", [(1, 1)]),
+                "WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)",
+                [(1, 1)]),
          Expect("SELECT id, v FROM t", [(1, "A"), (2, "b"), (3, "c")])),
     case("MERGE into a tracked table reports one count per kind of clause", "CREATE TABLE t (id INT, v STRING)",
          "INSERT INTO t VALUES (1, 'a'), (2, 'b')", "CREATE STREAM st ON TABLE t",
@@ -116,7 +122,8 @@ CASES = [
          Expect("SELECT v FROM t", [("a",)]), Expect("SELECT COUNT(*) FROM st", [(0,)])),
     case("MERGE whose duplicate matches all DELETE is deterministic", "CREATE TABLE t (id INT, v STRING)",
          "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
-         Expect("MERGE INTO t USING (SELECT 1 AS id UNION ALL SELECT 1) s ON t.id = s.id WHEN MATCHED THEN DELETE", [(1,)]),
+         Expect("MERGE INTO t USING (SELECT 1 AS id UNION ALL SELECT 1) s ON t.id = s.id WHEN MATCHED THEN DELETE",
+                [(1,)]),
          Expect("SELECT id FROM t", [(2,)])),
     case("MERGE into a tracked table whose duplicate matches all DELETE or fail their condition is deterministic",
          "CREATE TABLE t (id INT, v STRING)", "INSERT INTO t VALUES (1, 'a'), (2, 'b')", "CREATE STREAM st ON TABLE t",
@@ -129,13 +136,15 @@ CASES = [
          Expect("MERGE INTO t USING (SELECT 1 AS id, 'x' AS v UNION ALL SELECT 1, 'y') s ON t.id = s.id "
                 "WHEN MATCHED AND s.v = 'x' THEN UPDATE SET v = s.v", [(1,)]),
          Expect("SELECT v FROM t", [("x",)])),
-    case("UPDATE ... FROM joins another table", "CREATE TABLE t (id INT, v STRING)", "CREATE TABLE u (id INT, v STRING)",
+    case("UPDATE ... FROM joins another table", "CREATE TABLE t (id INT, v STRING)",
+         "CREATE TABLE u (id INT, v STRING)",
          "INSERT INTO t VALUES (1, 'a'), (2, 'b')", "INSERT INTO u VALUES (2, 'B')",
          "UPDATE t SET v = u.v FROM u WHERE t.id = u.id", Expect("SELECT id, v FROM t", [(1, "a"), (2, "B")])),
     case("INSERT OVERWRITE replaces the rows", "CREATE TABLE t (a INT)", "INSERT INTO t VALUES (1)",
          "INSERT OVERWRITE INTO t VALUES (2), (3)", Expect("SELECT a FROM t", [(2,), (3,)])),
     case("CTEs, subqueries and set operations", "CREATE TABLE t (a INT)", "INSERT INTO t VALUES (1), (2), (3)",
-         Expect("WITH big AS (SELECT a FROM t WHERE a > 1) SELECT a FROM big WHERE a IN (SELECT MAX(a) FROM t)", [(3,)]),
+         Expect("WITH big AS (SELECT a FROM t WHERE a > 1) SELECT a FROM big WHERE a IN (SELECT MAX(a) FROM t)",
+                [(3,)]),
          Expect("SELECT a FROM t WHERE a = 1 UNION ALL SELECT a FROM t WHERE a = 1", [(1,), (1,)])),
     case("ORDER BY ALL sorts by every selected column, not beside aggregates", "CREATE TABLE t (a INT, b STRING)",
          "INSERT INTO t VALUES (2, 'x'), (1, 'z'), (1, 'y')",
@@ -143,7 +152,8 @@ CASES = [
          Expect("SELECT a, b FROM t ORDER BY ALL DESC", [(2, "x"), (1, "z"), (1, "y")], ordered=True),
          Fails("SELECT a, COUNT(*) FROM t GROUP BY a ORDER BY ALL", "ORDER BY ALL")),
     # transactions
-    case("ROLLBACK discards and COMMIT keeps", "CREATE TABLE t (a INT)", "BEGIN", "INSERT INTO t VALUES (1)", "ROLLBACK",
+    case("ROLLBACK discards and COMMIT keeps", "CREATE TABLE t (a INT)", "BEGIN", "INSERT INTO t VALUES (1)",
+         "ROLLBACK",
          Expect("SELECT COUNT(*) FROM t", [(0,)]), "BEGIN TRANSACTION", "INSERT INTO t VALUES (2)", "COMMIT",
          Expect("SELECT a FROM t", [(2,)])),
     case("START TRANSACTION begins a transaction", "CREATE TABLE t (a INT)", "START TRANSACTION",

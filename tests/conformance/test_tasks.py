@@ -25,46 +25,118 @@ def history(columns: str, where: str = "STATE <> 'SCHEDULED'", task: str = "T1")
 
 
 LIFECYCLE = [
-    case("a new task is suspended until RESUME", *SETUP, EVERY_MINUTE,
-         Expect(SHOW, [("T1", "suspended", "1 MINUTE", "COMPUTE_WH")], columns=("name", "state", "schedule", "warehouse")),
-         "ALTER TASK t1 RESUME", Expect(SHOW, [("started",)], columns=("state",)),
-         "ALTER TASK t1 SUSPEND", Expect(SHOW, [("suspended",)], columns=("state",))),
+    case(
+        "a new task is suspended until RESUME",
+        *SETUP,
+        EVERY_MINUTE,
+        Expect(
+            SHOW, [("T1", "suspended", "1 MINUTE", "COMPUTE_WH")], columns=("name", "state", "schedule", "warehouse")
+        ),
+        "ALTER TASK t1 RESUME",
+        Expect(SHOW, [("started",)], columns=("state",)),
+        "ALTER TASK t1 SUSPEND",
+        Expect(SHOW, [("suspended",)], columns=("state",)),
+    ),
     case("a suspended task never runs", *SETUP, EVERY_MINUTE, Advance(130), Expect("SELECT COUNT(*) FROM t", [(0,)])),
-    case("a scheduled task runs once per interval", *SETUP, EVERY_MINUTE, "ALTER TASK t1 RESUME", Advance(150),
-         Expect("SELECT COUNT(*) FROM t", [(2,)]),
-         Expect(history("STATE, SCHEDULED_FROM, ATTEMPT_NUMBER"), [("SUCCEEDED", "SCHEDULE", 1)] * 2, ordered=True)),
-    case("SYSTEM$WAIT lets the scheduled runs happen", *SETUP, EVERY_MINUTE, "ALTER TASK t1 RESUME",
-         Expect("CALL SYSTEM$WAIT(150)", [("waited 150 seconds",)], columns=("SYSTEM$WAIT",)),
-         Expect("SELECT COUNT(*) FROM t", [(2,)])),
-    case("TASK_HISTORY shows the next run as SCHEDULED with no query yet", *SETUP, EVERY_MINUTE, "ALTER TASK t1 RESUME",
-         Expect(history("STATE, QUERY_ID IS NULL", where="TRUE"), [("SCHEDULED", True)])),
-    case("the first run queues while the suspended warehouse resumes", *SETUP, EVERY_MINUTE, "ALTER TASK t1 RESUME",
-         Advance(70), Expect(history("DATEDIFF('millisecond', SCHEDULED_TIME, QUERY_START_TIME), "
-                                     "DATEDIFF('millisecond', QUERY_START_TIME, COMPLETED_TIME)"), [(1000, 201)]),  # resume 1 s; 200 ms overhead + 1 row
-         Expect("SHOW WAREHOUSES LIKE 'COMPUTE_WH'", [("STARTED",)], columns=("state",)), **TIMING),
-    case("a cron schedule runs on its grid", *SETUP,
-         "CREATE TASK t1 WAREHOUSE = COMPUTE_WH SCHEDULE = 'USING CRON */5 * * * * UTC' AS INSERT INTO t VALUES (1)",
-         "ALTER TASK t1 RESUME", Advance(660), Expect("SELECT COUNT(*) FROM t", [(2,)]),
-         Expect(history("MINUTE(SCHEDULED_TIME) % 5, SECOND(SCHEDULED_TIME)"), [(0, 0), (0, 0)]),
-         snowflake="waits eleven minutes"),
-    case("CREATE OR REPLACE cancels the next run and leaves the task suspended", *SETUP, EVERY_MINUTE,
-         "ALTER TASK t1 RESUME",
-         "CREATE OR REPLACE TASK t1 WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO t VALUES (2)",
-         Advance(70), Expect("SELECT COUNT(*) FROM t", [(0,)]), Expect(SHOW, [("suspended",)], columns=("state",))),
-    case("ALTER TASK SET SCHEDULE takes effect from the next run", *SETUP, EVERY_MINUTE, "ALTER TASK t1 RESUME",
-         "ALTER TASK t1 SET SCHEDULE = '2 MINUTES'", Advance(150), Expect("SELECT COUNT(*) FROM t", [(1,)]),
-         Expect(SHOW, [("2 MINUTES",)], columns=("schedule",)), **TIMING),
-    case("a BEGIN ... END body runs its statements in order", *SETUP,
-         "CREATE TASK t1 WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS BEGIN INSERT INTO t VALUES (1); "
-         "UPDATE t SET a = a + 10; END", "EXECUTE TASK t1", Advance(30), Expect("SELECT a FROM t", [(11,)])),
-    case("DESCRIBE TASK shows its definition, condition and state", *SETUP,
-         "CREATE TASK t1 WAREHOUSE = COMPUTE_WH SCHEDULE = '5 MINUTES' WHEN SYSTEM$STREAM_HAS_DATA('S') "
-         "AS INSERT INTO t SELECT a FROM s",
-         Expect("DESCRIBE TASK t1", [("T1", "5 MINUTES", "suspended", "INSERT INTO t SELECT a FROM s",
-                                      "SYSTEM$STREAM_HAS_DATA('S')")],
-                columns=("name", "schedule", "state", "definition", "condition"))),
-    case("DROP TASK removes it", *SETUP, EVERY_MINUTE, "DROP TASK t1", Expect(SHOW, []),
-         Fails("DROP TASK t1", "does not exist")),
+    case(
+        "a scheduled task runs once per interval",
+        *SETUP,
+        EVERY_MINUTE,
+        "ALTER TASK t1 RESUME",
+        Advance(150),
+        Expect("SELECT COUNT(*) FROM t", [(2,)]),
+        Expect(history("STATE, SCHEDULED_FROM, ATTEMPT_NUMBER"), [("SUCCEEDED", "SCHEDULE", 1)] * 2, ordered=True),
+    ),
+    case(
+        "SYSTEM$WAIT lets the scheduled runs happen",
+        *SETUP,
+        EVERY_MINUTE,
+        "ALTER TASK t1 RESUME",
+        Expect("CALL SYSTEM$WAIT(150)", [("waited 150 seconds",)], columns=("SYSTEM$WAIT",)),
+        Expect("SELECT COUNT(*) FROM t", [(2,)]),
+    ),
+    case(
+        "TASK_HISTORY shows the next run as SCHEDULED with no query yet",
+        *SETUP,
+        EVERY_MINUTE,
+        "ALTER TASK t1 RESUME",
+        Expect(history("STATE, QUERY_ID IS NULL", where="TRUE"), [("SCHEDULED", True)]),
+    ),
+    case(
+        "the first run queues while the suspended warehouse resumes",
+        *SETUP,
+        EVERY_MINUTE,
+        "ALTER TASK t1 RESUME",
+        Advance(70),
+        Expect(
+            history(
+                "DATEDIFF('millisecond', SCHEDULED_TIME, QUERY_START_TIME), "
+                "DATEDIFF('millisecond', QUERY_START_TIME, COMPLETED_TIME)"
+            ),
+            [(1000, 201)],
+        ),  # resume 1 s; 200 ms overhead + 1 row
+        Expect("SHOW WAREHOUSES LIKE 'COMPUTE_WH'", [("STARTED",)], columns=("state",)),
+        **TIMING,
+    ),
+    case(
+        "a cron schedule runs on its grid",
+        *SETUP,
+        "CREATE TASK t1 WAREHOUSE = COMPUTE_WH SCHEDULE = 'USING CRON */5 * * * * UTC' AS INSERT INTO t VALUES (1)",
+        "ALTER TASK t1 RESUME",
+        Advance(660),
+        Expect("SELECT COUNT(*) FROM t", [(2,)]),
+        Expect(history("MINUTE(SCHEDULED_TIME) % 5, SECOND(SCHEDULED_TIME)"), [(0, 0), (0, 0)]),
+        snowflake="waits eleven minutes",
+    ),
+    case(
+        "CREATE OR REPLACE cancels the next run and leaves the task suspended",
+        *SETUP,
+        EVERY_MINUTE,
+        "ALTER TASK t1 RESUME",
+        "CREATE OR REPLACE TASK t1 WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO t VALUES (2)",
+        Advance(70),
+        Expect("SELECT COUNT(*) FROM t", [(0,)]),
+        Expect(SHOW, [("suspended",)], columns=("state",)),
+    ),
+    case(
+        "ALTER TASK SET SCHEDULE takes effect from the next run",
+        *SETUP,
+        EVERY_MINUTE,
+        "ALTER TASK t1 RESUME",
+        "ALTER TASK t1 SET SCHEDULE = '2 MINUTES'",
+        Advance(150),
+        Expect("SELECT COUNT(*) FROM t", [(1,)]),
+        Expect(SHOW, [("2 MINUTES",)], columns=("schedule",)),
+        **TIMING,
+    ),
+    case(
+        "a BEGIN ... END body runs its statements in order",
+        *SETUP,
+        "CREATE TASK t1 WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS BEGIN INSERT INTO t VALUES (1); "
+        "UPDATE t SET a = a + 10; END",
+        "EXECUTE TASK t1",
+        Advance(30),
+        Expect("SELECT a FROM t", [(11,)]),
+    ),
+    case(
+        "DESCRIBE TASK shows its definition, condition and state",
+        *SETUP,
+        "CREATE TASK t1 WAREHOUSE = COMPUTE_WH SCHEDULE = '5 MINUTES' WHEN SYSTEM$STREAM_HAS_DATA('S') "
+        "AS INSERT INTO t SELECT a FROM s",
+        Expect(
+            "DESCRIBE TASK t1",
+            [("T1", "5 MINUTES", "suspended", "INSERT INTO t SELECT a FROM s", "SYSTEM$STREAM_HAS_DATA('S')")],
+            columns=("name", "schedule", "state", "definition", "condition"),
+        ),
+    ),
+    case(
+        "DROP TASK removes it",
+        *SETUP,
+        EVERY_MINUTE,
+        "DROP TASK t1",
+        Expect(SHOW, []),
+        Fails("DROP TASK t1", "does not exist"),
+    ),
 ]
 
 CONDITIONS = [
@@ -121,46 +193,104 @@ FAILURES = [
 ]
 
 GRAPHS = [
-    case("a child runs after its root, in the same graph run", *SETUP, EVERY_MINUTE,
-         "CREATE TASK t2 WAREHOUSE = COMPUTE_WH AFTER t1 AS INSERT INTO t VALUES (2)",
-         "ALTER TASK t2 RESUME", "ALTER TASK t1 RESUME", Advance(70),
-         Expect("SELECT a FROM t", [(1,), (2,)]),
-         Expect("SELECT COUNT(DISTINCT RUN_ID), COUNT(DISTINCT GRAPH_RUN_GROUP_ID), MIN(NAME), MAX(NAME) "
-                "FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY()) WHERE STATE = 'SUCCEEDED'", [(1, 1, "T1", "T2")])),
-    case("a child waits for all its predecessors", *SETUP, EVERY_MINUTE,
-         "CREATE TASK t2 WAREHOUSE = COMPUTE_WH AFTER t1 AS INSERT INTO t VALUES (2)",
-         "CREATE TASK t3 WAREHOUSE = COMPUTE_WH AFTER t1, t2 AS INSERT INTO t SELECT COUNT(*) * 10 FROM t",
-         "SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('T1')", Advance(70), Expect("SELECT a FROM t", [(1,), (2,), (20,)])),
-    case("a child does not run when its root fails", *SETUP, FAILING.format(""),
-         "CREATE TASK t2 WAREHOUSE = COMPUTE_WH AFTER t1 AS INSERT INTO t VALUES (2)",
-         "ALTER TASK t2 RESUME", "ALTER TASK t1 RESUME", Advance(70), Expect("SELECT COUNT(*) FROM t", [(0,)])),
-    case("SYSTEM$TASK_DEPENDENTS_ENABLE resumes a whole graph", *SETUP, EVERY_MINUTE,
-         "CREATE TASK t2 WAREHOUSE = COMPUTE_WH AFTER t1 AS INSERT INTO t VALUES (2)",
-         "SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('T1')",
-         Expect("SHOW TASKS", [("T1", "started"), ("T2", "started")], columns=("name", "state"))),
-    case("a child task cannot have a schedule", *SETUP, EVERY_MINUTE,
-         Fails("CREATE TASK t2 WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AFTER t1 AS INSERT INTO t VALUES (2)",
-               "schedule")),
-    case("TASK_AUTO_RETRY_ATTEMPTS is for root tasks only", *SETUP, EVERY_MINUTE,
-         Fails("CREATE TASK t2 WAREHOUSE = COMPUTE_WH TASK_AUTO_RETRY_ATTEMPTS = 1 AFTER t1 AS INSERT INTO t VALUES (2)",
-               "root task")),
-    case("the graph must be suspended to change it", *SETUP, EVERY_MINUTE,
-         "CREATE TASK t2 WAREHOUSE = COMPUTE_WH AFTER t1 AS INSERT INTO t VALUES (2)", "ALTER TASK t1 RESUME",
-         Fails("ALTER TASK t2 REMOVE AFTER t1", "not suspended")),
-    case("EXECUTE TASK runs a suspended task once", *SETUP, EVERY_MINUTE, "EXECUTE TASK t1", Advance(30),
-         Expect("SELECT COUNT(*) FROM t", [(1,)]), Expect(history("STATE, SCHEDULED_FROM"), [("SUCCEEDED", "EXECUTE_TASK")]),
-         Expect(SHOW, [("suspended",)], columns=("state",))),
+    case(
+        "a child runs after its root, in the same graph run",
+        *SETUP,
+        EVERY_MINUTE,
+        "CREATE TASK t2 WAREHOUSE = COMPUTE_WH AFTER t1 AS INSERT INTO t VALUES (2)",
+        "ALTER TASK t2 RESUME",
+        "ALTER TASK t1 RESUME",
+        Advance(70),
+        Expect("SELECT a FROM t", [(1,), (2,)]),
+        Expect(
+            "SELECT COUNT(DISTINCT RUN_ID), COUNT(DISTINCT GRAPH_RUN_GROUP_ID), MIN(NAME), MAX(NAME) "
+            "FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY()) WHERE STATE = 'SUCCEEDED'",
+            [(1, 1, "T1", "T2")],
+        ),
+    ),
+    case(
+        "a child waits for all its predecessors",
+        *SETUP,
+        EVERY_MINUTE,
+        "CREATE TASK t2 WAREHOUSE = COMPUTE_WH AFTER t1 AS INSERT INTO t VALUES (2)",
+        "CREATE TASK t3 WAREHOUSE = COMPUTE_WH AFTER t1, t2 AS INSERT INTO t SELECT COUNT(*) * 10 FROM t",
+        "SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('T1')",
+        Advance(70),
+        Expect("SELECT a FROM t", [(1,), (2,), (20,)]),
+    ),
+    case(
+        "a child does not run when its root fails",
+        *SETUP,
+        FAILING.format(""),
+        "CREATE TASK t2 WAREHOUSE = COMPUTE_WH AFTER t1 AS INSERT INTO t VALUES (2)",
+        "ALTER TASK t2 RESUME",
+        "ALTER TASK t1 RESUME",
+        Advance(70),
+        Expect("SELECT COUNT(*) FROM t", [(0,)]),
+    ),
+    case(
+        "SYSTEM$TASK_DEPENDENTS_ENABLE resumes a whole graph",
+        *SETUP,
+        EVERY_MINUTE,
+        "CREATE TASK t2 WAREHOUSE = COMPUTE_WH AFTER t1 AS INSERT INTO t VALUES (2)",
+        "SELECT SYSTEM$TASK_DEPENDENTS_ENABLE('T1')",
+        Expect("SHOW TASKS", [("T1", "started"), ("T2", "started")], columns=("name", "state")),
+    ),
+    case(
+        "a child task cannot have a schedule",
+        *SETUP,
+        EVERY_MINUTE,
+        Fails(
+            "CREATE TASK t2 WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AFTER t1 AS INSERT INTO t VALUES (2)",
+            "schedule",
+        ),
+    ),
+    case(
+        "TASK_AUTO_RETRY_ATTEMPTS is for root tasks only",
+        *SETUP,
+        EVERY_MINUTE,
+        Fails(
+            "CREATE TASK t2 WAREHOUSE = COMPUTE_WH TASK_AUTO_RETRY_ATTEMPTS = 1 AFTER t1 AS INSERT INTO t VALUES (2)",
+            "root task",
+        ),
+    ),
+    case(
+        "the graph must be suspended to change it",
+        *SETUP,
+        EVERY_MINUTE,
+        "CREATE TASK t2 WAREHOUSE = COMPUTE_WH AFTER t1 AS INSERT INTO t VALUES (2)",
+        "ALTER TASK t1 RESUME",
+        Fails("ALTER TASK t2 REMOVE AFTER t1", "not suspended"),
+    ),
+    case(
+        "EXECUTE TASK runs a suspended task once",
+        *SETUP,
+        EVERY_MINUTE,
+        "EXECUTE TASK t1",
+        Advance(30),
+        Expect("SELECT COUNT(*) FROM t", [(1,)]),
+        Expect(history("STATE, SCHEDULED_FROM"), [("SUCCEEDED", "EXECUTE_TASK")]),
+        Expect(SHOW, [("suspended",)], columns=("state",)),
+    ),
 ]
 
 SERVERLESS = [
-    case("a serverless task starts without a warehouse and bills 0.9x of its size", *SETUP,
-         "CREATE TASK t1 SCHEDULE = '1 MINUTE' USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE = 'XSMALL' "
-         "AS INSERT INTO t VALUES (1)", "ALTER TASK t1 RESUME", Advance(70),
-         Expect(history("STATE, DATEDIFF('millisecond', SCHEDULED_TIME, QUERY_START_TIME)"), [("SUCCEEDED", 2000)]),
-         # one second (200 ms rounded up) of an X-Small at 0.9: 0.9 / 3600 credits
-         Expect("SELECT ROUND(SUM(CREDITS_USED) * 3600 / 0.9, 6) FROM TABLE(INFORMATION_SCHEMA.SERVERLESS_TASK_HISTORY())",
-                [(1,)]),
-         Expect("SHOW WAREHOUSES LIKE 'COMPUTE_WH'", [("SUSPENDED",)], columns=("state",)), **TIMING),
+    case(
+        "a serverless task starts without a warehouse and bills 0.9x of its size",
+        *SETUP,
+        "CREATE TASK t1 SCHEDULE = '1 MINUTE' USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE = 'XSMALL' "
+        "AS INSERT INTO t VALUES (1)",
+        "ALTER TASK t1 RESUME",
+        Advance(70),
+        Expect(history("STATE, DATEDIFF('millisecond', SCHEDULED_TIME, QUERY_START_TIME)"), [("SUCCEEDED", 2000)]),
+        # one second (200 ms rounded up) of an X-Small at 0.9: 0.9 / 3600 credits
+        Expect(
+            "SELECT ROUND(SUM(CREDITS_USED) * 3600 / 0.9, 6) FROM TABLE(INFORMATION_SCHEMA.SERVERLESS_TASK_HISTORY())",
+            [(1,)],
+        ),
+        Expect("SHOW WAREHOUSES LIKE 'COMPUTE_WH'", [("SUSPENDED",)], columns=("state",)),
+        **TIMING,
+    ),
 ]
 
 ALL = LIFECYCLE + CONDITIONS + FAILURES + GRAPHS + SERVERLESS

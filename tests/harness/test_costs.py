@@ -14,7 +14,8 @@ from sim.scenario import Pricing
     ("snowpipe", Pricing(snowpipe="legacy"), Usage(files=1000, load_seconds=3600),
      {"snowpipe files": 0.06, "snowpipe compute": 1.25}),
     ("streaming_high_performance", Pricing(), Usage(bytes_billed=GB), {"streaming per GB": 0.0037}),
-    ("streaming_classic", Pricing(classic_migration_seconds_per_gb=36), Usage(bytes_billed=100 * GB, client_seconds=7200),
+    ("streaming_classic", Pricing(classic_migration_seconds_per_gb=36),
+     Usage(bytes_billed=100 * GB, client_seconds=7200),
      {"streaming client hours": 0.02, "streaming migration": 1.0}),
 ])
 def test_ingestion_credits(ingestion, pricing, usage, expected) -> None:

@@ -161,7 +161,9 @@ def test_split_at_boundaries_groups_rows_by_their_next_flush() -> None:
 def test_value_bytes_counts_values_not_keys() -> None:
     import pyarrow as pa
 
-    assert value_bytes(pa.table({"a_long_key_name": ["xy", None, "z"], "n": pa.array([1, 2, None], pa.int64())})) == 3 + 16
+    assert (
+        value_bytes(pa.table({"a_long_key_name": ["xy", None, "z"], "n": pa.array([1, 2, None], pa.int64())})) == 3 + 16
+    )
     nested = pa.array([{"ids": [1, 2], "tag": "ab"}, None, {"ids": [], "tag": "c"}],
                       pa.struct([("ids", pa.list_(pa.int64())), ("tag", pa.string())]))
     assert value_bytes(pa.table({"o": nested})) == 16 + 3  # an array's items, not a null object's

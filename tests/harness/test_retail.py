@@ -60,7 +60,9 @@ def test_the_same_customer_always_has_the_same_attributes() -> None:
 
 def test_categories_peak_in_their_months() -> None:
     reference = RetailReference()
-    november = RetailFeed(seed=1, reference=reference)._categories(np.full(20000, START), np.random.default_rng(0).random(20000))
+    november = RetailFeed(seed=1, reference=reference)._categories(
+        np.full(20000, START), np.random.default_rng(0).random(20000)
+    )
     names = [c.name for c in reference.product_categories]
     share = Counter(names[i] for i in november)
     assert share["electronics"] > share["apparel"]  # electronics peaks in November, apparel does not
@@ -89,8 +91,9 @@ def test_reference_data_is_loaded_into_its_tables() -> None:
     conn = local.connect()
     run._set_up(conn, loaded)
     cur = conn.cursor()
-    assert cur.execute("SELECT SEGMENT_NAME, SHARE FROM REFERENCE_DATA.CUSTOMER_SEGMENTS ORDER BY SHARE").fetchall() == [
-        ("premium", 0.15), ("occasional", 0.25), ("regular", 0.6)]
+    assert cur.execute(
+        "SELECT SEGMENT_NAME, SHARE FROM REFERENCE_DATA.CUSTOMER_SEGMENTS ORDER BY SHARE"
+    ).fetchall() == [("premium", 0.15), ("occasional", 0.25), ("regular", 0.6)]
     assert cur.execute("SELECT PEAK_MONTHS FROM REFERENCE_DATA.PRODUCT_CATEGORIES WHERE CATEGORY_NAME = 'toys_games'"
                        ).fetchall() == [("[11, 12]",)]
     assert cur.execute("SELECT PARAMETER_VALUE FROM REFERENCE_DATA.GENERATION_PARAMETERS").fetchall() == [("0.7",)]

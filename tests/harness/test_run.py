@@ -98,7 +98,10 @@ def test_costs_are_broken_down_and_priced(run_folder) -> None:
 def test_streaming_lands_as_its_documented_delays_imply_and_the_report_says_so(run_folder) -> None:
     variants = {v["name"]: v for v in _record(run_folder)["variants"]}
     for name in ("classic", "hp"):  # one flush a second: ~240 draws, so the medians must agree closely
-        measured, implied = variants[name]["latency"]["booking_changes"]["p50"], variants[name]["implied_landing"]["p50"]
+        measured, implied = (
+            variants[name]["latency"]["booking_changes"]["p50"],
+            variants[name]["implied_landing"]["p50"],
+        )
         assert implied - 0.3 <= measured <= implied + 1.0, (name, measured, implied)  # in-order commits only add
     assert "the documented delays of the two imply" in (run_folder / "report.md").read_text()
 
@@ -106,7 +109,9 @@ def test_streaming_lands_as_its_documented_delays_imply_and_the_report_says_so(r
 def test_the_report_says_where_each_variants_wall_time_went(run_folder) -> None:
     for variant in _record(run_folder)["variants"]:
         spent = variant["wall_seconds_by_activity"]
-        assert {"task APPLY_BOOKING_CHANGES", "refresh MOVIE_BOOKING_INSIGHTS", "workload generation", "other"} <= set(spent)
+        assert {"task APPLY_BOOKING_CHANGES", "refresh MOVIE_BOOKING_INSIGHTS", "workload generation", "other"} <= set(
+            spent
+        )
         assert sum(spent.values()) == pytest.approx(variant["wall_seconds"], abs=0.01)  # every second, once
     assert ("snowpipe", "pipe load BOOKING_CHANGES_PIPE") in {
         (v["name"], a) for v in _record(run_folder)["variants"] for a in v["wall_seconds_by_activity"]}
@@ -140,7 +145,10 @@ def test_compare_says_which_scenario_settings_differ() -> None:
     from sim.report.compare import scenario_difference
 
     before = {"sha256": "a" * 64, "snapshot": {"duration": 3600.0, "workload": {"rate": 20.0, "kind": "booking"}}}
-    after = {"sha256": "b" * 64, "snapshot": {"duration": 300.0, "workload": {"rate": 20.0, "kind": "booking", "profile": "x"}}}
+    after = {
+        "sha256": "b" * 64,
+        "snapshot": {"duration": 300.0, "workload": {"rate": 20.0, "kind": "booking", "profile": "x"}},
+    }
     assert scenario_difference(before, after) == "scenario differs: duration 3600.0 -> 300.0; workload.profile - -> x"
 
 
@@ -202,7 +210,10 @@ def test_a_bad_scenario_stops_before_anything_runs(tmp_path, capsys) -> None:
 def test_a_failing_pipeline_statement_names_file_and_line(tmp_path, capsys, jobs) -> None:
     broken = tmp_path / "broken.sql"
     broken.write_text("CREATE TABLE booking_changes (event_id INT);\nSELECT * FROM nowhere;\n")
-    path = _scenario(tmp_path, **{f"[{ROOT}/scenarios/booking_cdc/landing.sql, {ROOT}/scenarios/booking_cdc/pipeline.sql]": str(broken)})
+    path = _scenario(
+        tmp_path,
+        **{f"[{ROOT}/scenarios/booking_cdc/landing.sql, {ROOT}/scenarios/booking_cdc/pipeline.sql]": str(broken)},
+    )
     assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--jobs", jobs]) == 2
     assert f"{broken}:2:" in capsys.readouterr().err
     assert list((tmp_path / "reports").iterdir()) == []  # nothing half-written
@@ -229,7 +240,8 @@ def test_a_layer_that_is_not_change_tracked_is_named_in_the_report(tmp_path) -> 
     extra.write_text("CREATE TABLE side_table (id INT);\n")
     path = _scenario(tmp_path, **{
         "pipeline.sql]": f"pipeline.sql, {extra}]",
-        "layers: [booking_changes, raw_movie_bookings, movie_booking_insights]": "layers: [booking_changes, side_table]",
+        "layers: [booking_changes, raw_movie_bookings, movie_booking_insights]":
+            "layers: [booking_changes, side_table]",
         "duration: 4 min": "duration: 1 min",
     })
     assert main(["run", str(path), "--out", str(tmp_path / "reports"), "--no-charts"]) == 0
@@ -303,8 +315,20 @@ def test_a_disk_error_while_writing_the_report_leaves_nothing_half_written(tmp_p
         raise OSError(28, "No space left on device", str(folder / "run.json"))
 
     monkeypatch.setattr("sim.report.record.write", disk_full)
-    assert main(["run", str(_scenario(tmp_path, **{"duration: 4 min": "duration: 1 min"})), "--out", str(tmp_path / "reports"),
-                 "--no-charts", "--jobs", "1"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(_scenario(tmp_path, **{"duration: 4 min": "duration: 1 min"})),
+                "--out",
+                str(tmp_path / "reports"),
+                "--no-charts",
+                "--jobs",
+                "1",
+            ]
+        )
+        == 2
+    )
     assert "run.json: No space left on device; nothing was written" in capsys.readouterr().err
     assert list((tmp_path / "reports").iterdir()) == []
 

@@ -1,4 +1,5 @@
-"""Scenario files: the broken-file corpus gets every error at once, shipped scenarios validate, the schema is current."""
+"""Scenario files: the broken-file corpus gets every error at once, shipped scenarios validate, the schema is
+current."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 
 def _expected(path: Path) -> list[str]:
-    return [line.removeprefix("# expect: ").strip() for line in path.read_text().splitlines() if line.startswith("# expect: ")]
+    return [
+        line.removeprefix("# expect: ").strip()
+        for line in path.read_text().splitlines()
+        if line.startswith("# expect: ")
+    ]
 
 
 @pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.name)
@@ -40,7 +45,8 @@ def test_the_committed_json_schema_is_current() -> None:
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
-    (90, 90.0), ("90s", 90.0), ("15 min", 900.0), ("1h", 3600.0), ("2 days", 172800.0), ("250ms", 0.25), ("1.5 hours", 5400.0),
+    (90, 90.0), ("90s", 90.0), ("15 min", 900.0), ("1h", 3600.0), ("2 days", 172800.0), ("250ms", 0.25),
+    ("1.5 hours", 5400.0),
 ])
 def test_durations(text, seconds) -> None:
     assert parse_seconds(text) == seconds
@@ -66,4 +72,6 @@ def test_validate_lists_each_file_and_exits_1_if_any_is_invalid(capsys) -> None:
     broken = ROOT / "tests" / "scenarios" / "broken" / "negative_rate.yaml"
     assert main(["validate", str(SHIPPED[0]), str(broken)]) == 1
     captured = capsys.readouterr()
-    assert f"{SHIPPED[0]}: ok" in captured.out and "negative_rate.yaml: workload.rate: must be > 0, got -5" in captured.err
+    assert (
+        f"{SHIPPED[0]}: ok" in captured.out and "negative_rate.yaml: workload.rate: must be > 0, got -5" in captured.err
+    )

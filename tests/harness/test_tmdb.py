@@ -59,7 +59,9 @@ def test_released_movies_are_dated_before_their_fetch_but_for_the_flawed_share(e
             return date.fromisoformat(text)
         except ValueError:
             return None
-    future = sum(1 for e, raw in released if day(raw["release_date"]) and day(raw["release_date"]) > e["source_ts"].date())
+    future = sum(
+        1 for e, raw in released if day(raw["release_date"]) and day(raw["release_date"]) > e["source_ts"].date()
+    )
     not_a_date = sum(1 for _, raw in released if day(raw["release_date"]) is None)
     negative = len({e["movie_id"] for e, raw in released if raw["revenue"] < 0})
     new_movies = len({e["movie_id"] for e in events})

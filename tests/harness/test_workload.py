@@ -14,8 +14,10 @@ START = 1_736_150_400_000  # 2025-01-06T08:00Z
 
 def _feed_tables(seed: int, seconds: int = 60, per_second: int = 50, **options):
     feed = BookingFeed(seed=seed, **options)
-    return feed, [feed.batch(np.sort(np.random.default_rng(i).integers(START + i * 1000, START + (i + 1) * 1000, per_second)))
-                  for i in range(seconds)]
+    return feed, [
+        feed.batch(np.sort(np.random.default_rng(i).integers(START + i * 1000, START + (i + 1) * 1000, per_second)))
+        for i in range(seconds)
+    ]
 
 
 def test_the_same_seed_gives_the_same_events() -> None:

@@ -74,7 +74,9 @@ class RawTableModel:
                 return sum((r["total"] for r in rows_), Decimal("0.00"))
 
             def ratio(a: Decimal | int, b: int) -> Decimal | None:
-                return (Decimal(a) * (100 if isinstance(a, int) else 1) / b).quantize(CENT, ROUND_HALF_UP) if b else None
+                return (
+                    (Decimal(a) * (100 if isinstance(a, int) else 1) / b).quantize(CENT, ROUND_HALF_UP) if b else None
+                )
 
             def price(r: dict) -> str:
                 return "BUDGET" if r["total"] < 250 else "STANDARD" if r["total"] <= 500 else "PREMIUM"
@@ -83,19 +85,33 @@ class RawTableModel:
                 return "SINGLE" if r["tickets"] == 1 else "GROUP" if r["tickets"] <= 4 else "LARGE_GROUP"
 
             result[movie] = {
-                "TOTAL_BOOKINGS": len(rows), "VALID_BOOKINGS": len(valid), "INVALID_BOOKINGS": len(rows) - len(valid),
-                "ACTIVE_BOOKINGS": len(active), "CANCELLED_BOOKINGS": len(cancelled),
-                "NEW_BOOKINGS": self.inserted[movie], "STATUS_CHANGES": self.flipped[movie],
+                "TOTAL_BOOKINGS": len(rows),
+                "VALID_BOOKINGS": len(valid),
+                "INVALID_BOOKINGS": len(rows) - len(valid),
+                "ACTIVE_BOOKINGS": len(active),
+                "CANCELLED_BOOKINGS": len(cancelled),
+                "NEW_BOOKINGS": self.inserted[movie],
+                "STATUS_CHANGES": self.flipped[movie],
                 "DELETED_BOOKINGS": self.deleted[movie],
-                "TOTAL_ACTIVE_REVENUE": revenue(active), "TOTAL_LOST_REVENUE": revenue(cancelled),
+                "TOTAL_ACTIVE_REVENUE": revenue(active),
+                "TOTAL_LOST_REVENUE": revenue(cancelled),
                 "TOTAL_GROSS_REVENUE": revenue(valid),
-                "AVG_REVENUE_PER_ACTIVE_BOOKING": (revenue(active) / len(active)).quantize(CENT, ROUND_HALF_UP) if active else None,
-                **{f"{p}_REVENUE": revenue([r for r in active if price(r) == p]) for p in ("BUDGET", "STANDARD", "PREMIUM")},
-                **{f"{s}_REVENUE": revenue([r for r in active if size(r) == s]) for s in ("SINGLE", "GROUP", "LARGE_GROUP")},
+                "AVG_REVENUE_PER_ACTIVE_BOOKING": (revenue(active) / len(active)).quantize(CENT, ROUND_HALF_UP)
+                if active
+                else None,
+                **{
+                    f"{p}_REVENUE": revenue([r for r in active if price(r) == p])
+                    for p in ("BUDGET", "STANDARD", "PREMIUM")
+                },
+                **{
+                    f"{s}_REVENUE": revenue([r for r in active if size(r) == s])
+                    for s in ("SINGLE", "GROUP", "LARGE_GROUP")
+                },
                 "CANCELLATION_RATE_PERCENT": ratio(len(cancelled), len(valid)),
                 "ACTIVE_BOOKING_RATE_PERCENT": ratio(len(active), len(valid)),
                 "DATA_QUALITY_SCORE": ratio(len(valid), len(rows)),
-                "ACTIVE_BOOKING_DAYS": len(self.valid_days[movie]), "ACTIVE_BOOKING_HOURS": len(self.valid_hours[movie]),
+                "ACTIVE_BOOKING_DAYS": len(self.valid_days[movie]),
+                "ACTIVE_BOOKING_HOURS": len(self.valid_hours[movie]),
             }
         return result
 
@@ -110,12 +126,16 @@ def test_an_hour_of_bookings_gives_the_gold_a_recomputation_gives() -> None:
     drive(conn, BookingWorkload(seed=7, movies=6), minutes=60, changes_per_minute=40, on_batch=model.apply)
     conn.clock.advance(seconds=90)  # the last batch: consumed at the next minute, refreshed within the lag
     cur = conn.cursor()
-    got = {row["MOVIE_ID"]: row for row in conn.cursor(local.DictCursor).execute("SELECT * FROM movie_booking_insights")}
+    got = {
+        row["MOVIE_ID"]: row for row in conn.cursor(local.DictCursor).execute("SELECT * FROM movie_booking_insights")
+    }
     want = model.gold()
     assert sorted(got) == sorted(want)
     for movie, kpis in want.items():
         for name, value in kpis.items():
-            assert _number(got[movie][name]) == _number(value), f"{movie} {name}: gold {got[movie][name]}, expected {value}"
+            assert _number(got[movie][name]) == _number(value), (
+                f"{movie} {name}: gold {got[movie][name]}, expected {value}"
+            )
     # No event lost or duplicated: the events table holds exactly the changes the stream reported.
     events = sum(model.inserted.values()) + 2 * sum(model.flipped.values()) + sum(model.deleted.values())
     assert cur.execute("SELECT COUNT(*) FROM movie_booking_cdc_events").fetchone() == (events,)
@@ -206,11 +226,16 @@ REFERENCE_CONFIGURATION = [
 ]
 # Printed in the references with an argument Snowflake does not take, or a view it does not have.
 REFERENCE_MISTAKES = [
-    ("SELECT * FROM TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(\n    TABLE_NAME => 'MOVIE_BOOKINGS_FILTERED'\n"
-     ")) \nORDER BY REFRESH_START_TIME DESC \nLIMIT 5", "Invalid argument types for function 'DYNAMIC_TABLE_REFRESH_HISTORY'"),
-    ("SELECT * FROM TABLE(\n    INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(\n        TABLE_NAME => 'movie_bookings_filtered'"
-     "\n    )\n) ORDER BY REFRESH_START_TIME DESC LIMIT 5", "Invalid argument types for function 'DYNAMIC_TABLE_REFRESH_HISTORY'"),
-    ("SELECT * FROM TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(\n    TABLE_NAME => 'MOVIE_BOOKINGS_FILTERED'\n"
+    ("SELECT * FROM TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(\n    TABLE_NAME => "
+     "'MOVIE_BOOKINGS_FILTERED'\n"
+     ")) \nORDER BY REFRESH_START_TIME DESC \nLIMIT 5", "Invalid argument types for function "
+                                                        "'DYNAMIC_TABLE_REFRESH_HISTORY'"),
+    ("SELECT * FROM TABLE(\n    INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(\n        TABLE_NAME => "
+     "'movie_bookings_filtered'"
+     "\n    )\n) ORDER BY REFRESH_START_TIME DESC LIMIT 5", "Invalid argument types for function "
+                                                            "'DYNAMIC_TABLE_REFRESH_HISTORY'"),
+    ("SELECT * FROM TABLE(INFORMATION_SCHEMA.DYNAMIC_TABLE_REFRESH_HISTORY(\n    TABLE_NAME => "
+     "'MOVIE_BOOKINGS_FILTERED'\n"
      ")) \nWHERE STATE = 'FAILED'\nORDER BY REFRESH_START_TIME DESC", "Invalid argument types"),
     ("SELECT name, state, schedule \nFROM TABLE(INFORMATION_SCHEMA.TASKS)\nWHERE name = 'CONSUME_STREAM_TASK'",
      "Unknown function INFORMATION_SCHEMA.TASKS"),
@@ -238,7 +263,10 @@ def test_reference_mistakes_get_snowflakes_error(running, sql, error) -> None:
 def test_monitoring_shows_the_running_pipeline(running) -> None:
     cur = running.cursor()
     task = cur.execute("SHOW TASKS LIKE 'consume_stream_task'").fetchall()
-    assert [(row[1], row[10]) for row in task] in ([("CONSUME_STREAM_TASK", "started")], [("CONSUME_STREAM_TASK", "suspended")])
+    assert [(row[1], row[10]) for row in task] in (
+        [("CONSUME_STREAM_TASK", "started")],
+        [("CONSUME_STREAM_TASK", "suspended")],
+    )
     states = {row[0] for row in cur.execute(
         "SELECT STATE FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'consume_stream_task'))").fetchall()}
     assert "SUCCEEDED" in states

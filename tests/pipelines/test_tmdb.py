@@ -146,8 +146,12 @@ def test_marts_aggregate_and_rank_the_facts(pipeline) -> None:
     ranked = sorted((r for r in roi.values() if r is not None), reverse=True)
     assert genres == {g: (len(fs), roi[g], ranked.index(roi[g]) + 1 if roi[g] is not None else len(ranked) + 1)
                       for g, fs in by_genre.items()}
-    years = {r[0]: r[1:] for r in cur.execute(
-        "SELECT RELEASE_YEAR, TOTAL_MOVIES_RELEASED, YOY_BUDGET_CHANGE_MILLIONS FROM GOLD.KPI_YEARLY_TRENDS").fetchall()}
+    years = {
+        r[0]: r[1:]
+        for r in cur.execute(
+            "SELECT RELEASE_YEAR, TOTAL_MOVIES_RELEASED, YOY_BUDGET_CHANGE_MILLIONS FROM GOLD.KPI_YEARLY_TRENDS"
+        ).fetchall()
+    }
     assert {y: n for y, (n, _) in years.items()} == {y: len(fs) for y, fs in by_year.items()}
     budget = {y: np.mean([f[4] for f in fs if f[4] is not None]) / 1e6 for y, fs in by_year.items()}
     ordered = sorted(years)
@@ -182,18 +186,22 @@ DATA_TESTS = {
     "silver movie_id unique and not null":
         "SELECT MOVIE_ID FROM SILVER.SILVER_MOVIES GROUP BY MOVIE_ID HAVING COUNT(*) > 1 OR MOVIE_ID IS NULL",
     "silver status accepted values":
-        "SELECT * FROM SILVER.SILVER_MOVIES WHERE STATUS NOT IN ('Planned', 'In Production', 'Post Production', 'Released')",
+        "SELECT * FROM SILVER.SILVER_MOVIES WHERE STATUS NOT IN ('Planned', 'In Production', 'Post Production', "
+        "'Released')",
     "fact genre_sk relationship":
-        "SELECT * FROM GOLD.FACT_MOVIES f WHERE NOT EXISTS (SELECT 1 FROM GOLD.DIM_GENRES g WHERE g.GENRE_SK = f.GENRE_SK)",
+        "SELECT * FROM GOLD.FACT_MOVIES f WHERE NOT EXISTS (SELECT 1 FROM GOLD.DIM_GENRES g WHERE g.GENRE_SK = "
+        "f.GENRE_SK)",
     "fact release date in dim_dates":
-        "SELECT * FROM GOLD.FACT_MOVIES f WHERE NOT EXISTS (SELECT 1 FROM GOLD.DIM_DATES d WHERE d.DATE_SK = f.RELEASE_DATE_SK)",
+        "SELECT * FROM GOLD.FACT_MOVIES f WHERE NOT EXISTS (SELECT 1 FROM GOLD.DIM_DATES d WHERE d.DATE_SK = "
+        "f.RELEASE_DATE_SK)",
     "assert_revenue_not_negative": "SELECT * FROM GOLD.FACT_MOVIES WHERE REVENUE_USD < 0",
     "assert_profit_equals_revenue_minus_budget":
         "SELECT * FROM GOLD.FACT_MOVIES WHERE PROFIT_USD IS DISTINCT FROM REVENUE_USD - BUDGET_USD",
     "assert_silver_movies_no_future_releases":
         "SELECT * FROM SILVER.SILVER_MOVIES WHERE STATUS = 'Released' AND RELEASE_DATE > TO_DATE(_SOURCE_TS)",
     "snapshot one current version per movie":
-        "SELECT MOVIE_ID FROM DBT_STAGING.SNAP_SILVER_MOVIES WHERE DBT_VALID_TO IS NULL GROUP BY MOVIE_ID HAVING COUNT(*) > 1",
+        "SELECT MOVIE_ID FROM DBT_STAGING.SNAP_SILVER_MOVIES WHERE DBT_VALID_TO IS NULL GROUP BY MOVIE_ID HAVING "
+        "COUNT(*) > 1",
 }
 
 
@@ -209,8 +217,10 @@ REFERENCE_QUERIES = [
     "SELECT release_year, total_movies_released, avg_budget_millions,\n"
     "       avg_revenue_millions, yoy_budget_change_millions, avg_rating\nFROM LECTURE_DE.GOLD.KPI_YEARLY_TRENDS\n"
     "WHERE release_year >= 2000\nORDER BY release_year",
-    "SELECT m.title, m.release_year,\n       m.budget_usd / 1e6 AS budget_m,\n       m.revenue_usd / 1e6 AS revenue_m,\n"
-    "       m.roi_pct\nFROM LECTURE_DE.GOLD.FACT_MOVIES m\nJOIN LECTURE_DE.GOLD.DIM_GENRES g ON m.genre_sk = g.genre_sk\n"
+    "SELECT m.title, m.release_year,\n       m.budget_usd / 1e6 AS budget_m,\n       m.revenue_usd / 1e6 AS "
+    "revenue_m,\n"
+    "       m.roi_pct\nFROM LECTURE_DE.GOLD.FACT_MOVIES m\nJOIN LECTURE_DE.GOLD.DIM_GENRES g ON m.genre_sk = "
+    "g.genre_sk\n"
     "WHERE g.genre_name = 'ACTION'\n  AND m.roi_pct IS NOT NULL\nORDER BY m.roi_pct DESC\nLIMIT 20",
     "SELECT * FROM GOLD.KPI_GENRE_PERFORMANCE ORDER BY avg_roi_pct DESC",
     "SELECT release_year, avg_budget_millions FROM GOLD.KPI_YEARLY_TRENDS WHERE release_year >= 2000",

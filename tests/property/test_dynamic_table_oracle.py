@@ -22,15 +22,18 @@ from backends import duckdb as local
 
 QUERIES = {
     "D_FILTER": "SELECT k, v * 2 AS v2, s FROM t WHERE v <> 1",
-    "D_GROUPS": "SELECT s, COUNT(*) AS n, SUM(v) AS total, MIN(k) AS first, COUNT(DISTINCT v) AS kinds FROM t GROUP BY s",
+    "D_GROUPS": "SELECT s, COUNT(*) AS n, SUM(v) AS total, MIN(k) AS first, COUNT(DISTINCT v) AS kinds FROM t GROUP BY "
+                "s",
     "D_JOIN": "SELECT t.k, g.label FROM t JOIN g ON t.s = g.s WHERE t.v >= 1",
     "D_UNION": "SELECT k, s FROM t WHERE v = 0 UNION ALL SELECT 100, s FROM g",
     "D_DISTINCT": "SELECT DISTINCT s, v FROM t",
     "D_CHAIN": "SELECT s, SUM(v2) AS total FROM d_filter GROUP BY s",
     "D_FLATTEN": "SELECT t.k, f.value::INT AS item FROM t, LATERAL FLATTEN(input => t.items) f",
     "D_SUMS": "SELECT s, COUNT(*) AS n, SUM(v) AS total, COUNT(v) AS known, COUNT_IF(v > 1) AS big, "
-              "ROUND(SUM(v) * 100.0 / NULLIF(COUNT(*), 0), 2) AS pct, SUM(v * 0.5::NUMBER(4, 2)) AS half FROM t GROUP BY s",
-    "D_JOIN_SUMS": "SELECT g.label, SUM(t.v) AS total, COUNT(*) AS n FROM t JOIN g ON t.s = g.s WHERE t.k > 0 GROUP BY g.label",
+              "ROUND(SUM(v) * 100.0 / NULLIF(COUNT(*), 0), 2) AS pct, SUM(v * 0.5::NUMBER(4, 2)) AS half FROM t GROUP "
+              "BY s",
+    "D_JOIN_SUMS": "SELECT g.label, SUM(t.v) AS total, COUNT(*) AS n FROM t JOIN g ON t.s = g.s WHERE t.k > 0 GROUP BY "
+                   "g.label",
     "D_LOG": "SELECT s, MAX(v) AS top, MIN(v) AS low, COUNT(DISTINCT v) AS kinds, SUM(v) AS total, COUNT(*) AS n "
              "FROM e GROUP BY s",
     "D_LEFT": "SELECT t.k, t.v, g.label FROM t LEFT JOIN g ON t.s = g.s WHERE t.v <> 3",
@@ -83,7 +86,8 @@ def _check(cur) -> None:
     for name, query in QUERIES.items():
         got = Counter(cur.execute(f"SELECT * FROM {name}").fetchall())
         want = Counter(cur.execute(query.replace("d_filter", f"({QUERIES['D_FILTER']})")).fetchall())
-        assert got == want, f"{name}: {query}\n  refreshed  {sorted(got.items(), key=repr)}\n  recomputed {sorted(want.items(), key=repr)}"
+        assert got == want, (f"{name}: {query}\n  refreshed  {sorted(got.items(), key=repr)}\n"
+                             f"  recomputed {sorted(want.items(), key=repr)}")
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -51,7 +51,8 @@ def cur():
     conn.close()
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(target=ROWS, source=ROWS, clauses=st.lists(st.sampled_from(CLAUSES), min_size=1, max_size=4, unique=True))
 def test_tracked_merge_equals_duckdbs_merge(cur, target, source, clauses) -> None:
     assume(_last_of_their_kind(clauses))
@@ -62,7 +63,11 @@ def test_tracked_merge_equals_duckdbs_merge(cur, target, source, clauses) -> Non
             cur.execute(f"INSERT INTO {name} (k, v) VALUES {_values(target)}")
         if name == "tracked":
             cur.execute("CREATE OR REPLACE STREAM changes ON TABLE tracked")
-        using = f"(SELECT column1 AS k, column2 AS v FROM VALUES {_values(source)})" if source else "(SELECT 1 AS k, 1 AS v WHERE FALSE)"
+        using = (
+            f"(SELECT column1 AS k, column2 AS v FROM VALUES {_values(source)})"
+            if source
+            else "(SELECT 1 AS k, 1 AS v WHERE FALSE)"
+        )
         try:
             counts = cur.execute(f"MERGE INTO {name} t USING {using} s ON t.k = s.k {' '.join(clauses)}").fetchall()
         except Error as error:

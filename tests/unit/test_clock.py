@@ -73,7 +73,8 @@ def test_a_guard_can_refuse_to_move_time() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("1970-01-01T00:00:01", 1000), ("1970-01-01T00:00:01+01:00", -3_599_000), (datetime(1970, 1, 1, 0, 1), 60_000), (5, 5)],
+    [("1970-01-01T00:00:01", 1000), ("1970-01-01T00:00:01+01:00", -3_599_000), (datetime(1970, 1, 1, 0, 1), 60_000),
+     (5, 5)],
 )
 def test_to_millis(value, expected) -> None:
     assert to_millis(value) == expected

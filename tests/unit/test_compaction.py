@@ -1,4 +1,5 @@
-"""Compaction (pruning change logs, then CHECKPOINT, between transactions) frees memory and changes nothing a reader sees."""
+"""Compaction (pruning change logs, then CHECKPOINT, between transactions) frees memory and changes nothing a
+reader sees."""
 
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ def _script(seed: int) -> list[str]:
     rng = random.Random(seed)
     statements, next_id = [], 0
     for _ in range(80):
-        kind = rng.choice(["insert", "insert", "update", "delete", "merge", "consume", "read", "advance", "consume others"])
+        kind = rng.choice(
+            ["insert", "insert", "update", "delete", "merge", "consume", "read", "advance", "consume others"]
+        )
         if kind == "insert":
             size = rng.randint(1, 30)
             values = ", ".join(f"({i}, 'M{i % 4}', {i % 7}, 'note {i}')" for i in range(next_id, next_id + size))
@@ -46,8 +49,10 @@ def _script(seed: int) -> list[str]:
         elif kind == "delete":
             statements.append(f"DELETE FROM bookings WHERE id % {rng.randint(5, 15)} = 1")
         elif kind == "merge":
-            statements.append(f"MERGE INTO bookings b USING (SELECT id, seats FROM bookings WHERE id % 4 = {rng.randint(0, 3)}) s "
-                              "ON b.id = s.id WHEN MATCHED THEN UPDATE SET seats = s.seats * 2")
+            statements.append(
+                f"MERGE INTO bookings b USING (SELECT id, seats FROM bookings WHERE id % 4 = {rng.randint(0, 3)}) s "
+                "ON b.id = s.id WHEN MATCHED THEN UPDATE SET seats = s.seats * 2"
+            )
         elif kind == "consume":
             statements.append("INSERT INTO applied SELECT id, seats, METADATA$ACTION FROM changes")
         elif kind == "consume others":
@@ -71,9 +76,16 @@ def _run(statements: list[str]) -> tuple[list, int]:
             conn.clock.advance(minutes=1)
         else:
             seen.append(cur.execute(statement).fetchall())
-    seen += [cur.execute(q).fetchall() for q in [*READS, "SELECT * FROM applied ORDER BY id, action, seats",
-                                                  "SELECT * FROM arrived ORDER BY id", "SELECT * FROM movie_log ORDER BY ALL",
-                                                  "SELECT * FROM big_log ORDER BY ALL"]]
+    seen += [
+        cur.execute(q).fetchall()
+        for q in [
+            *READS,
+            "SELECT * FROM applied ORDER BY id, action, seats",
+            "SELECT * FROM arrived ORDER BY id",
+            "SELECT * FROM movie_log ORDER BY ALL",
+            "SELECT * FROM big_log ORDER BY ALL",
+        ]
+    ]
     done = conn._account.compaction
     conn.close()
     return seen, done.checkpoints, done.pruned
@@ -86,12 +98,14 @@ def _compact_after_every_commit(monkeypatch) -> None:
 
 
 def _filled(monkeypatch):
-    """A connection whose one table holds 200,000 rows, its cursor, and the bytes its tables take; looks every 4 commits."""
+    """A connection whose one table holds 200,000 rows, its cursor, and the bytes its tables take; looks every 4
+    commits."""
     monkeypatch.setattr(compaction, "CHECK_EVERY", 4)
     conn = local.connect()
     cur = conn.cursor()
     cur.execute("CREATE TABLE t (id INT, note STRING)")
-    cur.execute("INSERT INTO t SELECT SEQ4(), 'a fairly repetitive note ' || (SEQ4() % 100) FROM TABLE(GENERATOR(ROWCOUNT => 200000))")
+    cur.execute("INSERT INTO t SELECT SEQ4(), 'a fairly repetitive note ' || (SEQ4() % 100) FROM "
+                "TABLE(GENERATOR(ROWCOUNT => 200000))")
     return conn, cur, compaction.table_bytes(conn._account.compaction.duck)
 
 

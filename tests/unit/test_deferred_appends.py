@@ -71,7 +71,9 @@ def _run(steps: list[tuple]) -> tuple[list, list, list]:
             seen.append(cur.execute(READS[0]).fetchall())
         else:  # hours: CURRENT_DATE() changes too
             conn.clock.advance(hours=5)
-    final = [cur.execute(q).fetchall() for q in ("SELECT * FROM landing ORDER BY id", "SELECT * FROM sink ORDER BY id, v")]
+    final = [
+        cur.execute(q).fetchall() for q in ("SELECT * FROM landing ORDER BY id", "SELECT * FROM sink ORDER BY id, v")
+    ]
     lineage = [(v.table, v.csn, v.visible_at, v.snapshot) for v in conn.lineage.versions]
     conn.close()
     return seen, final, lineage
@@ -88,13 +90,17 @@ def test_deferred_and_immediate_appends_read_the_same(seed, monkeypatch) -> None
 
 def test_appends_that_could_fail_take_the_insert_path() -> None:
     conn = local.connect()
-    conn.execute_string("CREATE TABLE t (id INT NOT NULL, at TIMESTAMP DEFAULT CURRENT_TIMESTAMP()); CREATE STREAM st ON TABLE t;"
-                        "CREATE TABLE u (id INT NOT NULL, v STRING); CREATE STREAM su ON TABLE u;"
-                        "CREATE TABLE w (id INT AUTOINCREMENT, key STRING DEFAULT UUID_STRING(), v INT); CREATE STREAM sw ON TABLE w;")
+    conn.execute_string(
+        "CREATE TABLE t (id INT NOT NULL, at TIMESTAMP DEFAULT CURRENT_TIMESTAMP()); CREATE STREAM st ON TABLE t;"
+        "CREATE TABLE u (id INT NOT NULL, v STRING); CREATE STREAM su ON TABLE u;"
+        "CREATE TABLE w (id INT AUTOINCREMENT, key STRING DEFAULT UUID_STRING(), v INT); CREATE STREAM sw ON TABLE w;"
+    )
     session = conn._session
     account = session.account
     tables = {o.name.name: o for o in account.catalog.objects() if o.kind == "TABLE"}
-    assert deferred.prepare(session, tables["T"], pa.table({"id": [1]})) is not None  # the clock's default: once a commit
+    assert (
+        deferred.prepare(session, tables["T"], pa.table({"id": [1]})) is not None
+    )  # the clock's default: once a commit
     assert deferred.prepare(session, tables["W"], pa.table({"key": ["k"], "v": [1]})) is None  # a sequence, per row
     assert deferred.prepare(session, tables["W"], pa.table({"id": [1], "v": [1]})) is None  # a UUID, per row
     assert deferred.prepare(session, tables["W"], pa.table({"id": [1], "key": ["k"], "v": [1]})) is not None

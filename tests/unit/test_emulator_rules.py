@@ -38,9 +38,13 @@ def test_defaults_use_the_clock_at_insert_time(conn) -> None:
 
 def test_the_session_time_zone_defaults_to_snowflakes(conn) -> None:
     default = local.connect(start="2025-03-01T12:00:00")
-    assert default.cursor().execute("SELECT CURRENT_TIMESTAMP()::TIMESTAMP_NTZ").fetchone()[0] == datetime(2025, 3, 1, 4)
+    assert default.cursor().execute("SELECT CURRENT_TIMESTAMP()::TIMESTAMP_NTZ").fetchone()[0] == datetime(
+        2025, 3, 1, 4
+    )
     default.cursor().execute("ALTER SESSION SET TIMEZONE = 'Europe/Paris'")
-    assert default.cursor().execute("SELECT CURRENT_TIMESTAMP()::TIMESTAMP_NTZ").fetchone()[0] == datetime(2025, 3, 1, 13)
+    assert default.cursor().execute("SELECT CURRENT_TIMESTAMP()::TIMESTAMP_NTZ").fetchone()[0] == datetime(
+        2025, 3, 1, 13
+    )
 
 
 def test_an_unconsumed_stream_goes_stale_after_14_days(conn) -> None:
@@ -163,7 +167,8 @@ def test_a_runtime_error_ends_the_transaction_loudly(conn) -> None:
         ("SELECT approx_percentile(a, 0.5) FROM t", "the function APPROX_PERCENTILE"),  # as written, not sqlglot's name
         ("SELECT * FROM t CHANGES(INFORMATION => DEFAULT) AT(OFFSET => -60)", "CHANGES clause"),
         ("SELECT * FROM t AT(OFFSET => -60)", "time travel"),
-        ("CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH REFRESH_MODE = ADAPTIVE AS SELECT a FROM t",
+        ("CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH REFRESH_MODE = ADAPTIVE AS SELECT a "
+         "FROM t",
          "REFRESH_MODE = ADAPTIVE"),
         ("CREATE TASK k WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS CALL p()", "CALL"),
         ("CREATE TASK k WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' OVERLAP_POLICY = ALLOW_ALL_OVERLAP AS SELECT 1",
@@ -189,7 +194,9 @@ def test_unsupported_features_are_refused_by_name(conn, sql, feature) -> None:
 
 def test_show_and_describe_have_snowflakes_columns(conn) -> None:
     cur = conn.cursor()
-    cur.execute("CREATE TABLE t (id INT PRIMARY KEY COMMENT 'key', total NUMBER(10,2) AS (id * 2), s VARCHAR(10) NOT NULL)")
+    cur.execute(
+        "CREATE TABLE t (id INT PRIMARY KEY COMMENT 'key', total NUMBER(10,2) AS (id * 2), s VARCHAR(10) NOT NULL)"
+    )
     cur.execute("CREATE STREAM s ON TABLE t APPEND_ONLY = TRUE COMMENT = 'feed'")
     described = cur.execute("DESCRIBE TABLE t").fetchall()
     assert [c[0] for c in cur.description][:6] == ["name", "type", "kind", "null?", "default", "primary key"]
@@ -202,7 +209,9 @@ def test_show_and_describe_have_snowflakes_columns(conn) -> None:
                        "source_type", "base_tables", "type", "stale", "mode", "stale_after", "invalid_reason",
                        "owner_role_type"]
     record = dict(zip(columns, stream, strict=True))
-    assert record["table_name"] == "SNOWSIM.PUBLIC.T" and record["mode"] == "APPEND_ONLY" and record["comment"] == "feed"
+    assert (
+        record["table_name"] == "SNOWSIM.PUBLIC.T" and record["mode"] == "APPEND_ONLY" and record["comment"] == "feed"
+    )
     assert record["stale_after"] - record["created_on"] == timedelta(days=14)
     assert cur.execute("DESCRIBE STREAM s").fetchall()[0][1] == "S"
     assert [r[1] for r in cur.execute("SHOW TABLES").fetchall()] == ["T"]

@@ -19,7 +19,8 @@ def conn(tmp_path):
     cur.execute("CREATE TABLE landing (id INT, tag STRING)")
     cur.execute("CREATE STREAM landing_stream ON TABLE landing APPEND_ONLY = TRUE")
     cur.execute("CREATE STAGE st")
-    cur.execute("CREATE PIPE p AS COPY INTO landing FROM @st FILE_FORMAT = (TYPE = JSON) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE")
+    cur.execute("CREATE PIPE p AS COPY INTO landing FROM @st FILE_FORMAT = (TYPE = JSON) MATCH_BY_COLUMN_NAME = "
+                "CASE_INSENSITIVE")
     yield conn
     conn.close()
 
@@ -43,8 +44,12 @@ def test_notified_files_wait_in_the_pipe_queue_until_loaded(conn, tmp_path) -> N
     record = conn.load_next_file("p")
     assert (record.file_name, record.status, record.row_count, record.pipe_received_time) == (
         "a.json", "Loaded", 3, conn.clock.now() - 20_000)
-    assert _pipe_status(conn) == {"executionState": "RUNNING", "pendingFileCount": 1,
-                                       "lastIngestedTimestamp": "2025-01-06T00:00:20.000Z", "lastIngestedFilePath": "a.json"}
+    assert _pipe_status(conn) == {
+        "executionState": "RUNNING",
+        "pendingFileCount": 1,
+        "lastIngestedTimestamp": "2025-01-06T00:00:20.000Z",
+        "lastIngestedFilePath": "a.json",
+    }
     assert conn.cursor().execute("SELECT COUNT(*) FROM landing").fetchone() == (3,)
 
 
@@ -66,8 +71,13 @@ def test_pipe_usage_bills_text_bytes_per_gb(conn, tmp_path) -> None:
     size = (tmp_path / name).stat().st_size
     conn.insert_files("p", [name])
     conn.load_next_file("p")
-    credits, billed, files = conn.cursor().execute(
-        "SELECT CREDITS_USED, BYTES_BILLED, FILES_INSERTED FROM TABLE(INFORMATION_SCHEMA.PIPE_USAGE_HISTORY())").fetchone()
+    credits, billed, files = (
+        conn.cursor()
+        .execute(
+            "SELECT CREDITS_USED, BYTES_BILLED, FILES_INSERTED FROM TABLE(INFORMATION_SCHEMA.PIPE_USAGE_HISTORY())"
+        )
+        .fetchone()
+    )
     assert (billed, files) == (size, 1)
     assert credits == pytest.approx(SNOWPIPE_CREDITS_PER_GB * size / GB)
 
@@ -92,8 +102,10 @@ def test_a_channel_on_a_missing_table_is_an_error(conn) -> None:
 def test_lineage_records_what_each_version_read_and_when_it_became_visible(conn) -> None:
     cur = conn.cursor()
     cur.execute("CREATE TABLE copied (id INT, tag STRING)")
-    cur.execute("CREATE TASK move WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO copied SELECT id, tag FROM landing_stream")
-    cur.execute("CREATE DYNAMIC TABLE counted TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT tag, COUNT(*) AS n FROM copied GROUP BY tag")
+    cur.execute("CREATE TASK move WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO copied SELECT id, tag "
+                "FROM landing_stream")
+    cur.execute("CREATE DYNAMIC TABLE counted TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT tag, COUNT(*) "
+                "AS n FROM copied GROUP BY tag")
     cur.execute("ALTER TASK move RESUME")
     conn.clock.advance(seconds=10)
     conn.open_channel("landing", "c").insert_rows(pa.table({"id": [1], "tag": ["a"]}), "1")
@@ -131,9 +143,11 @@ def test_a_listener_is_told_which_object_the_account_works_for(conn, tmp_path) -
 
     cur = conn.cursor()
     cur.execute("CREATE TABLE copied (id INT, tag STRING)")
-    cur.execute("CREATE TASK copy_task WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO copied SELECT id, tag FROM landing_stream")
+    cur.execute("CREATE TASK copy_task WAREHOUSE = COMPUTE_WH SCHEDULE = '1 MINUTE' AS INSERT INTO copied SELECT id, "
+                "tag FROM landing_stream")
     cur.execute("ALTER TASK copy_task RESUME")
-    cur.execute("CREATE DYNAMIC TABLE tags TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT tag, COUNT(*) AS n FROM copied GROUP BY tag")
+    cur.execute("CREATE DYNAMIC TABLE tags TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT tag, COUNT(*) AS n "
+                "FROM copied GROUP BY tag")
     conn.on_activity(listener)
     conn.insert_files("p", [_stage_file(conn, tmp_path, "a.json", range(3))])
     conn.load_next_file("p")

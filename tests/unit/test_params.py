@@ -14,7 +14,12 @@ NORMALIZE = [
     ("pyformat", "SELECT %(x)s + %(x)s", {"x": 5}, ("SELECT :1 + :2", [5, 5])),
     ("pyformat", "SELECT '%s' || %s", ("v",), ("SELECT '%s' || :1", ["v"])),
     ("pyformat", "SELECT 100 %% 7, %s", (1,), ("SELECT 100 % 7, :1", [1])),
-    ("pyformat", "SELECT * FROM t WHERE id IN %s", ((1, 2, 3),), ("SELECT * FROM t WHERE id IN (:1, :2, :3)", [1, 2, 3])),
+    (
+        "pyformat",
+        "SELECT * FROM t WHERE id IN %s",
+        ((1, 2, 3),),
+        ("SELECT * FROM t WHERE id IN (:1, :2, :3)", [1, 2, 3]),
+    ),
     ("pyformat", "SELECT 'a%' LIKE 'a%'", None, ("SELECT 'a%' LIKE 'a%'", [])),
     ("qmark", "SELECT ?, '?', ?", [1, 2], ("SELECT :1, '?', :2", [1, 2])),
     ("qmark", "SELECT ? -- a ? in a comment", [1], ("SELECT :1 -- a ? in a comment", [1])),
@@ -45,7 +50,11 @@ def test_bad_binds_name_the_problem(style, sql, params, message) -> None:
 
 LIFT = [
     ("INSERT INTO t VALUES (1, 'a')", [], ("INSERT INTO t VALUES (:1, :2)", [1, "a"])),
-    ("insert into t (a, b) values (-2.50, 'it''s')", [], ("insert into t (a, b) values (:1, :2)", [Decimal("-2.50"), "it's"])),
+    (
+        "insert into t (a, b) values (-2.50, 'it''s')",
+        [],
+        ("insert into t (a, b) values (:1, :2)", [Decimal("-2.50"), "it's"]),
+    ),
     ("INSERT INTO t VALUES (1, 'x'), (2, 'y')", [], ("INSERT INTO t VALUES (:1, :2), (:3, :4)", [1, "x", 2, "y"])),
     ("INSERT INTO t VALUES (:1, 'lit')", ["bound"], ("INSERT INTO t VALUES (:1, :2)", ["bound", "lit"])),
     ("INSERT INTO t VALUES (1e3, 'a,b)')", [], ("INSERT INTO t VALUES (:1, :2)", [1000.0, "a,b)"])),
@@ -66,7 +75,8 @@ def test_lift_insert_literals(sql, values, expected) -> None:
 
 @pytest.mark.parametrize(
     ("literal", "value"),
-    [("'plain'", "plain"), ("'it''s'", "it's"), (r"'a\nb'", "a\nb"), (r"'tab\there'", "tab\there"), (r"'back\\slash'", "back\\slash"),
+    [("'plain'", "plain"), ("'it''s'", "it's"), (r"'a\nb'", "a\nb"), (r"'tab\there'", "tab\there"),
+     (r"'back\\slash'", "back\\slash"),
      (r"'q\'q'", "q'q")],
 )
 def test_decode_string_follows_snowflake_escapes(literal, value) -> None:

@@ -36,7 +36,8 @@ KEPT = [
 
 @pytest.mark.parametrize(("aggregates", "kept"), KEPT)
 def test_which_aggregates_are_kept_as_partials(cur, aggregates, kept) -> None:
-    cur.execute(f"CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT s, {aggregates} FROM t GROUP BY s")
+    cur.execute(f"CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' WAREHOUSE = COMPUTE_WH AS SELECT s, {aggregates} FROM "
+                "t GROUP BY s")
     assert isinstance(_maintenance(cur, "D"), AggregatesMaintenance) is kept
     assert cur.execute("SHOW DYNAMIC TABLES LIKE 'D'").fetchall()[0][10] == "INCREMENTAL"
 

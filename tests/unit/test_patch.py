@@ -46,4 +46,7 @@ def test_the_snowsim_fixture_patches_the_connector(snowsim) -> None:
 
 
 def test_the_connection_fixture(snowsim_connection) -> None:
-    assert snowsim_connection.cursor().execute("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()").fetchone() == ("SNOWSIM", "PUBLIC")
+    assert snowsim_connection.cursor().execute("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()").fetchone() == (
+        "SNOWSIM",
+        "PUBLIC",
+    )

@@ -93,7 +93,9 @@ def capture(table: Table, dml_sql: str, kind: int, columns: list[str]) -> str:
 def before_images(table: Table, target: str, alias: str, from_sql: str, where_sql: str, columns: list[str]) -> str:
     """Log the current image of every row an UPDATE is about to change (once per row)."""
     qualified = f"{alias}.{_RID}"
-    select = ", ".join([slot("csn"), slot("seq"), str(UPDATE_BEFORE), qualified] + [f"{alias}.{quote(c)}" for c in columns])
+    select = ", ".join(
+        [slot("csn"), slot("seq"), str(UPDATE_BEFORE), qualified] + [f"{alias}.{quote(c)}" for c in columns]
+    )
     source = f"{target} AS {alias}" + (f", {from_sql}" if from_sql else "")
     where = f" WHERE {where_sql}" if where_sql else ""
     return f"INSERT INTO {table.tracking.changes} SELECT DISTINCT ON ({qualified}) {select} FROM {source}{where}"
@@ -103,7 +105,7 @@ def table_state_sql(table: Table, columns: list[str], at: str) -> str:
     """The tracked table as of commit `at`: its rows, with every later change undone through the log."""
     tracking = table.tracking
     later = f"SELECT * FROM {tracking.changes} WHERE \"csn\" > {at}"
-    first_later = f"SELECT * FROM ({later}) QUALIFY row_number() OVER (PARTITION BY {_RID} ORDER BY \"seq\", \"kind\") = 1"
+    first_later = f'SELECT * FROM ({later}) QUALIFY row_number() OVER (PARTITION BY {_RID} ORDER BY "seq", "kind") = 1'
     return (
         f"SELECT {_RID}{_columns(columns)} FROM {tracking.rows} "
         f"WHERE {_RID} NOT IN (SELECT {_RID} FROM ({later})) "

@@ -183,5 +183,7 @@ class WarehouseSuspended(Exception):
     """Work was sent to a suspended warehouse that may not resume itself."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"Warehouse '{name}' is suspended and AUTO_RESUME is FALSE; ALTER WAREHOUSE {name} RESUME first.")
+        super().__init__(
+            f"Warehouse '{name}' is suspended and AUTO_RESUME is FALSE; ALTER WAREHOUSE {name} RESUME first."
+        )
         self.name = name

@@ -24,10 +24,15 @@ from backends.errors import NotSupportedError, compilation_error
 def lookup_table(resolver: Resolver, node: exp.Table, action: str) -> Table:
     obj = resolver.lookup(node, action=action)
     if isinstance(obj, DynamicTable):
-        raise compilation_error(f"Cannot {action} dynamic table '{obj.name}': its content is maintained by its refreshes.",
-                                errno=2212, query=resolver.sql)
+        raise compilation_error(
+            f"Cannot {action} dynamic table '{obj.name}': its content is maintained by its refreshes.",
+            errno=2212,
+            query=resolver.sql,
+        )
     if not isinstance(obj, Table):
-        raise compilation_error(f"'{obj.name}' is a {obj.kind.lower()}; {action} needs a table.", errno=2003, query=resolver.sql)
+        raise compilation_error(
+            f"'{obj.name}' is a {obj.kind.lower()}; {action} needs a table.", errno=2003, query=resolver.sql
+        )
     return obj
 
 
@@ -46,7 +51,9 @@ def set_target(node: exp.Table, table: Table, *, alias: bool = True) -> None:
         point_at(node, table.name)
 
 
-def translate_dml(ast: exp.Expression, sql: str, resolver: Resolver, target: exp.Table, table: Table, *, alias: bool = True):
+def translate_dml(
+    ast: exp.Expression, sql: str, resolver: Resolver, target: exp.Table, table: Table, *, alias: bool = True
+):
     """Translate a DML statement: expressions, the relations it reads, its target's data, its binds."""
     unqualify_assignments(ast)
     translate.transform_expressions(ast, sql=sql)
@@ -117,7 +124,9 @@ def _insert_plan(session: SessionLike, table: Table, insert_sql: str, bindings, 
     if overwrite:
         steps.append(Step(delete_all_sql(table)))
     if table.tracking is not None:
-        steps.append(Step(tracking.capture(table, insert_sql, tracking.INSERT, column_names(table)), bound_rows=bound_rows))
+        steps.append(
+            Step(tracking.capture(table, insert_sql, tracking.INSERT, column_names(table)), bound_rows=bound_rows)
+        )
     else:
         steps.append(Step(insert_sql, bound_rows=bound_rows))
     return SqlPlan(
@@ -176,7 +185,9 @@ def compile_delete(ast: exp.Delete, sql: str, session: SessionLike) -> SqlPlan:
     target = ast.this
     table = lookup_table(resolver, target, "DELETE")
     bindings, delete_sql = translate_dml(ast, sql, resolver, target, table)
-    step = Step(tracking.capture(table, delete_sql, tracking.DELETE, column_names(table)) if table.tracking else delete_sql)
+    step = Step(
+        tracking.capture(table, delete_sql, tracking.DELETE, column_names(table)) if table.tracking else delete_sql
+    )
     return SqlPlan(
         session.catalog.version, steps=[step], bindings=bindings, result="delete", consumes=True,
         writes=[table] if table.tracking else [], check=Step(delete_sql),
@@ -209,7 +220,9 @@ def compile_merge(ast: exp.Merge, sql: str, session: SessionLike) -> SqlPlan:
     for when in ast.args["whens"].expressions:
         matched = bool(when.args.get("matched"))
         if matched in unconditional:  # DuckDB refuses it; Snowflake's documentation does not say what it does
-            raise NotSupportedError(f"a WHEN {'' if matched else 'NOT '}MATCHED clause after one without AND", query=sql)
+            raise NotSupportedError(
+                f"a WHEN {'' if matched else 'NOT '}MATCHED clause after one without AND", query=sql
+            )
         if when.args.get("condition") is None:
             unconditional.add(matched)
         then = when.args["then"]
@@ -239,7 +252,9 @@ def compile_merge(ast: exp.Merge, sql: str, session: SessionLike) -> SqlPlan:
     return plan
 
 
-def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> tuple[Step, Step | None, list[tuple[str | None, Step]]]:
+def _tracked_merge_steps(
+    ast: exp.Merge, sql: str, table: Table, alias: str
+) -> tuple[Step, Step | None, list[tuple[str | None, Step]]]:
     """A MERGE into a tracked table as plain DuckDB statements that log the row images they write:
     the pairing, the duplicate check on the pairs (if a clause updates), the steps after.
 
@@ -278,7 +293,9 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
             image = []
             for name in writable:
                 if name in assigned:
-                    updated.append(f"CASE WHEN {clause} = {i} THEN {assigned[name]} END AS {quote(f'__snowsim_new{i}_{name}')}")
+                    updated.append(
+                        f"CASE WHEN {clause} = {i} THEN {assigned[name]} END AS {quote(f'__snowsim_new{i}_{name}')}"
+                    )
                 image.append(quote(f"__snowsim_new{i}_{name}") if name in assigned else images[old.index(quote(name))])
             logs.append((None, log_old(i, tracking.UPDATE_BEFORE)))
             removed.append(str(i))
@@ -291,12 +308,14 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
             names = ", ".join(finish(c, sql) for c in then.this.expressions)
             values = ", ".join(finish(v, sql) for v in then.expression.expressions)
             inserts.append(("INSERT", Step(tracking.capture(
-                table, f"INSERT INTO {rows} ({names}) SELECT {values} FROM {pairs} AS {source} WHERE {source}.{clause} = {i}",
+                table, f"INSERT INTO {rows} ({names}) SELECT {values} FROM {pairs} AS {source} WHERE {source}.{clause} "
+                       f"= {i}",
                 tracking.INSERT, columns))))
         else:  # DELETE: DuckDB's RETURNING would read every column of the table, so the images come from the pairs
             logs.append(("DELETE", log_old(i, tracking.DELETE)))
             removed.append(str(i))
-    paired = f"SELECT {alias}.rowid AS {trow}, {source}.* FROM {finish(using, sql)} LEFT JOIN {rows} AS {alias} ON {finish(ast.args['on'], sql)}"
+    paired = (f"SELECT {alias}.rowid AS {trow}, {source}.* FROM {finish(using, sql)} "
+              f"LEFT JOIN {rows} AS {alias} ON {finish(ast.args['on'], sql)}")
     olds = ", ".join(f"{alias}.{name} AS {image}" for name, image in zip(old, images, strict=True))
     step = Step(
         f"CREATE OR REPLACE TEMP TABLE {pairs} AS SELECT {source}.*, CASE {' '.join(cases)} END AS {clause}, {olds}"
@@ -309,7 +328,8 @@ def _tracked_merge_steps(ast: exp.Merge, sql: str, table: Table, alias: str) -> 
         f"HAVING COUNT(*) > 1 AND BOOL_OR({clause} IN ({', '.join(updates)})) LIMIT 1") if updates else None
     steps = logs  # every before image first: they come from the pairs, the rows go next
     if removed:  # the rows updated (re-inserted below) and deleted, in one pass over the table
-        steps.append((None, Step(f"DELETE FROM {rows} WHERE rowid IN (SELECT {trow} FROM {pairs} WHERE {clause} IN ({', '.join(removed)}))")))
+        steps.append((None, Step(f"DELETE FROM {rows} WHERE rowid IN (SELECT {trow} FROM {pairs} WHERE {clause} IN "
+                                 f"({', '.join(removed)}))")))
     return step, duplicates, steps + inserts
 
 
@@ -321,7 +341,9 @@ def _assigned_column(node: exp.Expression, table: Table, sql: str) -> str:
     return name
 
 
-def _duplicate_match_sql(ast: exp.Merge, sql: str, table: Table, alias: str, source: str, matched: list[exp.When]) -> str:
+def _duplicate_match_sql(
+    ast: exp.Merge, sql: str, table: Table, alias: str, source: str, matched: list[exp.When]
+) -> str:
     """A query that finds a target row a MERGE could not update deterministically.
 
     Snowflake refuses a MERGE (ERROR_ON_NONDETERMINISTIC_MERGE, TRUE by default) when a target row
@@ -336,7 +358,8 @@ def _duplicate_match_sql(ast: exp.Merge, sql: str, table: Table, alias: str, sou
     ]
     # The first clause whose condition holds decides what a source row does to its target row.
     updates = " ".join(
-        f"WHEN {condition} THEN {isinstance(when.args['then'], exp.Update)}" for condition, when in zip(conditions, matched)
+        f"WHEN {condition} THEN {isinstance(when.args['then'], exp.Update)}"
+        for condition, when in zip(conditions, matched)
     )
     return (
         f"SELECT 1 FROM {table.duck_rows} AS {alias} JOIN {source} ON {on} WHERE {' OR '.join(conditions)} "

@@ -95,7 +95,9 @@ class SqlPlan(Plan):
         if self.result == "insert":
             return counts_result({"number of rows inserted": count}, count)
         if self.result == "update":
-            return counts_result({"number of rows updated": count, "number of multi-joined rows updated": multi_joined}, count)
+            return counts_result(
+                {"number of rows updated": count, "number of multi-joined rows updated": multi_joined}, count
+            )
         if self.result == "delete":
             return counts_result({"number of rows deleted": count}, count)
         if self.result == "truncate":
@@ -159,7 +161,9 @@ class MergePlan(SqlPlan):
         ) and bool(session.execute_step(self.duplicate_check, run, params).fetchone())
 
 
-def command_plan(session: SessionLike, action: Callable[[SessionLike, Sequence[Any]], Result], *, ddl: bool = True) -> CommandPlan:
+def command_plan(
+    session: SessionLike, action: Callable[[SessionLike, Sequence[Any]], Result], *, ddl: bool = True
+) -> CommandPlan:
     """A statement the emulator carries out in Python (never cached: it acts on state as it is)."""
     return CommandPlan(session.catalog.version, action=action, ddl=ddl, cacheable=False)
 
@@ -169,7 +173,9 @@ def status_plan(session: SessionLike, message: str) -> CommandPlan:
     return command_plan(session, lambda s, p: status_result(message), ddl=False)
 
 
-def text_commands(*handlers: tuple[re.Pattern, Callable[[re.Match, str, SessionLike], Plan]]) -> Callable[[str, SessionLike], Plan | None]:
+def text_commands(
+    *handlers: tuple[re.Pattern, Callable[[re.Match, str, SessionLike], Plan]],
+) -> Callable[[str, SessionLike], Plan | None]:
     """A compiler for statements recognised by their text: the first pattern that matches plans the statement."""
 
     def compile_command(sql: str, session: SessionLike) -> Plan | None:

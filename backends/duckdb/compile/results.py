@@ -66,7 +66,9 @@ def column_metadata(name: str, duck_type: str) -> tuple[ResultMetadata, Callable
 def _describe_type(duck_type: str) -> tuple[ResultMetadata, Callable[[Any], Any] | None]:
     t = duck_type.upper()
 
-    def meta(code: int, precision: int | None = None, scale: int | None = None, size: int | None = None) -> ResultMetadata:
+    def meta(
+        code: int, precision: int | None = None, scale: int | None = None, size: int | None = None
+    ) -> ResultMetadata:
         return ResultMetadata("", code, None, size, precision, scale, True)
 
     if t in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"):

@@ -81,7 +81,9 @@ def function_call(node: exp.TableFromRows) -> tuple[str, exp.Anonymous] | None:
     return str(call.this).upper(), call
 
 
-def rewrite(node: exp.TableFromRows, generate: Callable[[exp.Expression], str], sql: str | None) -> TableFunction | None:
+def rewrite(
+    node: exp.TableFromRows, generate: Callable[[exp.Expression], str], sql: str | None
+) -> TableFunction | None:
     """Replace `node` by a subquery over the function's rows; returns the function (for its rows at run time)."""
     found = function_call(node)
     if found is None:
@@ -114,7 +116,9 @@ def rewrite(node: exp.TableFromRows, generate: Callable[[exp.Expression], str], 
             given[key] = exp.Var(this=default.format(now=now))
     for required in function.required:
         if required not in given:
-            raise compilation_error(f"INFORMATION_SCHEMA.{name} requires the argument {required}", errno=1044, query=sql)
+            raise compilation_error(
+                f"INFORMATION_SCHEMA.{name} requires the argument {required}", errno=1044, query=sql
+            )
     conditions = [function.window.format(now=now)] if function.window else []
     limit = function.default_limit
     for key, value in given.items():
@@ -131,7 +135,9 @@ def rewrite(node: exp.TableFromRows, generate: Callable[[exp.Expression], str], 
     columns = "*"
     if function.variant_columns:
         columns += " REPLACE (" + ", ".join(f'CAST("{c}" AS JSON) AS "{c}"' for c in function.variant_columns) + ")"
-    text = f'SELECT {columns} FROM "{function.view}"{where} ORDER BY {function.order_by}' + (f" LIMIT {limit}" if limit else "")
+    text = f'SELECT {columns} FROM "{function.view}"{where} ORDER BY {function.order_by}' + (
+        f" LIMIT {limit}" if limit else ""
+    )
     alias = node.args.get("alias")
     node.replace(exp.Subquery(this=exp.Var(this=text), alias=alias or exp.TableAlias(this=exp.to_identifier(name))))
     return function

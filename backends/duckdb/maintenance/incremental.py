@@ -61,7 +61,9 @@ def _incremental(query: exp.Expression, columns: list[str]) -> Maintenance:
 
 def _distinct_as_group_by(query: exp.Select) -> exp.Select:
     """SELECT DISTINCT a, b ... is SELECT a, b ... GROUP BY a, b: maintained group by group."""
-    if query.args["distinct"].args.get("on") or any(isinstance(e, exp.Star) or e.find(exp.Star) for e in query.expressions):
+    if query.args["distinct"].args.get("on") or any(
+        isinstance(e, exp.Star) or e.find(exp.Star) for e in query.expressions
+    ):
         raise NotIncremental("'DISTINCT ON' or 'DISTINCT *'")
     grouped = query.copy()
     grouped.set("distinct", None)
@@ -82,8 +84,18 @@ def _groups(query: exp.Select, columns: list[str]) -> GroupsMaintenance:
         if isinstance(item, exp.Literal) and not item.is_string:
             expressions.append(select_items[int(item.this) - 1])
         else:
-            alias_target = next((e.this for e in query.expressions if isinstance(e, exp.Alias) and isinstance(item, exp.Column)
-                                 and not item.table and e.alias.upper() == item.name.upper() and not e.this.find(exp.AggFunc)), None)
+            alias_target = next(
+                (
+                    e.this
+                    for e in query.expressions
+                    if isinstance(e, exp.Alias)
+                    and isinstance(item, exp.Column)
+                    and not item.table
+                    and e.alias.upper() == item.name.upper()
+                    and not e.this.find(exp.AggFunc)
+                ),
+                None,
+            )
             expressions.append(alias_target if alias_target is not None else item)
     if not expressions:
         raise NotIncremental("a GROUP BY without group expressions")

@@ -104,7 +104,9 @@ class AggregatesMaintenance(GroupsMaintenance):
                 output = reference if node is output else output
                 node.replace(reference)
             output = output.transform(lambda n: _group_reference(n, groups.group_by))
-            if any(not c.name.startswith("__snowsim_") for c in output.find_all(exp.Column)) or isinstance(output, exp.Star):
+            if any(not c.name.startswith("__snowsim_") for c in output.find_all(exp.Column)) or isinstance(
+                output, exp.Star
+            ):
                 raise NotAlgebraic
             outputs.append(output)
         if not partials:
@@ -116,7 +118,9 @@ class AggregatesMaintenance(GroupsMaintenance):
             rows = SpjQuery.of(select, columns, allow_flatten=True, allow_outer=True)
         except NotIncremental as error:
             raise NotAlgebraic from error
-        return cls(groups.query, groups.columns, groups.group_by, groups.input, partials=partials, outputs=outputs, rows=rows)
+        return cls(
+            groups.query, groups.columns, groups.group_by, groups.input, partials=partials, outputs=outputs, rows=rows
+        )
 
     # --- what a refresh runs ---------------------------------------------------------------------
 
@@ -126,7 +130,9 @@ class AggregatesMaintenance(GroupsMaintenance):
         growing = kind == RefreshKind.DELTA_AFTER_INSERTS
         addable = growing or not any(p.kind in _GROWING_ONLY for p in self.partials)  # this refresh's changes add up
         if not (self.algebraic and (addable or kind == RefreshKind.REINITIALIZE)):
-            self._pending = None  # updates and deletes left MIN / MAX / COUNT(DISTINCT) unknown: rebuild when addable again
+            self._pending = (
+                None  # updates and deletes left MIN / MAX / COUNT(DISTINCT) unknown: rebuild when addable again
+            )
             return None
         if not self._ready or kind == RefreshKind.REINITIALIZE:
             self._pending = PartialsUpdate.REBUILD  # after the changed groups are recomputed
@@ -148,7 +154,9 @@ class AggregatesMaintenance(GroupsMaintenance):
         if self._pending is PartialsUpdate.REBUILD:
             for sql in self._rebuild_sql(names):
                 execute(duck, sql)
-            types = dict(execute(duck, f"SELECT column_name, column_type FROM (DESCRIBE {names['partials']})").fetchall())
+            types = dict(
+                execute(duck, f"SELECT column_name, column_type FROM (DESCRIBE {names['partials']})").fetchall()
+            )
             if any(types.get(f"__snowsim_s{i}") in ("FLOAT", "DOUBLE") for i in range(len(self.partials))):
                 self.algebraic, self._pending = False, None
             return
@@ -184,8 +192,11 @@ class AggregatesMaintenance(GroupsMaintenance):
 
     def _aggregated(self, signed: str, *, full: bool) -> str:
         """Per group of `signed` input rows (with _SIGN): key, group values, row count, partials."""
-        items = [f"{self._key()} AS {_KEY}", *(f"{quote(c)} AS {quote(_k(i))}" for i, c in enumerate(self.input.columns)),
-                 f"CAST(sum({_SIGN}) AS BIGINT) AS {_N}"]
+        items = [
+            f"{self._key()} AS {_KEY}",
+            *(f"{quote(c)} AS {quote(_k(i))}" for i, c in enumerate(self.input.columns)),
+            f"CAST(sum({_SIGN}) AS BIGINT) AS {_N}",
+        ]
         for i, partial in enumerate(self.partials):
             a = quote(partial.argument) if partial.argument else None
             names = [quote(c) for c in partial.columns(i)]
@@ -212,10 +223,14 @@ class AggregatesMaintenance(GroupsMaintenance):
                 f"UNION ALL SELECT *, 1 AS {_SIGN} FROM ({self.rows.side(lo, CURRENT, old=False)})")
 
     def _rebuild_sql(self, names: dict[str, str]) -> list[str]:
-        statements = [f"CREATE OR REPLACE TABLE {names['partials']} AS {self._aggregated(self._signed('full'), full=True)}"]
+        statements = [
+            f"CREATE OR REPLACE TABLE {names['partials']} AS {self._aggregated(self._signed('full'), full=True)}"
+        ]
         for i, partial in enumerate(self.partials):
             if partial.kind == "distinct":
-                statements.append(f"CREATE OR REPLACE TABLE {names[f'values{i}']} AS {self._values(i, self.rows.at(CURRENT))}")
+                statements.append(
+                    f"CREATE OR REPLACE TABLE {names[f'values{i}']} AS {self._values(i, self.rows.at(CURRENT))}"
+                )
         return statements
 
     def _values(self, i: int, rows: str) -> str:
@@ -232,7 +247,11 @@ class AggregatesMaintenance(GroupsMaintenance):
     def _groups_sql(self, names: dict[str, str], *, growing: bool) -> str:
         """The changed groups' new partials: the kept ones plus the changed rows' (a temporary table)."""
         delta = self._aggregated(self._signed("growing" if growing else "delta"), full=False)
-        items = [f"d.{_KEY}", *(f"d.{quote(_k(i))}" for i in range(len(self.input.columns))), f"coalesce(o.{_N}, 0) + d.{_N} AS {_N}"]
+        items = [
+            f"d.{_KEY}",
+            *(f"d.{quote(_k(i))}" for i in range(len(self.input.columns))),
+            f"coalesce(o.{_N}, 0) + d.{_N} AS {_N}",
+        ]
         joins = []
         for i, partial in enumerate(self.partials):
             for column in map(quote, partial.columns(i)):
@@ -240,8 +259,10 @@ class AggregatesMaintenance(GroupsMaintenance):
                     pick = "least" if partial.kind == "min" else "greatest"
                     items.append(f"{pick}(o.{column}, d.{column}) AS {column}")  # DuckDB's least/greatest skip NULLs
                 elif partial.kind == "distinct":
-                    joins.append(f"LEFT JOIN (SELECT {_KEY}, count(*) AS added FROM {_new_values(i)} GROUP BY ALL) AS n{i} "
-                                 f"ON n{i}.{_KEY} = d.{_KEY}")
+                    joins.append(
+                        f"LEFT JOIN (SELECT {_KEY}, count(*) AS added FROM {_new_values(i)} GROUP BY ALL) AS n{i} "
+                        f"ON n{i}.{_KEY} = d.{_KEY}"
+                    )
                     items.append(f"coalesce(o.{column}, 0) + coalesce(n{i}.added, 0) AS {column}")
                 else:
                     items.append(f"coalesce(o.{column}, 0) + coalesce(d.{column}, 0) AS {column}")
@@ -253,7 +274,11 @@ class AggregatesMaintenance(GroupsMaintenance):
         values = []
         for i, partial in enumerate(self.partials):
             s, *c = (quote(n) for n in partial.columns(i))
-            values.append(f"CASE WHEN {c[0]} = 0 THEN NULL ELSE {s} END AS {quote(_p(i))}" if partial.kind == "sum" else f"{s} AS {quote(_p(i))}")
+            values.append(
+                f"CASE WHEN {c[0]} = 0 THEN NULL ELSE {s} END AS {quote(_p(i))}"
+                if partial.kind == "sum"
+                else f"{s} AS {quote(_p(i))}"
+            )
         outputs = []
         for output, column in zip(self.outputs, self.columns, strict=True):
             select = translate.transform_expressions(exp.Select(expressions=[output.copy()]))

@@ -212,16 +212,22 @@ class GroupsMaintenance(Maintenance):
         for occurrence in occurrences(query):
             table = table_of(occurrence)
             alias = exp.TableAlias(this=exp.to_identifier(alias_of(occurrence), quoted=True))
-            occurrence.replace(exp.Subquery(this=exp.Var(this=state(table, source_columns(table), ROW_ID, hi)), alias=alias))
+            occurrence.replace(
+                exp.Subquery(this=exp.Var(this=state(table, source_columns(table), ROW_ID, hi)), alias=alias)
+            )
         translate.transform_expressions(query)
         expand_flattens(query)
         # Built after translation: DuckDB SQL over the translated group-by expressions.
-        values = [translate.transform_expressions(exp.Select(expressions=[e.copy()])).expressions[0] for e in self.group_by]
+        values = [
+            translate.transform_expressions(exp.Select(expressions=[e.copy()])).expressions[0] for e in self.group_by
+        ]
         query.append("expressions", exp.alias_(group_key(values), KEY, quoted=True))
         if only is not None:  # a semi-join on the raw values (NULL matching NULL), before aggregating
             match = exp.and_(*(exp.NullSafeEQ(this=exp.column(f"k{i}", table="c", quoted=True), expression=v.copy())
                                for i, v in enumerate(values)))
-            query = query.where(exp.Exists(this=exp.select("1").from_(exp.Var(this=f"({only}) AS c")).where(match)), copy=False)
+            query = query.where(
+                exp.Exists(this=exp.select("1").from_(exp.Var(this=f"({only}) AS c")).where(match)), copy=False
+            )
         names = ", ".join(quote(c) for c in [*self.columns, KEY])
         return f"SELECT * FROM ({translate.generate(query)}) AS g({names})"
 
@@ -256,5 +262,7 @@ class FullMaintenance(Maintenance):
 def group_key(values: list[exp.Expression]) -> exp.Expression:
     """A group's identity as text (DuckDB SQL): JSON of its group-by values, so NULLs form one group as in GROUP BY."""
     pairs = [exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=v) for i, v in enumerate(values)]
-    return exp.Cast(this=exp.Anonymous(this="to_json", expressions=[exp.Anonymous(this="struct_pack", expressions=pairs)]),
-                    to=exp.DataType.build("VARCHAR"))
+    return exp.Cast(
+        this=exp.Anonymous(this="to_json", expressions=[exp.Anonymous(this="struct_pack", expressions=pairs)]),
+        to=exp.DataType.build("VARCHAR"),
+    )

@@ -128,9 +128,20 @@ def _result(columns: Sequence[ResultMetadata], rows: Iterable[tuple]) -> RowsRes
 
 def show_databases(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     matches = like_matcher(request.like)
-    columns = [timestamp_column("created_on"), text_column("name"), text_column("is_default"), text_column("is_current"),
-               text_column("origin"), text_column("owner"), text_column("comment"), text_column("options"),
-               text_column("retention_time"), text_column("kind"), text_column("budget"), text_column("owner_role_type")]
+    columns = [
+        timestamp_column("created_on"),
+        text_column("name"),
+        text_column("is_default"),
+        text_column("is_current"),
+        text_column("origin"),
+        text_column("owner"),
+        text_column("comment"),
+        text_column("options"),
+        text_column("retention_time"),
+        text_column("kind"),
+        text_column("budget"),
+        text_column("owner_role_type"),
+    ]
     dbs = sorted((d for d in session.catalog.databases.values() if matches(d.name)), key=lambda d: d.name)
     return _result(columns, (
         (local_time(session, d.created_on), d.name, "N", "Y" if d.name == session.context.database else "N", "",
@@ -140,13 +151,27 @@ def show_databases(session: SessionLike, request: ShowRequest, sql: str) -> Rows
 
 
 def show_schemas(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
-    request_scope = request if request.scope else ShowRequest(**{**request.__dict__, "scope": "DATABASE" if session.context.database else "ACCOUNT"})
+    request_scope = (
+        request
+        if request.scope
+        else ShowRequest(**{**request.__dict__, "scope": "DATABASE" if session.context.database else "ACCOUNT"})
+    )
     matches = like_matcher(request.like)
     schemas = [s for s in schemas_in_scope(session, request_scope, sql) if matches(s.name)]
     schemas.sort(key=lambda s: (s.database, s.name))
-    columns = [timestamp_column("created_on"), text_column("name"), text_column("is_default"), text_column("is_current"),
-               text_column("database_name"), text_column("owner"), text_column("comment"), text_column("options"),
-               text_column("retention_time"), text_column("owner_role_type"), text_column("budget")]
+    columns = [
+        timestamp_column("created_on"),
+        text_column("name"),
+        text_column("is_default"),
+        text_column("is_current"),
+        text_column("database_name"),
+        text_column("owner"),
+        text_column("comment"),
+        text_column("options"),
+        text_column("retention_time"),
+        text_column("owner_role_type"),
+        text_column("budget"),
+    ]
     current = (session.context.database, session.context.schema)
     return _result(columns, (
         (local_time(session, s.created_on), s.name, "N", "Y" if (s.database, s.name) == current else "N", s.database,
@@ -244,8 +269,9 @@ def describe_relation(session: SessionLike, obj: CatalogObject) -> RowsResult:
     ))
 
 
-_DESCRIBE = re.compile(r"^\s*DESC(?:RIBE)?\s+(?P<kind>DYNAMIC\s+TABLE|TABLE|VIEW|STREAM|TASK)?\s*(?P<name>[^\s;]+)\s*;?\s*$",
-                       re.I | re.S)
+_DESCRIBE = re.compile(
+    r"^\s*DESC(?:RIBE)?\s+(?P<kind>DYNAMIC\s+TABLE|TABLE|VIEW|STREAM|TASK)?\s*(?P<name>[^\s;]+)\s*;?\s*$", re.I | re.S
+)
 
 
 def parse_describe(sql: str, session: SessionLike) -> tuple[str, QualifiedName]:

@@ -73,7 +73,9 @@ _CREATE_STAGE = re.compile(
     re.I | re.S,
 )
 #: PUT file://path or, for paths with spaces, 'file://path'.
-_PUT = re.compile(rf"^\s*PUT\s+(?:'file://(?P<quoted>[^']+)'|file://(?P<file>\S+))\s+{_STAGE_REF}(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
+_PUT = re.compile(
+    rf"^\s*PUT\s+(?:'file://(?P<quoted>[^']+)'|file://(?P<file>\S+))\s+{_STAGE_REF}(?P<rest>.*?)\s*;?\s*$", re.I | re.S
+)
 _LIST = re.compile(rf"^\s*(?:LIST|LS)\s+{_STAGE_REF}\s*;?\s*$", re.I | re.S)
 _COPY = re.compile(rf"^\s*COPY\s+INTO\s+(?P<table>{_NAME})\s+FROM\s+{_STAGE_REF}(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
 #: Any other COPY INTO (a transformation, unloading to a stage): refused by parse_copy, by name.
@@ -82,8 +84,12 @@ _CREATE_PIPE = re.compile(
     rf"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?PIPE\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})(?P<options>.*?)\s+AS\s+(?P<copy>COPY\s+INTO\b.*?)\s*;?\s*$",
     re.I | re.S,
 )
-_DROP = re.compile(rf"^\s*DROP\s+(?P<kind>STAGE|PIPE)\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*;?\s*$", re.I | re.S)
-_PIPE_STATUS = re.compile(r"^\s*SELECT\s+SYSTEM\$PIPE_STATUS\s*\(\s*'(?P<name>(?:[^']|'')+)'\s*\)\s*;?\s*$", re.I | re.S)
+_DROP = re.compile(
+    rf"^\s*DROP\s+(?P<kind>STAGE|PIPE)\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*;?\s*$", re.I | re.S
+)
+_PIPE_STATUS = re.compile(
+    r"^\s*SELECT\s+SYSTEM\$PIPE_STATUS\s*\(\s*'(?P<name>(?:[^']|'')+)'\s*\)\s*;?\s*$", re.I | re.S
+)
 _OPTION = re.compile(r"\s*(?P<key>[A-Z_]+)\s*=\s*(?P<value>\((?P<inner>[^)]*)\)|'(?:[^']|'')*'|[^\s,)]+)", re.I)
 
 
@@ -107,7 +113,14 @@ class FileFormat:
         options = _options(text, sql)
         if "FORMAT_NAME" in options:
             raise NotSupportedError("named file formats (FORMAT_NAME)", query=sql)
-        known = {"TYPE", "SKIP_HEADER", "FIELD_DELIMITER", "COMPRESSION", "STRIP_OUTER_ARRAY", "FIELD_OPTIONALLY_ENCLOSED_BY"}
+        known = {
+            "TYPE",
+            "SKIP_HEADER",
+            "FIELD_DELIMITER",
+            "COMPRESSION",
+            "STRIP_OUTER_ARRAY",
+            "FIELD_OPTIONALLY_ENCLOSED_BY",
+        }
         for key in options:
             if key not in known:
                 raise NotSupportedError(f"file format option {key}", query=sql)
@@ -182,8 +195,12 @@ def compile_pipe_command(sql: str, session: SessionLike) -> Plan | None:
 def _create_stage(match: re.Match, sql: str, session: SessionLike) -> Plan:
     rest = match["rest"].strip()
     if re.search(r"\bURL\s*=|STORAGE_INTEGRATION|CREDENTIALS", rest, re.I):
-        raise NotSupportedError("external stages (URL, STORAGE_INTEGRATION)", detail="internal stages are emulated", query=sql)
-    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="CREATE STAGE")
+        raise NotSupportedError(
+            "external stages (URL, STORAGE_INTEGRATION)", detail="internal stages are emulated", query=sql
+        )
+    name = Resolver(session.catalog, session.context, sql).qualify(
+        parse_name_parts(match["name"]), action="CREATE STAGE"
+    )
 
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         existing = _existing(session, name, Stage, match, sql)
@@ -201,7 +218,8 @@ def _create_stage(match: re.Match, sql: str, session: SessionLike) -> Plan:
 
 
 def _existing(session: SessionLike, name: QualifiedName, kind: type, match: re.Match, sql: str) -> Any:
-    """CREATE's rules for a name in use: the IF NOT EXISTS status result, an error, or the object OR REPLACE replaces."""
+    """CREATE's rules for a name in use: the IF NOT EXISTS status result, an error, or the object OR REPLACE
+    replaces."""
     existing = session.catalog.get(name)
     if existing is None:
         return None
@@ -216,7 +234,9 @@ def _stage(session: SessionLike, text: str, sql: str) -> Stage:
     name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(text))
     stage = session.catalog.get(name)
     if not isinstance(stage, Stage):
-        raise compilation_error(f"Stage '{name}' does not exist or not authorized.", errno=2003, sqlstate="02000", query=sql)
+        raise compilation_error(
+            f"Stage '{name}' does not exist or not authorized.", errno=2003, sqlstate="02000", query=sql
+        )
     return stage
 
 
@@ -231,7 +251,11 @@ def _put(match: re.Match, sql: str, session: SessionLike) -> Plan:
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         stage = _stage(session, match["stage"], sql)
         pattern = match["quoted"] or match["file"]
-        sources = sorted(Path(pattern).parent.glob(Path(pattern).name)) if any(c in pattern for c in "*?[") else [Path(pattern)]
+        sources = (
+            sorted(Path(pattern).parent.glob(Path(pattern).name))
+            if any(c in pattern for c in "*?[")
+            else [Path(pattern)]
+        )
         folder = stage.directory / (match["path"] or "/").strip("/")
         folder.mkdir(parents=True, exist_ok=True)
         rows = []
@@ -252,7 +276,9 @@ def _put(match: re.Match, sql: str, session: SessionLike) -> Plan:
                     shutil.copyfile(source, target)
             rows.append((source.name, target.name, source.stat().st_size, target.stat().st_size,
                          "GZIP" if already else "NONE", "GZIP" if compress or already else "NONE", status, ""))
-        columns = [text_column(c) for c in ("source", "target")] + [number_column(c) for c in ("source_size", "target_size")]
+        columns = [text_column(c) for c in ("source", "target")] + [
+            number_column(c) for c in ("source_size", "target_size")
+        ]
         columns += [text_column(c) for c in ("source_compression", "target_compression", "status", "message")]
         return RowsResult(columns, rows)
 
@@ -262,8 +288,13 @@ def _put(match: re.Match, sql: str, session: SessionLike) -> Plan:
 def _list(match: re.Match, sql: str, session: SessionLike) -> Plan:
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         stage = _stage(session, match["stage"], sql)
-        rows = [(f"{stage.name.name.lower()}/{name}", size, "", "") for name, size in _stage_files(stage, match["path"] or "")]
-        return RowsResult([text_column("name"), number_column("size"), text_column("md5"), text_column("last_modified")], rows)
+        rows = [
+            (f"{stage.name.name.lower()}/{name}", size, "", "")
+            for name, size in _stage_files(stage, match["path"] or "")
+        ]
+        return RowsResult(
+            [text_column("name"), number_column("size"), text_column("md5"), text_column("last_modified")], rows
+        )
 
     return command_plan(session, run, ddl=False)
 
@@ -293,13 +324,17 @@ def parse_copy(text: str, session: SessionLike, sql: str) -> CopyInto:
         if key not in ("FILE_FORMAT", "MATCH_BY_COLUMN_NAME", "ON_ERROR", "PATTERN", "FILES"):
             raise NotSupportedError(f"COPY INTO option {key}", query=sql)
         if key in ("PATTERN", "FILES"):
-            raise NotSupportedError(f"COPY INTO ... {key} =", detail="a COPY loads every file under its path", query=sql)
+            raise NotSupportedError(
+                f"COPY INTO ... {key} =", detail="a COPY loads every file under its path", query=sql
+            )
     match_by = options.get("MATCH_BY_COLUMN_NAME", "NONE").upper()
     if match_by not in ("NONE", "CASE_INSENSITIVE"):
         raise NotSupportedError(f"MATCH_BY_COLUMN_NAME = {match_by}", query=sql)
     on_error = _unquote(options.get("ON_ERROR", "ABORT_STATEMENT")).upper()
     if on_error not in ("ABORT_STATEMENT", "SKIP_FILE"):
-        raise NotSupportedError(f"ON_ERROR = {on_error}", detail="whole files load or fail (ABORT_STATEMENT, SKIP_FILE)", query=sql)
+        raise NotSupportedError(
+            f"ON_ERROR = {on_error}", detail="whole files load or fail (ABORT_STATEMENT, SKIP_FILE)", query=sql
+        )
     return CopyInto(
         resolver.qualify(parse_name_parts(match["table"]), action="COPY"),
         resolver.qualify(parse_name_parts(match["stage"])),
@@ -383,7 +418,8 @@ def read_file(duck: duckdb.DuckDBPyConnection, path: Path, copy: CopyInto, table
         if len(table.columns) != 1 or table.columns[0].type.upper() not in ("VARIANT", "OBJECT"):
             raise ProgrammingError(
                 "JSON file format can produce one and only one column of type variant, object, or array. "
-                "Load data into separate columns using the MATCH_BY_COLUMN_NAME copy option or copy with transformation.",
+                "Load data into separate columns using the MATCH_BY_COLUMN_NAME copy option or copy with "
+                "transformation.",
                 errno=2019,
             )
         objects = duck.sql(f"SELECT json FROM read_json_objects({source}, format = '{layout}')").to_arrow_table()
@@ -392,7 +428,9 @@ def read_file(duck: duckdb.DuckDBPyConnection, path: Path, copy: CopyInto, table
     by_name = {c.name.upper(): c for c in writable}
     keys = [key for key in _first_record_keys(path, fmt) if key.upper() in by_name]
     if not keys:
-        raise ProgrammingError("no field of the file matches a column of the table (MATCH_BY_COLUMN_NAME)", errno=100072)
+        raise ProgrammingError(
+            "no field of the file matches a column of the table (MATCH_BY_COLUMN_NAME)", errno=100072
+        )
     fields = ", ".join(f"{sql_string(key)}: '{_json_reading_type(by_name[key.upper()].type)}'" for key in keys)
     data = duck.sql(f"SELECT * FROM read_json({source}, format = '{layout}', columns = {{{fields}}})").to_arrow_table()
     return data.rename_columns([quote(by_name[key.upper()].name) for key in keys])
@@ -432,7 +470,9 @@ def _create_pipe(match: re.Match, sql: str, session: SessionLike) -> Plan:
         if key not in ("AUTO_INGEST", "COMMENT"):
             raise NotSupportedError(f"CREATE PIPE option {key}", query=sql)
     copy = parse_copy(match["copy"], session, sql)
-    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="CREATE PIPE")
+    name = Resolver(session.catalog, session.context, sql).qualify(
+        parse_name_parts(match["name"]), action="CREATE PIPE"
+    )
 
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         existing = _existing(session, name, Pipe, match, sql)
@@ -548,11 +588,20 @@ def _pipe_usage_rows(account: AccountLike) -> list[dict[str, Any]]:
         bucket[0] += r.bytes_billed
         bucket[1] += 1
         bucket[2] += r.bytes_billed
-    return [{
-        "START_TIME": start, "END_TIME": start + hour, "PIPE_NAME": pipe,
-        "CREDITS_USED": SNOWPIPE_CREDITS_PER_GB * billed / GB, "BYTES_INSERTED": inserted, "FILES_INSERTED": files,
-        "BYTES_BILLED": billed,
-    } for (pipe, start), (inserted, files, billed) in sorted(buckets.items(), key=lambda item: (item[0][1], item[0][0]))]
+    return [
+        {
+            "START_TIME": start,
+            "END_TIME": start + hour,
+            "PIPE_NAME": pipe,
+            "CREDITS_USED": SNOWPIPE_CREDITS_PER_GB * billed / GB,
+            "BYTES_INSERTED": inserted,
+            "FILES_INSERTED": files,
+            "BYTES_BILLED": billed,
+        }
+        for (pipe, start), (inserted, files, billed) in sorted(
+            buckets.items(), key=lambda item: (item[0][1], item[0][0])
+        )
+    ]
 
 
 COPY_HISTORY = TableFunction(
@@ -612,7 +661,9 @@ def _options(text: str, sql: str) -> dict[str, str]:
         match = _OPTION.match(text, position)
         if match is None:
             if text[position:].strip(" ,\n\t"):
-                raise compilation_error(f"syntax error: unexpected '{text[position:].strip()[:40]}'", errno=1003, query=sql)
+                raise compilation_error(
+                    f"syntax error: unexpected '{text[position:].strip()[:40]}'", errno=1003, query=sql
+                )
             break
         options[match["key"].upper()] = match["inner"] if match["inner"] is not None else match["value"]
         position = match.end()

@@ -37,7 +37,9 @@ _CREATE = re.compile(
         (?P<rest>.*?)\s*;?\s*$""",
     re.I | re.X | re.S,
 )
-_OPTION = re.compile(r"\s*(?P<key>APPEND_ONLY|INSERT_ONLY|SHOW_INITIAL_ROWS|COMMENT)\s*=\s*(?P<value>TRUE|FALSE|'(?:[^']|'')*')", re.I)
+_OPTION = re.compile(
+    r"\s*(?P<key>APPEND_ONLY|INSERT_ONLY|SHOW_INITIAL_ROWS|COMMENT)\s*=\s*(?P<value>TRUE|FALSE|'(?:[^']|'')*')", re.I
+)
 _DROP = re.compile(rf"^\s*DROP\s+STREAM\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*;?\s*$", re.I | re.S)
 _ALTER_ANY = re.compile(r"^\s*ALTER\s+STREAM\b", re.I)
 _ALTER = re.compile(
@@ -61,7 +63,9 @@ def create_stream(match: re.Match, sql: str, session: SessionLike) -> Plan:
         option = _OPTION.match(rest, position)
         if option is None:
             if rest[position:].strip():
-                raise compilation_error(f"syntax error: unexpected '{rest[position:].strip()[:40]}'", errno=1003, query=sql)
+                raise compilation_error(
+                    f"syntax error: unexpected '{rest[position:].strip()[:40]}'", errno=1003, query=sql
+                )
             break
         options[option["key"].upper()] = option["value"]
         position = option.end()
@@ -93,8 +97,11 @@ def create_stream(match: re.Match, sql: str, session: SessionLike) -> Plan:
             )
         if kind == "DYNAMIC TABLE":
             if append_only:
-                raise compilation_error("Streams on dynamic tables must be standard streams (APPEND_ONLY is not allowed).",
-                                        errno=2203, query=sql)
+                raise compilation_error(
+                    "Streams on dynamic tables must be standard streams (APPEND_ONLY is not allowed).",
+                    errno=2203,
+                    query=sql,
+                )
             if source.refresh_mode != RefreshMode.INCREMENTAL:
                 raise compilation_error(f"Dynamic table '{source_name}' must use incremental refresh to have a stream.",
                                         errno=2203, query=sql)
@@ -119,7 +126,9 @@ def create_stream(match: re.Match, sql: str, session: SessionLike) -> Plan:
 
 
 def drop_stream(match: re.Match, sql: str, session: SessionLike) -> Plan:
-    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="DROP STREAM")
+    name = Resolver(session.catalog, session.context, sql).qualify(
+        parse_name_parts(match["name"]), action="DROP STREAM"
+    )
     if_exists = bool(match["exists"])
 
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
@@ -138,7 +147,9 @@ def alter_stream(_statement: re.Match, sql: str, session: SessionLike) -> Plan:
     match = _ALTER.match(sql)
     if match is None:
         raise NotSupportedError("this ALTER STREAM form (only SET / UNSET COMMENT)", query=sql)
-    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]), action="ALTER STREAM")
+    name = Resolver(session.catalog, session.context, sql).qualify(
+        parse_name_parts(match["name"]), action="ALTER STREAM"
+    )
 
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         stream = session.catalog.get(name)
@@ -157,10 +168,20 @@ def stream_rows(session: SessionLike, streams: list[Stream], *, terse: bool = Fa
     if terse:
         columns = [timestamp_column("created_on"), text_column("name"), text_column("kind"),
                    text_column("database_name"), text_column("schema_name"), text_column("tableOn")]
-        return RowsResult(columns, [
-            (local_time(session, s.created_on), s.name.name, "DELTA", s.name.database, s.name.schema, str(s.source.name))
-            for s in streams
-        ])
+        return RowsResult(
+            columns,
+            [
+                (
+                    local_time(session, s.created_on),
+                    s.name.name,
+                    "DELTA",
+                    s.name.database,
+                    s.name.schema,
+                    str(s.source.name),
+                )
+                for s in streams
+            ],
+        )
     columns = [timestamp_column("created_on"), text_column("name"), text_column("database_name"),
                text_column("schema_name"), text_column("owner"), text_column("comment"), text_column("table_name"),
                text_column("source_type"), text_column("base_tables"), text_column("type"), text_column("stale"),

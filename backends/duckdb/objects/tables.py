@@ -126,7 +126,11 @@ def _refuse_properties(props: list[exp.Expression], allowed: set[type], what: st
     for prop in props:
         if type(prop) not in allowed:
             raise NotSupportedError(f"{what} with {prop.sql(dialect='snowflake') or type(prop).__name__}", query=sql)
-        if isinstance(prop, exp.Property) and type(prop) is exp.Property and prop.name.upper() not in _KNOWN_TABLE_SETTINGS:
+        if (
+            isinstance(prop, exp.Property)
+            and type(prop) is exp.Property
+            and prop.name.upper() not in _KNOWN_TABLE_SETTINGS
+        ):
             raise NotSupportedError(f"the table property {prop.name.upper()}", query=sql)
 
 
@@ -149,7 +153,9 @@ def create_table(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     existing = session.catalog.get(name)
     if existing is not None and not replace:
         if if_not_exists:
-            return command_plan(session, lambda s, p: status_result(f"{display(name.name)} already exists, statement succeeded."))
+            return command_plan(
+                session, lambda s, p: status_result(f"{display(name.name)} already exists, statement succeeded.")
+            )
         raise object_already_exists(display(name.name), query=sql)
     if existing is not None and not isinstance(existing, Table):
         raise compilation_error(f"Object '{name}' already exists as {existing.kind}", errno=2002, query=sql)
@@ -315,8 +321,12 @@ def _replace_in_catalog(session: SessionLike, existing: Any, new: Any, why: str)
 
 def create_view(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     props = _properties(ast)
-    _refuse_properties(props, {exp.SchemaCommentProperty, exp.SecureProperty, exp.CopyGrantsProperty}, "CREATE VIEW", sql)
-    if ast.args.get("kind", "").upper() == "MATERIALIZED" or any(isinstance(p, exp.MaterializedProperty) for p in props):
+    _refuse_properties(
+        props, {exp.SchemaCommentProperty, exp.SecureProperty, exp.CopyGrantsProperty}, "CREATE VIEW", sql
+    )
+    if ast.args.get("kind", "").upper() == "MATERIALIZED" or any(
+        isinstance(p, exp.MaterializedProperty) for p in props
+    ):
         raise NotSupportedError("materialized views", query=sql)
     resolver = Resolver(session.catalog, session.context, sql)
     schema_node = ast.this
@@ -326,7 +336,9 @@ def create_view(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     existing = session.catalog.get(name)
     if existing is not None and not replace:
         if if_not_exists:
-            return command_plan(session, lambda s, p: status_result(f"{display(name.name)} already exists, statement succeeded."))
+            return command_plan(
+                session, lambda s, p: status_result(f"{display(name.name)} already exists, statement succeeded.")
+            )
         raise object_already_exists(display(name.name), query=sql)
     if existing is not None and not isinstance(existing, View):
         raise compilation_error(f"Object '{name}' already exists as {existing.kind}", errno=2002, query=sql)
@@ -368,7 +380,9 @@ def drop_object_sql(obj: Any) -> list[str]:
 def drop_schema_objects(session: SessionLike, schema: Schema) -> None:
     for obj in list(schema.objects.values()):
         session.catalog.mark_streams_stale(obj, f"its source {obj.kind.lower()} {obj.name} was dropped")
-    run_in_transaction(session.duck, [f"DROP SCHEMA IF EXISTS {quote(duck_schema(schema.database, schema.name))} CASCADE"])
+    run_in_transaction(
+        session.duck, [f"DROP SCHEMA IF EXISTS {quote(duck_schema(schema.database, schema.name))} CASCADE"]
+    )
     del session.catalog.databases[schema.database].schemas[schema.name]
     session.catalog.changed()
 

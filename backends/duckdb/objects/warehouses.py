@@ -32,7 +32,9 @@ _CREATE = re.compile(
     rf"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?WAREHOUSE\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?{_NAME}(?:\s+WITH\b)?(?P<rest>.*?)\s*;?\s*$",
     re.I | re.S,
 )
-_ALTER = re.compile(rf"^\s*ALTER\s+WAREHOUSE\s+(?P<exists>IF\s+EXISTS\s+)?{_NAME}\s+(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
+_ALTER = re.compile(
+    rf"^\s*ALTER\s+WAREHOUSE\s+(?P<exists>IF\s+EXISTS\s+)?{_NAME}\s+(?P<rest>.*?)\s*;?\s*$", re.I | re.S
+)
 _DROP = re.compile(rf"^\s*DROP\s+WAREHOUSE\s+(?P<exists>IF\s+EXISTS\s+)?{_NAME}\s*;?\s*$", re.I | re.S)
 
 _KNOWN = {"WAREHOUSE_SIZE", "AUTO_SUSPEND", "AUTO_RESUME", "INITIALLY_SUSPENDED", "COMMENT", "WAREHOUSE_TYPE",
@@ -114,11 +116,15 @@ def _alter(match: re.Match, sql: str, session: SessionLike) -> Plan:
         now = account.clock.now()
         if word == "SUSPEND":
             if warehouse.state != "STARTED":
-                raise compilation_error(f"Invalid state. Warehouse '{display(name)}' cannot be suspended.", errno=90064, query=sql)
+                raise compilation_error(
+                    f"Invalid state. Warehouse '{display(name)}' cannot be suspended.", errno=90064, query=sql
+                )
             warehouse.suspend(now)
         elif word == "RESUME":
             if warehouse.state == "STARTED" and "IF SUSPENDED" not in rest.upper():
-                raise compilation_error(f"Invalid state. Warehouse '{display(name)}' cannot be resumed because resource monitor has exceeded its quota or it is already running.", errno=90063, query=sql)
+                raise compilation_error(f"Invalid state. Warehouse '{display(name)}' cannot be resumed because "
+                                        "resource monitor has exceeded its quota or it is already running.",
+                                        errno=90063, query=sql)
             warehouse.resume(now, account.clock)
         elif word == "SET":
             found, tail = parse_properties(rest[3:])
@@ -173,7 +179,11 @@ def show_warehouses(session: SessionLike, request: ShowRequest, sql: str) -> Row
         if not matches(warehouse.name):
             continue
         running = sum(1 for start, end in warehouse.busy if start <= now < end)
-        resumed = warehouse.started_at if warehouse.started_at is not None else (warehouse.periods[-1][0] if warehouse.periods else None)
+        resumed = (
+            warehouse.started_at
+            if warehouse.started_at is not None
+            else (warehouse.periods[-1][0] if warehouse.periods else None)
+        )
         rows.append((
             warehouse.name, warehouse.state, "STANDARD", SIZE_DISPLAY[warehouse.size], 1, 1,
             1 if warehouse.state == "STARTED" else 0, running, 0, "N",

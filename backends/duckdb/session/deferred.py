@@ -114,7 +114,9 @@ def _widening(source: pa.DataType, target: pa.DataType) -> bool:
     if pa.types.is_string(target):  # DuckDB's JSON (VARIANT) reads as text: objects and text become JSON
         return pa.types.is_struct(source) or pa.types.is_string(source)
     if pa.types.is_integer(source) and pa.types.is_integer(target):
-        return pa.types.is_signed_integer(target) and target.bit_width >= source.bit_width + (0 if pa.types.is_signed_integer(source) else 1)
+        return pa.types.is_signed_integer(target) and target.bit_width >= source.bit_width + (
+            0 if pa.types.is_signed_integer(source) else 1
+        )
     if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
         order = ["s", "ms", "us", "ns"]
         return source.tz == target.tz and order.index(target.unit) >= order.index(source.unit)
@@ -179,9 +181,14 @@ def _write_table(duck: duckdb.DuckDBPyConnection, batch: list[DeferredAppend]) -
     duck.register(_BOUND, rows)
     quoted = ", ".join(quote(c) for c in columns)
     tracking = table.tracking
-    duck.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGED} AS SELECT nextval({sql_string(tracking.sequence)}) AS {quote(ROW_ID)}, "
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGED} AS SELECT nextval({sql_string(tracking.sequence)}) AS "
+                 f"{quote(ROW_ID)}, "
                  f"* FROM {_BOUND}")
-    duck.execute(f"INSERT INTO {tracking.rows} ({quote(ROW_ID)}, {quoted}) SELECT {quote(ROW_ID)}, {quoted} FROM {_STAGED}")
-    duck.execute(f'INSERT INTO {tracking.changes} SELECT "__csn", "__seq", {INSERT}, {quote(ROW_ID)}, {quoted} FROM {_STAGED}')
+    duck.execute(
+        f"INSERT INTO {tracking.rows} ({quote(ROW_ID)}, {quoted}) SELECT {quote(ROW_ID)}, {quoted} FROM {_STAGED}"
+    )
+    duck.execute(
+        f'INSERT INTO {tracking.changes} SELECT "__csn", "__seq", {INSERT}, {quote(ROW_ID)}, {quoted} FROM {_STAGED}'
+    )
     duck.execute(f"DROP TABLE {_STAGED}")
     duck.unregister(_BOUND)

@@ -162,7 +162,9 @@ class Account:
         tracked = [table for table in written if table.tracking is not None]
         for table in tracked:
             table.tracking.last_change_csn = csn
-        self.lineage.record(csn, [str(t.name) for t in tracked], [str(t.name) for t in reads], snapshot, self.clock.now())
+        self.lineage.record(
+            csn, [str(t.name) for t in tracked], [str(t.name) for t in reads], snapshot, self.clock.now()
+        )
 
     def flush_deferred(self) -> None:
         """Write every waiting append (before any statement or transaction reads the data)."""
@@ -378,8 +380,13 @@ class Session:
                 if atomic:
                     self._rollback_quietly()
                 raise
-            self._apply(run.csn if run.writes else None, run.writes, {s: run.hi for s in run.streams} if run.consumes else {},
-                        reads=_reads(plan), snapshot=run.hi)
+            self._apply(
+                run.csn if run.writes else None,
+                run.writes,
+                {s: run.hi for s in run.streams} if run.consumes else {},
+                reads=_reads(plan),
+                snapshot=run.hi,
+            )
             return result
         if plan.check is not None and self.bind_checks:
             self._bind_check(plan.check, run, params)
@@ -413,7 +420,9 @@ class Session:
             values[f"has_data_{stream.uid}"] = has_data(stream, now)
         for stream in plan.bindings.table_timestamps:
             values[f"table_ts_{stream.uid}"] = self.stream_table_timestamp(stream)
-        return StatementRun(values, hi, csn, plan.bindings.streams, plan.writes, plan.consumes, self.last_query_id or "")
+        return StatementRun(
+            values, hi, csn, plan.bindings.streams, plan.writes, plan.consumes, self.last_query_id or ""
+        )
 
     def execute_step(self, step: Step, run: StatementRun, params: Sequence[Any]) -> duckdb.DuckDBPyConnection:
         sql = step.render(run.values) if step.template.slots else step.template.text
@@ -513,7 +522,9 @@ class Session:
             self.txn = None
             raise engine_errors.translate(error) from error
         self.txn = None
-        self._apply(txn.csn if txn.written else None, txn.written, txn.consumed, reads=txn.reads, snapshot=txn.start_csn)
+        self._apply(
+            txn.csn if txn.written else None, txn.written, txn.consumed, reads=txn.reads, snapshot=txn.start_csn
+        )
 
     def rollback(self) -> None:
         if self.txn is None:
@@ -532,7 +543,9 @@ class Session:
         except duckdb.Error:
             pass  # DuckDB had no transaction left to roll back
 
-    def _apply(self, csn: int | None, written: Any, consumed: dict[Stream, int], *, reads: Any = (), snapshot: int = 0) -> None:
+    def _apply(
+        self, csn: int | None, written: Any, consumed: dict[Stream, int], *, reads: Any = (), snapshot: int = 0
+    ) -> None:
         """Make a committed statement's or transaction's effects visible to streams, and log the versions."""
         now = self.account.clock.now()
         if csn is not None:

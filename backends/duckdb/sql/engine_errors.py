@@ -35,9 +35,12 @@ def _missing_object(m: re.Match, sql: str | None) -> errors.Error:
     return errors.object_does_not_exist(m.group(1).strip('"'), query=sql)
 
 
-@_rule(duckdb.ConversionException, r"Could not convert string ['\"](.*?)['\"] to (?:INT|DECIMAL|DOUBLE|FLOAT|UINT|HUGE)")
+@_rule(duckdb.ConversionException,
+       r"Could not convert string ['\"](.*?)['\"] to (?:INT|DECIMAL|DOUBLE|FLOAT|UINT|HUGE)")
 def _numeric_not_recognized(m: re.Match, sql: str | None) -> errors.Error:
-    return errors.DataError(f"Numeric value '{m.group(1)}' is not recognized", errno=100038, sqlstate="22018", query=sql)
+    return errors.DataError(
+        f"Numeric value '{m.group(1)}' is not recognized", errno=100038, sqlstate="22018", query=sql
+    )
 
 
 @_rule(duckdb.ConversionException, r"(?:date field value out of range|invalid date field format): \"(.*?)\"")

@@ -19,7 +19,8 @@ _FLATTEN_SQL = """
 SELECT
   CAST(NULL AS BIGINT) AS c0,
   CASE WHEN json_type(i.x) = 'OBJECT' THEN e.key END AS c1,
-  CASE WHEN json_type(i.x) = 'ARRAY' THEN CONCAT(i.p, '[', e.key, ']') ELSE CONCAT(i.p, CASE WHEN i.p <> '' THEN '.' ELSE '' END, e.key) END AS c2,
+  CASE WHEN json_type(i.x) = 'ARRAY' THEN CONCAT(i.p, '[', e.key, ']')
+       ELSE CONCAT(i.p, CASE WHEN i.p <> '' THEN '.' ELSE '' END, e.key) END AS c2,
   CASE WHEN json_type(i.x) = 'ARRAY' THEN CAST(e.key AS BIGINT) END AS c3,
   e.value AS c4,
   i.x AS c5
@@ -47,7 +48,9 @@ def flatten(node: exp.Lateral | exp.TableFromRows) -> None:
             raise NotSupportedError("FLATTEN with positional arguments after INPUT")
     for unsupported in ("recursive", "mode"):
         if unsupported in args and not (unsupported == "recursive" and _is_false(args[unsupported])):
-            if not (unsupported == "mode" and isinstance(args["mode"], exp.Literal) and args["mode"].this.upper() == "BOTH"):
+            if not (
+                unsupported == "mode" and isinstance(args["mode"], exp.Literal) and args["mode"].this.upper() == "BOTH"
+            ):
                 raise NotSupportedError(f"FLATTEN's {unsupported.upper()} argument")
     source = args["input"]
     path_text = ""
@@ -56,7 +59,10 @@ def flatten(node: exp.Lateral | exp.TableFromRows) -> None:
         if not (isinstance(path, exp.Literal) and path.is_string):
             raise NotSupportedError("FLATTEN with a non-literal PATH")
         path_text = path.this
-        source = exp.JSONExtract(this=source, expression=exp.Literal.string("$." + path_text if not path_text.startswith("[") else "$" + path_text))
+        source = exp.JSONExtract(
+            this=source,
+            expression=exp.Literal.string("$." + path_text if not path_text.startswith("[") else "$" + path_text),
+        )
     query = sqlglot.parse_one(_FLATTEN_SQL, read="duckdb")
     for column in list(query.find_all(exp.Column)):
         if column.name == "__snowsim_input":
@@ -71,7 +77,9 @@ def flatten(node: exp.Lateral | exp.TableFromRows) -> None:
         projection.set("alias", exp.to_identifier(name, quoted=True))
     alias_name = normalize(alias.this) if alias is not None and alias.this else "F"
     _refuse_seq(node, alias_name, names[0])
-    lateral = exp.Lateral(this=exp.Subquery(this=query), alias=exp.TableAlias(this=exp.to_identifier(alias_name, quoted=True)))
+    lateral = exp.Lateral(
+        this=exp.Subquery(this=query), alias=exp.TableAlias(this=exp.to_identifier(alias_name, quoted=True))
+    )
     outer = "outer" in args and not _is_false(args["outer"])
     parent = node.parent
     if outer and isinstance(parent, exp.Join):

@@ -31,7 +31,12 @@ def normalize(identifier: exp.Identifier | str, quoted: bool = False) -> str:
 
 def display(name: str) -> str:
     """A name as Snowflake prints it in messages and SHOW output: quoted only when it has to be."""
-    if name and (name[0].isalpha() or name[0] == "_") and all(c.isalnum() or c in "_$" for c in name) and name == name.upper():
+    if (
+        name
+        and (name[0].isalpha() or name[0] == "_")
+        and all(c.isalnum() or c in "_$" for c in name)
+        and name == name.upper()
+    ):
         return name
     return '"' + name.replace('"', '""') + '"'
 

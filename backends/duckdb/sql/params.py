@@ -46,7 +46,9 @@ def normalize(sql: str, params: Any, paramstyle: str) -> tuple[str, list[Any]]:
         out = _QMARK.sub(number, sql)
         used = next(counter) - 1
         if used != len(values):
-            raise ProgrammingError(f"the statement has {used} '?' placeholders but {len(values)} values were given", errno=252004)
+            raise ProgrammingError(
+                f"the statement has {used} '?' placeholders but {len(values)} values were given", errno=252004
+            )
         return out, values
     if paramstyle == "numeric":
         return sql, values
@@ -70,7 +72,9 @@ def normalize_many(sql: str, seq_params: Sequence[Any], paramstyle: str) -> tupl
 
 def _pyformat(sql: str, params: Any) -> tuple[str, list[Any]]:
     values: list[Any] = []
-    positional = None if isinstance(params, Mapping) else list(params) if isinstance(params, (list, tuple)) else [params]
+    positional = (
+        None if isinstance(params, Mapping) else list(params) if isinstance(params, (list, tuple)) else [params]
+    )
     position = 0
 
     def bind(value: Any) -> str:
@@ -101,7 +105,9 @@ def _pyformat(sql: str, params: Any) -> tuple[str, list[Any]]:
 
     out = _PYFORMAT.sub(replace, sql)
     if positional is not None and position != len(positional):
-        raise ProgrammingError(f"the statement has {position} %s placeholders but {len(positional)} values were given", errno=252004)
+        raise ProgrammingError(
+            f"the statement has {position} %s placeholders but {len(positional)} values were given", errno=252004
+        )
     return out, values
 
 

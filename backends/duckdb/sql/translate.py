@@ -208,7 +208,9 @@ def variant_casts(node: exp.Expression) -> exp.Expression:
         if _is_variant(value):
             return value
         converted = call("to_json", value)
-        result = converted if _is_plain_scalar(value) else _when_variant(value, exp.cast(value.copy(), "JSON"), converted)
+        result = (
+            converted if _is_plain_scalar(value) else _when_variant(value, exp.cast(value.copy(), "JSON"), converted)
+        )
         return _variant(result)
     if _is_plain_scalar(value):
         return node
@@ -299,7 +301,9 @@ def division_by_zero(node: exp.Expression) -> exp.Expression:
         if isinstance(divisor, exp.Literal) and not divisor.is_string and float(divisor.this) != 0:
             return node
         fails = exp.EQ(this=divisor.copy(), expression=exp.Literal.number(0))
-        return exp.Case(ifs=[exp.If(this=fails, true=call("error", exp.Literal.string("Division by zero")))], default=node)
+        return exp.Case(
+            ifs=[exp.If(this=fails, true=call("error", exp.Literal.string("Division by zero")))], default=node
+        )
     return node
 
 
@@ -328,7 +332,9 @@ def order_by_all(node: exp.Expression) -> exp.Expression:
 
     https://docs.snowflake.com/en/sql-reference/constructs/order-by
     """
-    if not (isinstance(node, exp.Column) and not node.table and node.this.name.upper() == "ALL" and not node.this.quoted):
+    if not (
+        isinstance(node, exp.Column) and not node.table and node.this.name.upper() == "ALL" and not node.this.quoted
+    ):
         return node
     ordered = node.parent
     order = ordered.parent if isinstance(ordered, exp.Ordered) else None
@@ -336,7 +342,9 @@ def order_by_all(node: exp.Expression) -> exp.Expression:
         return node
     select = order.parent
     if isinstance(select, exp.Select) and any(e.find(exp.AggFunc) for e in select.expressions):
-        raise compilation_error("ORDER BY ALL cannot be used when the SELECT list has an aggregate function.", errno=1003)
+        raise compilation_error(
+            "ORDER BY ALL cannot be used when the SELECT list has an aggregate function.", errno=1003
+        )
     return exp.Var(this="ALL")
 
 

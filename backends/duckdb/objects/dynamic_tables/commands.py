@@ -55,7 +55,8 @@ _CREATE = re.compile(
     rf"(?P<name>{_NAME})\s*(?P<columns>\((?:[^()']|'[^']*')*\))?(?P<rest>.*)$",
     re.I | re.S,
 )
-_ALTER = re.compile(rf"^\s*ALTER\s+DYNAMIC\s+TABLE\s+(?P<exists>IF\s+EXISTS\s+)?(?P<names>{_NAME}(?:\s*,\s*{_NAME})*)\s+(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
+_ALTER = re.compile(rf"^\s*ALTER\s+DYNAMIC\s+TABLE\s+(?P<exists>IF\s+EXISTS\s+)?"
+                    rf"(?P<names>{_NAME}(?:\s*,\s*{_NAME})*)\s+(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
 _DROP = re.compile(rf"^\s*DROP\s+DYNAMIC\s+TABLE\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*;?\s*$", re.I | re.S)
 _LAG = re.compile(r"^\s*(\d+)\s*(seconds?|minutes?|hours?|days?)\s*$", re.I)
 _LAG_UNITS = {"second": 1_000, "minute": 60_000, "hour": 3_600_000, "day": 86_400_000}
@@ -93,10 +94,15 @@ def _create(match: re.Match, sql: str, session: SessionLike) -> Plan:
         raise compilation_error(f"invalid SCHEDULER '{scheduler}': expected ENABLE or DISABLE", errno=2001, query=sql)
     if scheduler == "DISABLE" and "TARGET_LAG" in found:
         raise compilation_error("TARGET_LAG cannot be set when SCHEDULER = DISABLE.", errno=2001, query=sql)
-    missing = [p for p in ("TARGET_LAG", "WAREHOUSE") if p not in found and not (p == "TARGET_LAG" and scheduler == "DISABLE")]
+    missing = [
+        p for p in ("TARGET_LAG", "WAREHOUSE") if p not in found and not (p == "TARGET_LAG" and scheduler == "DISABLE")
+    ]
     if missing:
-        raise compilation_error(f"Missing option(s): {missing[0]} must be set for dynamic table '{display(name.name)}'.",
-                                errno=1003, query=sql)
+        raise compilation_error(
+            f"Missing option(s): {missing[0]} must be set for dynamic table '{display(name.name)}'.",
+            errno=1003,
+            query=sql,
+        )
     lag_ms, lag_text = parse_lag(found["TARGET_LAG"].value, sql) if scheduler == "ENABLE" else (None, None)
     warehouse = found["WAREHOUSE"].value
     mode = found["REFRESH_MODE"].value.upper() if "REFRESH_MODE" in found else RequestedMode.AUTO
@@ -105,7 +111,9 @@ def _create(match: re.Match, sql: str, session: SessionLike) -> Plan:
         raise NotSupportedError(f"REFRESH_MODE = {mode}", query=sql)
     requested_mode = RequestedMode(mode)
     if initialize not in ("ON_CREATE", "ON_SCHEDULE"):
-        raise compilation_error(f"invalid INITIALIZE '{initialize}': expected ON_CREATE or ON_SCHEDULE", errno=2001, query=sql)
+        raise compilation_error(
+            f"invalid INITIALIZE '{initialize}': expected ON_CREATE or ON_SCHEDULE", errno=2001, query=sql
+        )
     query = translate.normalize(translate.parse(body))
     if not isinstance(query, exp.Query):
         raise compilation_error("a dynamic table is defined AS a query", errno=1003, query=sql)
@@ -144,8 +152,11 @@ def _create(match: re.Match, sql: str, session: SessionLike) -> Plan:
         columns = [Column(n, snowflake_type(t)) for n, t in types]
         if renamed:
             if len(renamed) != len(columns):
-                raise compilation_error(f"The column list has {len(renamed)} names but the query returns {len(columns)} columns.",
-                                        errno=2026, query=sql)
+                raise compilation_error(
+                    f"The column list has {len(renamed)} names but the query returns {len(columns)} columns.",
+                    errno=2026,
+                    query=sql,
+                )
             for column, new in zip(columns, renamed, strict=True):
                 column.name = new
             types = [(new, t) for new, (_, t) in zip(renamed, types, strict=True)]
@@ -164,7 +175,9 @@ def _create(match: re.Match, sql: str, session: SessionLike) -> Plan:
                           warehouse=warehouse, refresh_mode=maintenance.mode, refresh_mode_reason=reason,
                           initialize=initialize, maintenance=maintenance, upstreams=upstreams, sources=sources,
                           scheduler_enabled=scheduler == "ENABLE")
-        statements = ([*drop_table_sql(existing)] if isinstance(existing, DynamicTable) else []) + storage_sql(dt, types)
+        statements = ([*drop_table_sql(existing)] if isinstance(existing, DynamicTable) else []) + storage_sql(
+            dt, types
+        )
         run_in_transaction(session.duck, statements)
         if isinstance(existing, DynamicTable):
             refreshes.forget(existing)
@@ -176,8 +189,11 @@ def _create(match: re.Match, sql: str, session: SessionLike) -> Plan:
                 failure = refreshes.history[-1]
                 run_in_transaction(session.duck, drop_table_sql(dt))
                 catalog.remove(dt)
-                raise compilation_error(f"Dynamic table '{display(name.name)}' could not be initialized: {failure.state_message}",
-                                        errno=2001, query=sql)
+                raise compilation_error(
+                    f"Dynamic table '{display(name.name)}' could not be initialized: {failure.state_message}",
+                    errno=2001,
+                    query=sql,
+                )
         refreshes.start(dt)
         return status_result(f"Dynamic table {display(name.name)} successfully created.")
 
@@ -218,7 +234,9 @@ def _column_names(text: str | None) -> list[str]:
 
 def _alter(match: re.Match, sql: str, session: SessionLike) -> Plan:
     resolver = Resolver(session.catalog, session.context, sql)
-    names = [resolver.qualify(parse_name_parts(n.strip()), action="ALTER DYNAMIC TABLE") for n in match["names"].split(",")]
+    names = [
+        resolver.qualify(parse_name_parts(n.strip()), action="ALTER DYNAMIC TABLE") for n in match["names"].split(",")
+    ]
     rest = match["rest"]
     verb = rest.split()[0].upper() if rest.split() else ""
     if len(names) > 1 and verb != "REFRESH":

@@ -86,15 +86,28 @@ class Refresh:
     def row(self) -> dict:
         dt = self.table
         return {
-            "NAME": dt.name.name, "SCHEMA_NAME": dt.name.schema, "DATABASE_NAME": dt.name.database, "STATE": self.state,
-            "STATE_CODE": self.state_code, "STATE_MESSAGE": self.state_message, "QUERY_ID": self.query_id,
-            "DATA_TIMESTAMP": self.data_timestamp, "REFRESH_START_TIME": self.refresh_start_time,
-            "REFRESH_END_TIME": self.refresh_end_time, "COMPLETION_TARGET": self.completion_target,
-            "QUALIFIED_NAME": str(dt.name), "LAST_COMPLETED_DEPENDENCY": None,
+            "NAME": dt.name.name,
+            "SCHEMA_NAME": dt.name.schema,
+            "DATABASE_NAME": dt.name.database,
+            "STATE": self.state,
+            "STATE_CODE": self.state_code,
+            "STATE_MESSAGE": self.state_message,
+            "QUERY_ID": self.query_id,
+            "DATA_TIMESTAMP": self.data_timestamp,
+            "REFRESH_START_TIME": self.refresh_start_time,
+            "REFRESH_END_TIME": self.refresh_end_time,
+            "COMPLETION_TARGET": self.completion_target,
+            "QUALIFIED_NAME": str(dt.name),
+            "LAST_COMPLETED_DEPENDENCY": None,
             "STATISTICS": json.dumps(self.statistics) if self.statistics is not None else None,
-            "REFRESH_ACTION": self.refresh_action, "REINIT_REASON": None, "REFRESH_TRIGGER": self.refresh_trigger,
-            "TARGET_LAG_SEC": dt.target_lag_ms // 1000 if dt.target_lag_ms else None, "GRAPH_HISTORY_VALID_FROM": None,
-            "INPUTS_WITH_CHANGED_DATA": json.dumps(self.inputs_with_changed_data) if self.inputs_with_changed_data is not None else None,
+            "REFRESH_ACTION": self.refresh_action,
+            "REINIT_REASON": None,
+            "REFRESH_TRIGGER": self.refresh_trigger,
+            "TARGET_LAG_SEC": dt.target_lag_ms // 1000 if dt.target_lag_ms else None,
+            "GRAPH_HISTORY_VALID_FROM": None,
+            "INPUTS_WITH_CHANGED_DATA": json.dumps(self.inputs_with_changed_data)
+            if self.inputs_with_changed_data is not None
+            else None,
         }
 
 
@@ -171,7 +184,9 @@ class DynamicTableScheduler:
         return found
 
     def _tick(self, dt: DynamicTable, at: Millis, period: int) -> None:
-        self._ticks[dt.uid] = self.account.clock.schedule(at + period, lambda: self._tick(dt, at + period, period), priority=2)
+        self._ticks[dt.uid] = self.account.clock.schedule(
+            at + period, lambda: self._tick(dt, at + period, period), priority=2
+        )
         if dt.scheduling_state == "ACTIVE" and (dt.data_timestamp or 0) < at:  # not already refreshed as an upstream
             self.refresh(dt, at, "SCHEDULED")
 
@@ -206,8 +221,17 @@ class DynamicTableScheduler:
         changed_inputs = [s for s in dt.sources if s.tracking and s.tracking.last_change_csn > dt.source_csn]
         if dt.initialized and not changed_inputs:
             dt.data_timestamp, dt.source_csn = data_timestamp, hi
-            self._record(dt, "SUCCEEDED", data_timestamp, now, now, completion_target, trigger, action=RefreshAction.NO_DATA,
-                         statistics=_statistics(0, 0))
+            self._record(
+                dt,
+                "SUCCEEDED",
+                data_timestamp,
+                now,
+                now,
+                completion_target,
+                trigger,
+                action=RefreshAction.NO_DATA,
+                statistics=_statistics(0, 0),
+            )
             return True
         action = refresh_action(dt)
         try:
@@ -232,7 +256,10 @@ class DynamicTableScheduler:
         first = not dt.initialized
         dt.data_timestamp = data_timestamp
         dt.consecutive_failures = 0
-        inputs = [{"name": str(s.name), "kind": "DYNAMIC_TABLE" if isinstance(s, DynamicTable) else "TABLE"} for s in changed_inputs]
+        inputs = [
+            {"name": str(s.name), "kind": "DYNAMIC_TABLE" if isinstance(s, DynamicTable) else "TABLE"}
+            for s in changed_inputs
+        ]
         self._record(dt, "SUCCEEDED", data_timestamp, start, end, completion_target,
                      "CREATION" if first and trigger == "CREATION" else trigger, action=action,
                      statistics=_statistics(inserted, deleted, queued=start - now, execution=end - start),
@@ -279,7 +306,8 @@ class DynamicTableScheduler:
     def _sources_only_gained_rows(self, session: SessionLike, dt: DynamicTable) -> bool:
         """No update or delete in any source since the last refresh (a cheap scan of the logs' recent tail)."""
         probes = " UNION ALL ".join(
-            f'SELECT * FROM (SELECT 1 FROM {s.tracking.changes} WHERE "csn" > {dt.source_csn} AND "kind" <> {INSERT} LIMIT 1)'
+            f'SELECT * FROM (SELECT 1 FROM {s.tracking.changes} WHERE "csn" > {dt.source_csn} AND "kind" <> {INSERT} '
+            'LIMIT 1)'
             for s in dt.sources if s.tracking is not None
         )
         return not probes or not session.duck.execute(probes).fetchall()
@@ -345,8 +373,23 @@ class DynamicTableScheduler:
                 target: Millis | None, trigger: str, *, action: RefreshAction | None = None, code: str | None = None,
                 message: str | None = None, statistics: dict | None = None, query_id: str | None = None,
                 inputs: list | None = None) -> None:
-        self.history.append(Refresh(dt, state, data_timestamp, start, end, target, action, trigger, query_id, code, message,
-                                    statistics, inputs))
+        self.history.append(
+            Refresh(
+                dt,
+                state,
+                data_timestamp,
+                start,
+                end,
+                target,
+                action,
+                trigger,
+                query_id,
+                code,
+                message,
+                statistics,
+                inputs,
+            )
+        )
 
 
 

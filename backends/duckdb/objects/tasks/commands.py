@@ -42,10 +42,14 @@ _CREATE = re.compile(
     rf"^\s*CREATE\s+(?P<replace>OR\s+(?:REPLACE|ALTER)\s+)?TASK\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})(?P<rest>.*)$",
     re.I | re.S,
 )
-_ALTER = re.compile(rf"^\s*ALTER\s+TASK\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s+(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
+_ALTER = re.compile(
+    rf"^\s*ALTER\s+TASK\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s+(?P<rest>.*?)\s*;?\s*$", re.I | re.S
+)
 _DROP = re.compile(rf"^\s*DROP\s+TASK\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*;?\s*$", re.I | re.S)
 _EXECUTE = re.compile(rf"^\s*EXECUTE\s+TASK\s+(?P<name>{_NAME})\s*(?P<rest>.*?)\s*;?\s*$", re.I | re.S)
-_DEPENDENTS = re.compile(r"^\s*SELECT\s+SYSTEM\$TASK_DEPENDENTS_ENABLE\s*\(\s*'(?P<name>(?:[^']|'')+)'\s*\)\s*;?\s*$", re.I | re.S)
+_DEPENDENTS = re.compile(
+    r"^\s*SELECT\s+SYSTEM\$TASK_DEPENDENTS_ENABLE\s*\(\s*'(?P<name>(?:[^']|'')+)'\s*\)\s*;?\s*$", re.I | re.S
+)
 
 _KNOWN = {
     "WAREHOUSE", "USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE", "SCHEDULE", "CONFIG", "ALLOW_OVERLAPPING_EXECUTION",
@@ -90,7 +94,11 @@ def condition_streams(condition: str, session: SessionLike, sql: str) -> list[Qu
     ast = translate.parse(f"SELECT {condition}")
     names = []
     for call in ast.find_all(exp.Anonymous):
-        if str(call.this).upper() == "SYSTEM$STREAM_HAS_DATA" and call.expressions and isinstance(call.expressions[0], exp.Literal):
+        if (
+            str(call.this).upper() == "SYSTEM$STREAM_HAS_DATA"
+            and call.expressions
+            and isinstance(call.expressions[0], exp.Literal)
+        ):
             names.append(_qualify(session, call.expressions[0].this, sql))
     return names
 
@@ -140,7 +148,9 @@ def apply_properties(task: Task, found: dict[str, Property], session: SessionLik
         elif name == "USER_TASK_MINIMUM_TRIGGER_INTERVAL_IN_SECONDS":
             seconds = prop.integer(sql)
             if not 10 <= seconds <= 604_800:
-                raise compilation_error("USER_TASK_MINIMUM_TRIGGER_INTERVAL_IN_SECONDS must be 10 to 604800", errno=2001, query=sql)
+                raise compilation_error(
+                    "USER_TASK_MINIMUM_TRIGGER_INTERVAL_IN_SECONDS must be 10 to 604800", errno=2001, query=sql
+                )
             task.min_trigger_interval_ms = seconds * 1000
         elif name == "TARGET_COMPLETION_INTERVAL":
             task.target_completion_interval = prop.value
@@ -189,11 +199,15 @@ def _create(match: re.Match, sql: str, session: SessionLike) -> Plan:
             if parent is None:
                 raise object_does_not_exist(str(predecessor), query=sql)
             if parent.name.database != name.database or parent.name.schema != name.schema:
-                raise compilation_error("A task and its predecessors must be in the same schema.", errno=3051, query=sql)
+                raise compilation_error(
+                    "A task and its predecessors must be in the same schema.", errno=3051, query=sql
+                )
         if predecessors and "TASK_AUTO_RETRY_ATTEMPTS" in found:
             raise compilation_error("TASK_AUTO_RETRY_ATTEMPTS can only be set on a root task.", errno=3050, query=sql)
         if task.schedule is not None and predecessors:
-            raise compilation_error(f"Task {display(name.name)} cannot have both a schedule and predecessors.", errno=3050, query=sql)
+            raise compilation_error(
+                f"Task {display(name.name)} cannot have both a schedule and predecessors.", errno=3050, query=sql
+            )
         if task.warehouse is None and task.triggered and task.target_completion_interval is None:
             raise compilation_error(
                 "A serverless triggered task needs TARGET_COMPLETION_INTERVAL.", errno=3052, query=sql
@@ -349,7 +363,12 @@ def task_rows(session: SessionLike, tasks: list[Task]) -> RowsResult:
 def show_tasks(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     matches = like_matcher(request.like)
     tasks = sorted(
-        (t for schema in schemas_in_scope(session, request, sql) for t in schema.tasks.values() if matches(t.name.name)),
+        (
+            t
+            for schema in schemas_in_scope(session, request, sql)
+            for t in schema.tasks.values()
+            if matches(t.name.name)
+        ),
         key=lambda t: (t.name.database, t.name.schema, t.name.name),
     )
     return task_rows(session, tasks[: request.limit] if request.limit else tasks)

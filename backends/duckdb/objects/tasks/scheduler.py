@@ -150,7 +150,9 @@ class TaskScheduler:
     # --- catalog lookups -------------------------------------------------------------------------
 
     def tasks(self) -> list[Task]:
-        return [o for db in self.account.catalog.databases.values() for s in db.schemas.values() for o in s.tasks.values()]
+        return [
+            o for db in self.account.catalog.databases.values() for s in db.schemas.values() for o in s.tasks.values()
+        ]
 
     def task(self, name: QualifiedName) -> Task | None:
         schema = self.account.catalog.schema(name.database, name.schema)
@@ -334,7 +336,8 @@ class TaskScheduler:
                     if elapsed + cost > task.timeout_ms:
                         session.rollback()
                         elapsed = task.timeout_ms
-                        failure = ("000630", f"Statement reached its statement or warehouse timeout of {task.timeout_ms // 1000} second(s) and was canceled.")
+                        failure = ("000630", "Statement reached its statement or warehouse timeout of "
+                                             f"{task.timeout_ms // 1000} second(s) and was canceled.")
                         break
                     if wrap:
                         session.commit()
@@ -355,7 +358,9 @@ class TaskScheduler:
     def _occupy(self, task: Task, start: Millis, end: Millis, size: str) -> None:
         if task.warehouse is None:
             name = task.name
-            self.serverless_usage.append(ServerlessUsage(task.uid, task.id, name.name, name.database, name.schema, start, end, size))
+            self.serverless_usage.append(
+                ServerlessUsage(task.uid, task.id, name.name, name.database, name.schema, start, end, size)
+            )
             return
         warehouse = self.account.warehouses.get(task.warehouse)
         if warehouse is not None:
@@ -393,7 +398,9 @@ class TaskScheduler:
             record.state = "FAILED"
             record.error_code, record.error_message = code, message
             if record.attempt_number <= root.auto_retry_attempts:
-                retry = self._record(task, now, "AUTOMATIC RETRY", run_id=graph.run_id, attempt=record.attempt_number + 1)
+                retry = self._record(
+                    task, now, "AUTOMATIC RETRY", run_id=graph.run_id, attempt=record.attempt_number + 1
+                )
                 retry.graph_run_group_id = graph.group_id
                 self.history.append(retry)
                 graph.pending -= 1

@@ -63,7 +63,8 @@ def parse_schedule(text: str, *, sql: str | None = None) -> Schedule:
     interval = _INTERVAL.match(text)
     if interval is None or interval.group(2).upper() not in _UNITS:
         raise compilation_error(
-            f"invalid SCHEDULE '{text}': expected '<number> SECONDS | MINUTES | HOURS' or 'USING CRON <expr> <time zone>'",
+            f"invalid SCHEDULE '{text}': expected '<number> SECONDS | MINUTES | HOURS' or 'USING CRON <expr> <time "
+            "zone>'",
             errno=2001, query=sql,
         )
     ms = int(interval.group(1)) * _UNITS[interval.group(2).upper()]
