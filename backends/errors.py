@@ -2,7 +2,7 @@
 
 Errors carry Snowflake's structured fields (errno, sqlstate, sfqid) so code written against the
 real connector can inspect them the same way. Engine errors are translated into this tree in one
-place per backend (`backends/duckdb/engine_errors.py`).
+place per backend (`backends/duckdb/sql/engine_errors.py`).
 """
 
 from __future__ import annotations

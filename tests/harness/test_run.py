@@ -360,7 +360,7 @@ def test_a_variant_whose_tables_outgrow_the_memory_limit_spills_and_keeps_every_
 
 def test_a_variant_compacting_after_every_commit_keeps_every_event(tmp_path, monkeypatch) -> None:
     # The harness reads the metering views while the pipeline runs and may hold such a result unfetched;
-    # a checkpoint (compaction.py) must not fail for that, whenever memory pressure calls for one.
+    # a checkpoint (maintenance/compaction.py) must not fail for that, whenever memory pressure calls for one.
     monkeypatch.setattr(compaction, "CHECK_EVERY", 1)
     monkeypatch.setattr(compaction, "SHARE", 0.0)
     monkeypatch.setattr(compaction, "GROWTH", 0.0)

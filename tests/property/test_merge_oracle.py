@@ -1,7 +1,7 @@
 """Property: a MERGE into a tracked table does what DuckDB's own MERGE does to an untracked one.
 
 A tracked table's MERGE runs as the emulator's own steps (pair source rows with target rows by
-rowid and WHEN clause, then delete, re-insert and insert; compiler._tracked_merge_steps), an
+rowid and WHEN clause, then delete, re-insert and insert; compile/dml.py _tracked_merge_steps), an
 untracked table's through DuckDB's MERGE. The same random rows and the same MERGE, drawn from
 clause lists with conditions on the source and the target, NULL keys and repeated source keys,
 must leave both tables with the same rows and report the same counts, or fail alike (Snowflake's

@@ -1,6 +1,6 @@
 """What a statement's code may use of the session and account it runs in.
 
-The session layer implements `SessionLike` and `AccountLike` (session/session.py, session/account.py);
+The session layer implements `SessionLike` and `AccountLike` (session/session.py's Session and Account);
 compilation, metadata and object modules receive them as parameters and name only these protocols,
 so no layer below the sessions imports them (the anchors' "state comes in as arguments").
 """

@@ -111,7 +111,7 @@ class SqlPlan(Plan):
 
 @dataclass
 class MergePlan(SqlPlan):
-    """MERGE. Into a tracked table it runs as steps that log their row images (compiler._tracked_merge_steps):
+    """MERGE. Into a tracked table it runs as steps that log their row images (compile/dml.py _tracked_merge_steps):
     pair source rows with target rows and WHEN clauses, then delete and (re-)insert by clause."""
 
     PAIRS: ClassVar[str] = '"__snowsim_merge_pairs"'

@@ -1,7 +1,7 @@
 """Resolve a statement's table references against the catalog and rewrite them for DuckDB.
 
 Tables and views become their DuckDB names; streams become the subquery that computes their
-change set (streams.py); LATERAL FLATTEN becomes a lateral join over DuckDB's json_each;
+change set (maintenance/stream_changes.py); LATERAL FLATTEN becomes a lateral join over DuckDB's json_each;
 SYSTEM$STREAM_HAS_DATA, SYSTEM$STREAM_GET_TABLE_TIMESTAMP and CURRENT_DATABASE() & co. read the
 catalog and the session.
 """

@@ -8,7 +8,7 @@ and grown GROWTH-fold since the last checkpoint, looked at every CHECK_EVERY sta
 only between transactions. It changes nothing a query can see. Beyond the memory limit, DuckDB
 spills table data to its temporary directory.
 
-Before it, the change logs (tracking.py) lose the rows no reader can need again: those at or
+Before it, the change logs (catalog/tracking.py) lose the rows no reader can need again: those at or
 below every stream's offset and every dynamic table's source CSN on the table. Nothing reads a
 log further back (the emulator refuses time travel and the CHANGES clause), and a stream or
 dynamic table created later starts from the current version.

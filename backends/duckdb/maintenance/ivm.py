@@ -13,7 +13,7 @@ the changes; other tables of a join are read as of lo or hi (tracking.table_stat
 
 A branch with an outer join (dynamic tables only) is not differentiated that way: a row gained on
 one side removes a NULL-extended row. A dynamic table over one takes its change as the difference
-between what it holds and the query's result now (dynamic_tables.py).
+between what it holds and the query's result now (maintenance/refresh.py).
 """
 
 from __future__ import annotations

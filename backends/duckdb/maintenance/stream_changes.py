@@ -3,7 +3,7 @@
 Semantics follow https://docs.snowflake.com/en/user-guide/streams-intro (sections 1.1-1.9 of
 shared/reference/snowflake-semantics.md). A stream stores only an offset, a commit sequence
 number (CSN). Reading it takes the change log rows of its table with offset < csn <= upper bound
-(tracking.py writes them) and nets them per row id:
+(catalog/tracking.py writes them) and nets them per row id:
 
   first event in the window  -> the row's image at the offset (absent if the first event inserted it)
   last event in the window   -> the row's image now (absent if the last event deleted it)

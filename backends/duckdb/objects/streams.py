@@ -1,6 +1,11 @@
-"""CREATE / DROP / ALTER STREAM and SHOW STREAMS (sqlglot leaves them as raw commands).
+"""CREATE / DROP / ALTER STREAM, SHOW STREAMS and DESCRIBE STREAM (sqlglot leaves them as raw commands).
 
 https://docs.snowflake.com/en/sql-reference/sql/create-stream and .../show-streams
+
+The other places streams touch, by role: the model, `catalog/objects.py` (Stream, stream_sources);
+change sets and staleness, `maintenance/stream_changes.py` and `maintenance/view_changes.py`; a stream in
+FROM and the SYSTEM$STREAM_* functions, `compile/resolve.py`; offsets moving at commit,
+`session/session.py`; change-log floors, `maintenance/compaction.py`.
 """
 
 from __future__ import annotations

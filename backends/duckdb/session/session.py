@@ -134,7 +134,7 @@ class Account:
 
     def compact_if_due(self) -> None:
         """After a commit: when the tables have grown past the compaction budget, prune the change
-        logs and checkpoint (compaction.py)."""
+        logs and checkpoint (maintenance/compaction.py)."""
         if not self.compaction.due(in_transaction=any(s.txn is not None for s in self.sessions)):
             return
         for session in self.sessions:

@@ -1,7 +1,7 @@
 """Which Snowflake functions the emulator runs, by sqlglot expression class.
 
 A function is listed only when its DuckDB translation gives Snowflake's result; each listed
-function has a row in tests/unit/test_functions.py. Anything else (HASH, whose values DuckDB
+function has a row in tests/conformance/test_functions.py. Anything else (HASH, whose values DuckDB
 computes differently, or a function sqlglot does not know) raises NotSupportedError naming it,
 instead of running something that would quietly differ.
 """
@@ -31,7 +31,7 @@ _SUPPORTED_NAMES = """
 
 SUPPORTED: frozenset[type[exp.Expression]] = frozenset(getattr(exp, name) for name in _SUPPORTED_NAMES.split())
 
-#: Functions sqlglot does not model that the emulator implements itself (see relations.py).
+#: Functions sqlglot does not model that the emulator implements itself (compile/resolve.py).
 EMULATED_ANONYMOUS = frozenset({"SYSTEM$STREAM_HAS_DATA", "SYSTEM$STREAM_GET_TABLE_TIMESTAMP"})
 
 
@@ -58,7 +58,7 @@ def check_supported(ast: exp.Expression, *, sql: str | None = None) -> None:
     for node in ast.find_all(exp.Func):
         kind = type(node)
         if kind is exp.Anonymous:
-            # A qualified call (INFORMATION_SCHEMA.F(...)) is a table function; relations.py checks those.
+            # A qualified call (INFORMATION_SCHEMA.F(...)) is a table function; compile/table_functions.py checks those.
             if function_name(node) in EMULATED_ANONYMOUS or isinstance(node.parent, exp.Dot):
                 continue
         elif kind in SUPPORTED or not _is_function_call(node):
