@@ -1,6 +1,6 @@
 """The credit model: ingestion charges by pricing model, warehouse and serverless compute, in credits and dollars.
 
-Rates (Consumption Table eff. 2026-03-31, R93; Snowpipe billing R45-R49; Streaming R63, R74):
+Rates (backends/pricing.py; Consumption Table eff. 2026-03-31, R93; Snowpipe billing R45-R49; Streaming R63, R74):
 - Snowpipe, per GB (current): 0.0037 credits per GB, text files at their uncompressed size.
 - Snowpipe, legacy (before 2025-12-08 for Standard/Enterprise): 0.06 credits per 1,000 files plus
   compute at 1.25 credits per compute-hour (UNVERIFIED multiplier); the compute-hours are the
@@ -14,16 +14,18 @@ backend's own metering views.
 
 from __future__ import annotations
 
+from backends.pricing import (
+    GB,
+    SNOWPIPE_CREDITS_PER_GB,
+    SNOWPIPE_LEGACY_COMPUTE_MULTIPLIER,
+    SNOWPIPE_LEGACY_PER_1000_FILES,
+    STREAMING_CLASSIC_MIGRATION_MULTIPLIER,
+    STREAMING_CLASSIC_PER_CLIENT_HOUR,
+    STREAMING_HP_CREDITS_PER_GB,
+)
 from sim.ingest.base import Usage
 from sim.scenario import Pricing
 
-GB = 1024**3
-SNOWPIPE_PER_GB = 0.0037
-SNOWPIPE_LEGACY_PER_1000_FILES = 0.06
-SNOWPIPE_LEGACY_COMPUTE_MULTIPLIER = 1.25
-STREAMING_HP_PER_GB = 0.0037
-STREAMING_CLASSIC_PER_CLIENT_HOUR = 0.01
-STREAMING_CLASSIC_MIGRATION_MULTIPLIER = 1.0
 MONTH_SECONDS = 30 * 86_400
 
 
@@ -36,9 +38,9 @@ def ingestion_credits(ingestion: str, usage: Usage, pricing: Pricing) -> dict[st
                 "snowpipe files": SNOWPIPE_LEGACY_PER_1000_FILES * usage.files / 1000,
                 "snowpipe compute": SNOWPIPE_LEGACY_COMPUTE_MULTIPLIER * usage.load_seconds / 3600,
             }
-        return {"snowpipe per GB": SNOWPIPE_PER_GB * gigabytes}
+        return {"snowpipe per GB": SNOWPIPE_CREDITS_PER_GB * gigabytes}
     if ingestion == "streaming_high_performance":
-        return {"streaming per GB": STREAMING_HP_PER_GB * gigabytes}
+        return {"streaming per GB": STREAMING_HP_CREDITS_PER_GB * gigabytes}
     migration_hours = gigabytes * pricing.classic_migration_seconds_per_gb / 3600
     return {
         "streaming client hours": STREAMING_CLASSIC_PER_CLIENT_HOUR * usage.client_seconds / 3600,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.costs import GB, cost_summary, ingestion_credits
+from backends.pricing import GB
+from sim.costs import cost_summary, ingestion_credits
 from sim.ingest.base import Usage
 from sim.scenario import Pricing
 

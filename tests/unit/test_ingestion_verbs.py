@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from backends import duckdb as local
-from backends.duckdb.objects.pipes import GB, SNOWPIPE_CREDITS_PER_GB
+from backends.pricing import GB, SNOWPIPE_CREDITS_PER_GB
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlglot import exp
 from backends.duckdb.catalog import tracking
 from backends.duckdb.catalog.objects import Table
 from backends.duckdb.compile.context import SessionLike
-from backends.duckdb.compile.plans import MergePlan, Plan, SqlPlan, status_plan
+from backends.duckdb.compile.plans import MergePlan, Plan, ResultKind, SqlPlan, status_plan
 from backends.duckdb.compile.queries import finish
 from backends.duckdb.compile.resolve import Resolver, point_at
 from backends.duckdb.compile.steps import Step
@@ -130,7 +130,7 @@ def _insert_plan(session: SessionLike, table: Table, insert_sql: str, bindings, 
     else:
         steps.append(Step(insert_sql, bound_rows=bound_rows))
     return SqlPlan(
-        session.catalog.version, steps=steps, bindings=bindings, result="insert", consumes=True,
+        session.catalog.version, steps=steps, bindings=bindings, result=ResultKind.INSERT, consumes=True,
         writes=[table] if table.tracking else [], check=Step(insert_sql, bound_rows=bound_rows),
     )
 
@@ -168,7 +168,7 @@ def compile_update(ast: exp.Update, sql: str, session: SessionLike) -> SqlPlan:
     else:
         steps = [Step(update_sql)]
     return SqlPlan(
-        session.catalog.version, steps=steps, bindings=bindings, result="update", consumes=True,
+        session.catalog.version, steps=steps, bindings=bindings, result=ResultKind.UPDATE, consumes=True,
         writes=[table] if table.tracking else [], check=Step(update_sql), multi_join_count=multi_join,
     )
 
@@ -189,7 +189,7 @@ def compile_delete(ast: exp.Delete, sql: str, session: SessionLike) -> SqlPlan:
         tracking.capture(table, delete_sql, tracking.DELETE, column_names(table)) if table.tracking else delete_sql
     )
     return SqlPlan(
-        session.catalog.version, steps=[step], bindings=bindings, result="delete", consumes=True,
+        session.catalog.version, steps=[step], bindings=bindings, result=ResultKind.DELETE, consumes=True,
         writes=[table] if table.tracking else [], check=Step(delete_sql),
     )
 
@@ -206,7 +206,7 @@ def compile_truncate(ast: exp.TruncateTable, sql: str, session: SessionLike) -> 
     table = lookup_table(resolver, node, "TRUNCATE")
     step = Step(delete_all_sql(table))
     return SqlPlan(
-        session.catalog.version, steps=[step], result="truncate", writes=[table] if table.tracking else [],
+        session.catalog.version, steps=[step], result=ResultKind.TRUNCATE, writes=[table] if table.tracking else [],
     )
 
 
@@ -234,7 +234,7 @@ def compile_merge(ast: exp.Merge, sql: str, session: SessionLike) -> SqlPlan:
     bindings, merge_sql = translate_dml(ast, sql, resolver, target, table)
     order = [k for k in ("INSERT", "UPDATE", "DELETE") if k in kinds]
     plan = MergePlan(
-        session.catalog.version, steps=[], bindings=bindings, result="merge", consumes=True,
+        session.catalog.version, steps=[], bindings=bindings, result=ResultKind.MERGE, consumes=True,
         writes=[table] if table.tracking else [], check=Step(merge_sql), clause_kinds=order,
     )
     if table.tracking is not None:

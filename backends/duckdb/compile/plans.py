@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from backends.duckdb.catalog.objects import Stream, Table
@@ -19,6 +20,18 @@ from backends.duckdb.compile.resolve import Bindings
 from backends.duckdb.compile.results import DuckResult, Result, counts_result, status_result
 from backends.duckdb.compile.steps import Step
 from backends.errors import duplicate_merge_row
+
+
+class ResultKind(StrEnum):
+    """How a SQL plan's last step becomes the Snowflake result."""
+
+    ROWS = "rows"  # a query's rows
+    INSERT = "insert"  # DML: its counts row
+    UPDATE = "update"
+    DELETE = "delete"
+    MERGE = "merge"
+    TRUNCATE = "truncate"  # a status message
+    DDL = "ddl"  # CREATE TABLE AS: the plan's `after` gives the result
 
 
 @dataclass
@@ -50,13 +63,13 @@ class CommandPlan(Plan):
 class SqlPlan(Plan):
     """A query or DML statement: DuckDB steps run in order, atomically.
 
-    `result` says how the last step's output becomes the Snowflake result: "rows" (a query),
-    or a DML summary ("insert", "update", "delete").
+    `result` says how the last step's output becomes the Snowflake result: a query's rows, or a DML
+    statement's counts.
     """
 
     steps: list[Step] = field(kw_only=True)
     bindings: Bindings = field(default_factory=Bindings, kw_only=True)
-    result: str = field(default="rows", kw_only=True)
+    result: ResultKind = field(default=ResultKind.ROWS, kw_only=True)
     #: DML reading a stream consumes it (queries never do).
     consumes: bool = field(default=False, kw_only=True)
     #: Tracked tables whose change log this statement writes.
@@ -89,18 +102,18 @@ class SqlPlan(Plan):
             cursor = session.execute_step(step, run, params)
         if self.after is not None:
             return self.after(session)
-        if self.result == "rows":
+        if self.result == ResultKind.ROWS:
             return DuckResult(cursor)
         count = int(cursor.fetchall()[0][0])
-        if self.result == "insert":
+        if self.result == ResultKind.INSERT:
             return counts_result({"number of rows inserted": count}, count)
-        if self.result == "update":
+        if self.result == ResultKind.UPDATE:
             return counts_result(
                 {"number of rows updated": count, "number of multi-joined rows updated": multi_joined}, count
             )
-        if self.result == "delete":
+        if self.result == ResultKind.DELETE:
             return counts_result({"number of rows deleted": count}, count)
-        if self.result == "truncate":
+        if self.result == ResultKind.TRUNCATE:
             return status_result("Statement executed successfully.")
         raise AssertionError(self.result)
 

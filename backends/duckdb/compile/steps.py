@@ -37,6 +37,9 @@ class Step:
         self._binds = {f"p{index}": f"${position}" for position, index in enumerate(order, start=1)}
 
     def render(self, values: dict[str, object]) -> str:
+        """The DuckDB text with the statement's slot values and its binds' markers filled in."""
+        if not self.template.slots:
+            return self.template.text
         return self.template.render({**values, **self._binds} if self._binds else values)
 
     def args(self, params: Sequence[Any]) -> list[Any] | None:

@@ -50,6 +50,7 @@ from backends.duckdb.sql.names import (
     quote,
     sql_string,
 )
+from backends.duckdb.sql.properties import option, parse_options
 from backends.errors import (
     Error,
     NotSupportedError,
@@ -58,11 +59,8 @@ from backends.errors import (
     object_already_exists,
     object_does_not_exist,
 )
+from backends.pricing import GB, SNOWPIPE_CREDITS_PER_GB
 
-#: Snowpipe's rate: credits per GB loaded (Consumption Table eff. 2026-03-31; R45, R93).
-SNOWPIPE_CREDITS_PER_GB = 0.0037
-#: Bytes in the GB Snowflake bills by (binary, as its storage figures).
-GB = 1024**3
 SNOWPIPE_HISTORY_MS = 14 * 24 * 3600 * 1000
 BULK_HISTORY_MS = 64 * 24 * 3600 * 1000
 
@@ -90,7 +88,6 @@ _DROP = re.compile(
 _PIPE_STATUS = re.compile(
     r"^\s*SELECT\s+SYSTEM\$PIPE_STATUS\s*\(\s*'(?P<name>(?:[^']|'')+)'\s*\)\s*;?\s*$", re.I | re.S
 )
-_OPTION = re.compile(r"\s*(?P<key>[A-Z_]+)\s*=\s*(?P<value>\((?P<inner>[^)]*)\)|'(?:[^']|'')*'|[^\s,)]+)", re.I)
 
 
 @dataclass(eq=False)
@@ -110,7 +107,7 @@ class FileFormat:
 
     @classmethod
     def parse(cls, text: str, sql: str) -> FileFormat:
-        options = _options(text, sql)
+        options = parse_options(text, sql)
         if "FORMAT_NAME" in options:
             raise NotSupportedError("named file formats (FORMAT_NAME)", query=sql)
         known = {
@@ -124,14 +121,14 @@ class FileFormat:
         for key in options:
             if key not in known:
                 raise NotSupportedError(f"file format option {key}", query=sql)
-        kind = _unquote(options.get("TYPE", "CSV")).upper()
+        kind = option(options, "TYPE", "CSV").upper()
         if kind not in ("CSV", "JSON"):
             raise NotSupportedError(f"loading files of TYPE = {kind}", detail="CSV and JSON are emulated", query=sql)
-        if _unquote(options.get("COMPRESSION", "AUTO")).upper() not in ("AUTO", "GZIP", "NONE"):
-            raise NotSupportedError(f"COMPRESSION = {options['COMPRESSION']}", query=sql)
-        delimiter = options.get("FIELD_DELIMITER", "','")
-        return cls(kind, int(options.get("SKIP_HEADER", "0")), _unquote(delimiter),
-                   options.get("STRIP_OUTER_ARRAY", "FALSE").upper() == "TRUE")
+        compression = option(options, "COMPRESSION", "AUTO").upper()
+        if compression not in ("AUTO", "GZIP", "NONE"):
+            raise NotSupportedError(f"COMPRESSION = {compression}", query=sql)
+        return cls(kind, int(option(options, "SKIP_HEADER", "0")), option(options, "FIELD_DELIMITER", ","),
+                   option(options, "STRIP_OUTER_ARRAY", "FALSE").upper() == "TRUE")
 
 
 @dataclass(frozen=True)
@@ -241,12 +238,12 @@ def _stage(session: SessionLike, text: str, sql: str) -> Stage:
 
 
 def _put(match: re.Match, sql: str, session: SessionLike) -> Plan:
-    options = _options(match["rest"], sql)
+    options = parse_options(match["rest"], sql)
     for key in options:
         if key not in ("AUTO_COMPRESS", "OVERWRITE", "PARALLEL", "SOURCE_COMPRESSION"):
             raise NotSupportedError(f"PUT option {key}", query=sql)
-    compress = options.get("AUTO_COMPRESS", "TRUE").upper() == "TRUE"
-    overwrite = options.get("OVERWRITE", "FALSE").upper() == "TRUE"
+    compress = option(options, "AUTO_COMPRESS", "TRUE").upper() == "TRUE"
+    overwrite = option(options, "OVERWRITE", "FALSE").upper() == "TRUE"
 
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         stage = _stage(session, match["stage"], sql)
@@ -319,7 +316,7 @@ def parse_copy(text: str, session: SessionLike, sql: str) -> CopyInto:
         raise NotSupportedError("this form of COPY INTO", detail="COPY INTO <table> FROM @<stage>[/path] is emulated; "
                                 "transformations (FROM (SELECT ...)) and unloading are not", query=sql)
     resolver = Resolver(session.catalog, session.context, sql)
-    options = _options(match["rest"], sql)
+    options = parse_options(match["rest"], sql)
     for key in options:
         if key not in ("FILE_FORMAT", "MATCH_BY_COLUMN_NAME", "ON_ERROR", "PATTERN", "FILES"):
             raise NotSupportedError(f"COPY INTO option {key}", query=sql)
@@ -327,10 +324,10 @@ def parse_copy(text: str, session: SessionLike, sql: str) -> CopyInto:
             raise NotSupportedError(
                 f"COPY INTO ... {key} =", detail="a COPY loads every file under its path", query=sql
             )
-    match_by = options.get("MATCH_BY_COLUMN_NAME", "NONE").upper()
+    match_by = option(options, "MATCH_BY_COLUMN_NAME", "NONE").upper()
     if match_by not in ("NONE", "CASE_INSENSITIVE"):
         raise NotSupportedError(f"MATCH_BY_COLUMN_NAME = {match_by}", query=sql)
-    on_error = _unquote(options.get("ON_ERROR", "ABORT_STATEMENT")).upper()
+    on_error = option(options, "ON_ERROR", "ABORT_STATEMENT").upper()
     if on_error not in ("ABORT_STATEMENT", "SKIP_FILE"):
         raise NotSupportedError(
             f"ON_ERROR = {on_error}", detail="whole files load or fail (ABORT_STATEMENT, SKIP_FILE)", query=sql
@@ -339,7 +336,7 @@ def parse_copy(text: str, session: SessionLike, sql: str) -> CopyInto:
         resolver.qualify(parse_name_parts(match["table"]), action="COPY"),
         resolver.qualify(parse_name_parts(match["stage"])),
         (match["path"] or "").strip("/"),
-        FileFormat.parse(options.get("FILE_FORMAT", "TYPE = CSV"), sql),
+        FileFormat.parse(option(options, "FILE_FORMAT", "TYPE = CSV"), sql),
         match_by == "CASE_INSENSITIVE",
         on_error,
     )
@@ -465,7 +462,7 @@ def _uncompressed_size(path: Path) -> int:
 
 
 def _create_pipe(match: re.Match, sql: str, session: SessionLike) -> Plan:
-    options = _options(match["options"], sql)
+    options = parse_options(match["options"] or "", sql)
     for key in options:
         if key not in ("AUTO_INGEST", "COMMENT"):
             raise NotSupportedError(f"CREATE PIPE option {key}", query=sql)
@@ -483,7 +480,7 @@ def _create_pipe(match: re.Match, sql: str, session: SessionLike) -> Plan:
             raise object_does_not_exist(str(copy.table), query=sql)
         # A new pipe has no load history: dropping or replacing one forgets what it loaded (R43).
         pipe = Pipe(session.catalog.new_uid(), name, session.account.clock.now(), definition=match["copy"], copy=copy,
-                    auto_ingest=options.get("AUTO_INGEST", "FALSE").upper() == "TRUE")
+                    auto_ingest=option(options, "AUTO_INGEST", "FALSE").upper() == "TRUE")
         session.catalog.put(pipe)
         return status_result(f"Pipe {display(name.name)} successfully created.")
 
@@ -650,29 +647,6 @@ TABLE_FUNCTIONS = (COPY_HISTORY, PIPE_USAGE_HISTORY)
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def _options(text: str, sql: str) -> dict[str, str]:
-    """`KEY = value` pairs (a value may be a parenthesised option list) of a statement's tail."""
-    options: dict[str, str] = {}
-    position = 0
-    text = text or ""
-    while position < len(text):
-        match = _OPTION.match(text, position)
-        if match is None:
-            if text[position:].strip(" ,\n\t"):
-                raise compilation_error(
-                    f"syntax error: unexpected '{text[position:].strip()[:40]}'", errno=1003, query=sql
-                )
-            break
-        options[match["key"].upper()] = match["inner"] if match["inner"] is not None else match["value"]
-        position = match.end()
-    return options
-
-
-def _unquote(value: str) -> str:
-    value = value.strip()
-    return value[1:-1].replace("''", "'") if value.startswith("'") and value.endswith("'") else value
 
 
 def _sql_name(name: QualifiedName) -> str:

@@ -25,6 +25,7 @@ from backends.duckdb.maintenance.stream_changes import STALE_AFTER_MS
 from backends.duckdb.maintenance.view_changes import check_view_supports_changes
 from backends.duckdb.metadata.show import ShowRequest, local_time, objects_in_scope
 from backends.duckdb.sql.names import OBJECT_NAME_PATTERN, QualifiedName, display, parse_name_parts
+from backends.duckdb.sql.properties import option, parse_options
 from backends.errors import (
     NotSupportedError,
     compilation_error,
@@ -42,9 +43,7 @@ _CREATE = re.compile(
         (?P<rest>.*?)\s*;?\s*$""",
     re.I | re.X | re.S,
 )
-_OPTION = re.compile(
-    r"\s*(?P<key>APPEND_ONLY|INSERT_ONLY|SHOW_INITIAL_ROWS|COMMENT)\s*=\s*(?P<value>TRUE|FALSE|'(?:[^']|'')*')", re.I
-)
+_OPTIONS = ("APPEND_ONLY", "INSERT_ONLY", "SHOW_INITIAL_ROWS", "COMMENT")
 _DROP = re.compile(rf"^\s*DROP\s+STREAM\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*;?\s*$", re.I | re.S)
 _ALTER_ANY = re.compile(r"^\s*ALTER\s+STREAM\b", re.I)
 _ALTER = re.compile(
@@ -62,23 +61,15 @@ def create_stream(match: re.Match, sql: str, session: SessionLike) -> Plan:
     rest = match["rest"]
     if re.match(r"\s*(AT|BEFORE)\s*\(", rest, re.I):
         raise NotSupportedError("CREATE STREAM ... AT | BEFORE (time travel)", query=sql)
-    options: dict[str, str] = {}
-    position = 0
-    while position < len(rest):
-        option = _OPTION.match(rest, position)
-        if option is None:
-            if rest[position:].strip():
-                raise compilation_error(
-                    f"syntax error: unexpected '{rest[position:].strip()[:40]}'", errno=1003, query=sql
-                )
-            break
-        options[option["key"].upper()] = option["value"]
-        position = option.end()
-    append_only = options.get("APPEND_ONLY", "FALSE").upper() == "TRUE"
-    if options.get("INSERT_ONLY", "FALSE").upper() == "TRUE":
+    options = parse_options(rest, sql)
+    for key, value in options.items():
+        if key not in _OPTIONS or (key != "COMMENT" and value.value not in ("TRUE", "FALSE")):
+            raise compilation_error(f"syntax error: unexpected '{key} = {value.value}'", errno=1003, query=sql)
+    append_only = option(options, "APPEND_ONLY", "FALSE") == "TRUE"
+    if option(options, "INSERT_ONLY", "FALSE") == "TRUE":
         raise NotSupportedError("INSERT_ONLY streams (external tables)", query=sql)
-    show_initial = options.get("SHOW_INITIAL_ROWS", "FALSE").upper() == "TRUE"
-    comment = options["COMMENT"][1:-1].replace("''", "'") if "COMMENT" in options else None
+    show_initial = option(options, "SHOW_INITIAL_ROWS", "FALSE") == "TRUE"
+    comment = options["COMMENT"].value if "COMMENT" in options else None
     resolver = Resolver(session.catalog, session.context, sql)
     name = resolver.qualify(parse_name_parts(match["name"]), action="CREATE STREAM")
     source_name = resolver.qualify(parse_name_parts(match["source"]), action="CREATE STREAM")

@@ -20,7 +20,7 @@ from backends.duckdb.catalog import tracking
 from backends.duckdb.catalog.objects import Column, Database, Schema, Table, View
 from backends.duckdb.catalog.tracking import drop_table_sql, duck_columns, enable_tracking
 from backends.duckdb.compile.context import SessionLike
-from backends.duckdb.compile.plans import Plan, SqlPlan, command_plan
+from backends.duckdb.compile.plans import Plan, ResultKind, SqlPlan, command_plan
 from backends.duckdb.compile.queries import compile_query
 from backends.duckdb.compile.resolve import Resolver, tag_relations
 from backends.duckdb.compile.results import Result, status_result
@@ -308,7 +308,7 @@ def _create_table_as(
 
     return SqlPlan(
         session.catalog.version, steps=[Step(s) for s in drops] + [Step(create)], bindings=query.bindings,
-        result="ddl", consumes=True, ddl=True, cacheable=False, after=register,
+        result=ResultKind.DDL, consumes=True, ddl=True, cacheable=False, after=register,
     )
 
 

@@ -40,7 +40,7 @@ from backends.duckdb.catalog.objects import (
 from backends.duckdb.catalog.warehouses import CostModel, Warehouse
 from backends.duckdb.compile.context import SessionContext, StatementRun
 from backends.duckdb.compile.dml import BOUND_ROWS
-from backends.duckdb.compile.plans import Plan, SqlPlan
+from backends.duckdb.compile.plans import Plan, ResultKind, SqlPlan
 from backends.duckdb.compile.results import Result
 from backends.duckdb.compile.steps import Step
 from backends.duckdb.maintenance.compaction import Compaction, log_floors
@@ -260,7 +260,6 @@ class Session:
         self.txn: Transaction | None = None
         self.pending: Result | None = None
         self.last_query_id: str | None = None
-        self.last_count = 0
         self._clock_ms: int | None = None
         self.timezone = timezone
         self.query_tag = ""
@@ -347,7 +346,7 @@ class Session:
         if plan.ddl:
             self.commit_implicitly()
         result = self.run_statement(plan, values) if isinstance(plan, SqlPlan) else plan.run(self, values)
-        if isinstance(plan, SqlPlan) and plan.result == "rows":
+        if isinstance(plan, SqlPlan) and plan.result == ResultKind.ROWS:
             self.pending = result
         return result
 
@@ -425,19 +424,7 @@ class Session:
         )
 
     def execute_step(self, step: Step, run: StatementRun, params: Sequence[Any]) -> duckdb.DuckDBPyConnection:
-        sql = step.render(run.values) if step.template.slots else step.template.text
-        try:
-            return self.duck.execute(sql, step.args(params))
-        except duckdb.Error as error:
-            raise engine_errors.translate(error, sql=sql) from error
-
-    def execute_step_arrow(self, step: Step, run: StatementRun, params: Sequence[Any]) -> Any:
-        """Run a step and take everything it returns as an Arrow table."""
-        sql = step.render(run.values) if step.template.slots else step.template.text
-        try:
-            return self.duck.sql(sql, params=step.args(params)).to_arrow_table()
-        except duckdb.Error as error:
-            raise engine_errors.translate(error, sql=sql) from error
+        return engine_errors.execute(self.duck, step.render(run.values), step.args(params))
 
     # --- internal work (refreshes) inside this session's open transaction --------------------------
 
@@ -452,14 +439,9 @@ class Session:
         return Template(text).render(run.values)
 
     def run_sql(self, text: str, run: StatementRun) -> int:
-        """Execute internal SQL with slots; returns (and keeps as `last_count`) the rows it reports."""
-        sql = self.render(text, run)
-        try:
-            rows = self.duck.execute(sql).fetchall()
-        except duckdb.Error as error:
-            raise engine_errors.translate(error, sql=sql) from error
-        self.last_count = int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
-        return self.last_count
+        """Execute internal SQL with slots; returns the row count it reports (0 when it reports none)."""
+        rows = engine_errors.execute(self.duck, self.render(text, run)).fetchall()
+        return int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
 
     def query_scalar(self, step: Step, run: StatementRun, params: Sequence[Any]) -> int:
         return int(self.execute_step(step, run, params).fetchall()[0][0])
@@ -468,7 +450,7 @@ class Session:
         """Surface compile errors without touching the transaction (any DuckDB error aborts it)."""
         if _duckdb_seam is None:
             return
-        sql = step.render(run.values) if step.template.slots else step.template.text
+        sql = step.render(run.values)
         try:
             _duckdb_seam.bind(self.duck, sql, values=step.args(params))
         except duckdb.Error as error:
