@@ -17,7 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from backends.duckdb.catalog import tracking
-from backends.duckdb.catalog.objects import Column, Database, Schema, Table, View
+from backends.duckdb.catalog.objects import CatalogObject, Column, Database, Schema, Table, View
 from backends.duckdb.catalog.tracking import drop_table_sql, duck_columns, enable_tracking
 from backends.duckdb.compile.context import SessionLike
 from backends.duckdb.compile.plans import Plan, ResultKind, SqlPlan, command_plan
@@ -151,14 +151,8 @@ def create_table(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     if session.catalog.schema(name.database, name.schema) is None:
         raise object_does_not_exist(f"{display(name.database)}.{display(name.schema)}", query=sql)
     existing = session.catalog.get(name)
-    if existing is not None and not replace:
-        if if_not_exists:
-            return command_plan(
-                session, lambda s, p: status_result(f"{display(name.name)} already exists, statement succeeded.")
-            )
-        raise object_already_exists(display(name.name), query=sql)
-    if existing is not None and not isinstance(existing, Table):
-        raise compilation_error(f"Object '{name}' already exists as {existing.kind}", errno=2002, query=sql)
+    if (exists := _name_in_use(session, existing, Table, replace, if_not_exists, sql)) is not None:
+        return exists
     uid = session.catalog.new_uid()
     drops = drop_table_sql(existing) if isinstance(existing, Table) else []
     if query is not None:
@@ -169,6 +163,22 @@ def create_table(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
         raise compilation_error("CREATE TABLE needs a column list, AS <query>, LIKE or CLONE.", errno=1003, query=sql)
     columns, statements = table_definition(schema_node, name, uid, sql)
     return _create_table_command(session, sql, name, uid, options, columns, drops + statements, existing)
+
+
+def _name_in_use(session: SessionLike, existing: CatalogObject | None, kind: type, replace: bool, if_not_exists: bool,
+                 sql: str) -> Plan | None:
+    """CREATE's rules for a name in use: IF NOT EXISTS makes it a no-op (this plan); without OR REPLACE, or held
+    by an object of another kind, it is an error; else None (go on and replace it)."""
+    if existing is None:
+        return None
+    if not replace:
+        if if_not_exists:
+            message = f"{display(existing.name.name)} already exists, statement succeeded."
+            return command_plan(session, lambda s, p: status_result(message))
+        raise object_already_exists(display(existing.name.name), query=sql)
+    if not isinstance(existing, kind):
+        raise compilation_error(f"Object '{existing.name}' already exists as {existing.kind}", errno=2002, query=sql)
+    return None
 
 
 class TableOptions:
@@ -334,14 +344,8 @@ def create_view(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     name = resolver.table_name(view_node, action="CREATE VIEW")
     replace, if_not_exists = bool(ast.args.get("replace")), bool(ast.args.get("exists"))
     existing = session.catalog.get(name)
-    if existing is not None and not replace:
-        if if_not_exists:
-            return command_plan(
-                session, lambda s, p: status_result(f"{display(name.name)} already exists, statement succeeded.")
-            )
-        raise object_already_exists(display(name.name), query=sql)
-    if existing is not None and not isinstance(existing, View):
-        raise compilation_error(f"Object '{name}' already exists as {existing.kind}", errno=2002, query=sql)
+    if (exists := _name_in_use(session, existing, View, replace, if_not_exists, sql)) is not None:
+        return exists
     original = ast.args["expression"].copy()
     tag_relations(original, resolver)
     query = compile_query(ast.args["expression"], sql, session)
