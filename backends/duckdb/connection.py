@@ -39,6 +39,8 @@ class Connection:
             paramstyle=paramstyle, autocommit=autocommit, timezone=timezone,
         )
         self._closed = False
+        #: The session channels commit through (autocommit, apart from the connection's own transactions).
+        self._ingest: Session | None = None
 
     # --- what the connector exposes ---------------------------------------------------------------
 
@@ -108,8 +110,10 @@ class Connection:
 
     def close(self) -> None:
         if not self._closed:
-            self._session.close()
             self._closed = True
+            if self._ingest is not None:
+                self._ingest.close()
+            self._session.close()
 
     # --- ingestion verbs: how the harness's Snowpipe and Streaming models deliver rows ------------
 
@@ -125,13 +129,15 @@ class Connection:
         self._account.activity_listener = listener
 
     def open_channel(self, table: str, name: str) -> Channel:
-        """Open or reopen a Snowpipe Streaming channel on `table` (in a session of its own, autocommit)."""
+        """Open or reopen a Snowpipe Streaming channel on `table`; every channel of the connection commits
+        through one session of its own (autocommit), closed with the connection."""
         self._check_open()
-        session = Session(self._account, database=self.database, schema=self.schema, timezone=self._session.timezone)
+        if self._ingest is None:
+            self._ingest = Session(self._account, database=self.database, schema=self.schema,
+                                   timezone=self._session.timezone, background=True)
         try:
-            return channels.open_channel(session, table, name)
+            return channels.open_channel(self._ingest, table, name)
         except Error as error:
-            session.close()
             self._raise(error)
             raise
 
@@ -183,6 +189,8 @@ class Cursor:
         self.connection = connection
         self._result: Result | None = None
         self._closed = False
+        #: The session channels commit through (autocommit, apart from the connection's own transactions).
+        self._ingest: Session | None = None
         self.sfqid: str | None = None
         self.query: str | None = None
         self._executemany_total: int | None = None

@@ -30,6 +30,9 @@ UPDATE_BEFORE, UPDATE_AFTER, DELETE, INSERT = 0, 1, 2, 3
 
 #: The hidden row-id column, in the tracked table and in its change log.
 ROW_ID = "__snowsim_rid"
+#: The change log's bookkeeping columns: the commit (CSN), the statement (a global sequence), the kind of image.
+#: Every name of the emulator's own starts with __SNOWSIM_, which user names may not (sql/names.py).
+CSN, SEQ, KIND = '"__snowsim_csn"', '"__snowsim_seq"', '"__snowsim_kind"'
 _RID = quote(ROW_ID)
 _WORK = '"__snowsim_w"'
 
@@ -51,7 +54,7 @@ def enable_sql(table: Table, column_types: list[tuple[str, str]]) -> tuple[Track
         f"ALTER TABLE {name.duck} ADD COLUMN {_RID} BIGINT DEFAULT nextval({sql_string(tracking.sequence)})",
         f"ALTER TABLE {name.duck} RENAME TO {quote(internal_name('rows', table.uid))}",
         view_sql(table, tracking),
-        f'CREATE TABLE {tracking.changes} ("csn" BIGINT, "seq" BIGINT, "kind" UTINYINT, {_RID} BIGINT'
+        f"CREATE TABLE {tracking.changes} ({CSN} BIGINT, {SEQ} BIGINT, {KIND} UTINYINT, {_RID} BIGINT"
         + (f", {log_columns})" if log_columns else ")"),
     ]
     return tracking, statements
@@ -104,12 +107,12 @@ def before_images(table: Table, target: str, alias: str, from_sql: str, where_sq
 def table_state_sql(table: Table, columns: list[str], at: str) -> str:
     """The tracked table as of commit `at`: its rows, with every later change undone through the log."""
     tracking = table.tracking
-    later = f"SELECT * FROM {tracking.changes} WHERE \"csn\" > {at}"
-    first_later = f'SELECT * FROM ({later}) QUALIFY row_number() OVER (PARTITION BY {_RID} ORDER BY "seq", "kind") = 1'
+    later = f"SELECT * FROM {tracking.changes} WHERE {CSN} > {at}"
+    first_later = f"SELECT * FROM ({later}) QUALIFY row_number() OVER (PARTITION BY {_RID} ORDER BY {SEQ}, {KIND}) = 1"
     return (
         f"SELECT {_RID}{_columns(columns)} FROM {tracking.rows} "
         f"WHERE {_RID} NOT IN (SELECT {_RID} FROM ({later})) "
-        f"UNION ALL SELECT {_RID}{_columns(columns)} FROM ({first_later}) WHERE \"kind\" IN ({UPDATE_BEFORE}, {DELETE})"
+        f"UNION ALL SELECT {_RID}{_columns(columns)} FROM ({first_later}) WHERE {KIND} IN ({UPDATE_BEFORE}, {DELETE})"
     )
 
 

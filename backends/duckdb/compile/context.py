@@ -7,7 +7,7 @@ so no layer below the sessions imports them (the anchors' "state comes in as arg
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +90,8 @@ class SessionLike(Protocol):
     last_query_id: str | None
     #: Check statements by binding them first inside explicit transactions.
     bind_checks: bool
+    #: Closed sessions run nothing (a channel of a closed connection refuses to commit).
+    closed: bool
     autocommit: bool
     query_tag: str
 
@@ -117,3 +119,6 @@ class SessionLike(Protocol):
 
     def commit_implicitly(self) -> None:
         """Commit an open transaction, as DDL does before it runs."""
+
+    def on_commit(self, effect: Callable[[], None]) -> None:
+        """Do `effect` when the open transaction commits (never, if it rolls back); now, outside one."""

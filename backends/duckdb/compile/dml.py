@@ -207,6 +207,7 @@ def compile_truncate(ast: exp.TruncateTable, sql: str, session: SessionLike) -> 
     step = Step(delete_all_sql(table))
     return SqlPlan(
         session.catalog.version, steps=[step], result=ResultKind.TRUNCATE, writes=[table] if table.tracking else [],
+        effects=[table.loaded_files.clear],  # TRUNCATE deletes the table's load metadata (R50)
     )
 
 

@@ -83,6 +83,8 @@ class SqlPlan(Plan):
     after: Callable[[SessionLike], Result] | None = field(default=None, kw_only=True)
     #: For INSERT ... VALUES (binds): the same insert over every parameter set at once (executemany).
     bulk: SqlPlan | None = field(default=None, kw_only=True)
+    #: What the statement changes outside DuckDB, done when it commits (TRUNCATE forgets the load metadata).
+    effects: list[Callable[[], None]] = field(default_factory=list, kw_only=True)
     #: Whether running it may read the virtual clock (CURRENT_TIMESTAMP(), a column default), so the
     #: session must set DuckDB's clock variable first; only proven clock-free plans say False.
     reads_clock: bool = field(default=True, kw_only=True)

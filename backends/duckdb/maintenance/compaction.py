@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import duckdb
 
 from backends.duckdb.catalog.objects import CatalogObject, Stream, Table, stream_sources
+from backends.duckdb.catalog.tracking import CSN
 from backends.duckdb.maintenance.refresh import DynamicTable
 
 #: Statements or transactions ended between looks at the memory in use (a look is one small query).
@@ -99,7 +100,7 @@ class Compaction:
     def prune(self, floors: dict[str, int]) -> None:
         """Delete change-log rows at or below their log's floor (log_floors); the checkpoint frees them."""
         for log, floor in floors.items():
-            self.pruned += self.duck.execute(f'DELETE FROM {log} WHERE "csn" <= {floor}').fetchone()[0]
+            self.pruned += self.duck.execute(f"DELETE FROM {log} WHERE {CSN} <= {floor}").fetchone()[0]
 
     def checkpoint(self) -> None:
         """CHECKPOINT, unless DuckDB still has another write transaction open: then at a later look.

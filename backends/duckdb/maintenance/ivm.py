@@ -24,9 +24,12 @@ from sqlglot import exp
 
 from backends.duckdb.catalog.objects import Table, View
 from backends.duckdb.catalog.tracking import (
+    CSN,
     DELETE,
     INSERT,
+    KIND,
     ROW_ID,
+    SEQ,
     UPDATE_AFTER,
     UPDATE_BEFORE,
     table_state_sql,
@@ -154,17 +157,17 @@ CURRENT = "current"
 
 
 def _window(lo: str, hi: str) -> str:
-    return f'"csn" > {lo}' + ("" if hi == CURRENT else f' AND "csn" <= {hi}')
+    return f"{CSN} > {lo}" + ("" if hi == CURRENT else f" AND {CSN} <= {hi}")
 
 
 def changed(table: Table, columns: list[str], rid: str, lo: str, hi: str, *, first: bool) -> str:
     """Rows changed in (lo, hi]: their images as of lo (`first`) or as of hi, where the row existed then."""
     log = table.tracking.changes
-    order = '"seq", "kind"' if first else '"seq" DESC, "kind" DESC'
+    order = f"{SEQ}, {KIND}" if first else f"{SEQ} DESC, {KIND} DESC"
     kinds = f"{UPDATE_BEFORE}, {DELETE}" if first else f"{UPDATE_AFTER}, {INSERT}"
     return (
         f"SELECT {_RID} AS {quote(rid)}{_cols(columns)} FROM (SELECT * FROM {log} WHERE {_window(lo, hi)} "
-        f"QUALIFY row_number() OVER (PARTITION BY {_RID} ORDER BY {order}) = 1) WHERE \"kind\" IN ({kinds})"
+        f"QUALIFY row_number() OVER (PARTITION BY {_RID} ORDER BY {order}) = 1) WHERE {KIND} IN ({kinds})"
     )
 
 
@@ -172,7 +175,7 @@ def inserted(table: Table, columns: list[str], rid: str, lo: str, hi: str) -> st
     """Rows inserted in (lo, hi], as inserted."""
     return (
         f"SELECT {_RID} AS {quote(rid)}{_cols(columns)} FROM {table.tracking.changes} "
-        f"WHERE {_window(lo, hi)} AND \"kind\" = {INSERT}"
+        f"WHERE {_window(lo, hi)} AND {KIND} = {INSERT}"
     )
 
 

@@ -22,9 +22,12 @@ from __future__ import annotations
 
 from backends.duckdb.catalog.objects import Catalog, Stream, Table, View, stream_sources
 from backends.duckdb.catalog.tracking import (
+    CSN,
     DELETE,
     INSERT,
+    KIND,
     ROW_ID,
+    SEQ,
     UPDATE_AFTER,
     UPDATE_BEFORE,
     table_state_sql,
@@ -118,14 +121,14 @@ def net_changes_sql(table: Table, columns: list[str], lo: str, hi: str) -> str:
     """A standard stream's minimal change set over (lo, hi]."""
     log = table.tracking.changes
     rid = quote(ROW_ID)
-    order = '"seq", "kind"'
-    window = f"SELECT * FROM {log} WHERE \"csn\" > {lo} AND \"csn\" <= {hi}"
+    order = f"{SEQ}, {KIND}"
+    window = f"SELECT * FROM {log} WHERE {CSN} > {lo} AND {CSN} <= {hi}"
     return f"""
 WITH w AS ({window}),
 first_event AS (SELECT * FROM w QUALIFY row_number() OVER (PARTITION BY {rid} ORDER BY {order}) = 1),
-last_event AS (SELECT * FROM w QUALIFY row_number() OVER (PARTITION BY {rid} ORDER BY "seq" DESC, "kind" DESC) = 1),
-b AS (SELECT * FROM first_event WHERE "kind" IN ({UPDATE_BEFORE}, {DELETE})),
-a AS (SELECT * FROM last_event WHERE "kind" IN ({UPDATE_AFTER}, {INSERT}))
+last_event AS (SELECT * FROM w QUALIFY row_number() OVER (PARTITION BY {rid} ORDER BY {SEQ} DESC, {KIND} DESC) = 1),
+b AS (SELECT * FROM first_event WHERE {KIND} IN ({UPDATE_BEFORE}, {DELETE})),
+a AS (SELECT * FROM last_event WHERE {KIND} IN ({UPDATE_AFTER}, {INSERT}))
 SELECT {_select('a', columns)}{', ' if columns else ''}'INSERT' AS "METADATA$ACTION",
        b.{rid} IS NOT NULL AS "METADATA$ISUPDATE", {row_id_sql(table, f'a.{rid}')} AS "METADATA$ROW_ID"
 FROM a LEFT JOIN b ON a.{rid} = b.{rid}
@@ -144,7 +147,7 @@ def append_only_sql(table: Table, columns: list[str], lo: str, hi: str) -> str:
     return (
         f"SELECT {_select('c', columns)}{', ' if columns else ''}'INSERT' AS \"METADATA$ACTION\", "
         f"FALSE AS \"METADATA$ISUPDATE\", {row_id_sql(table, f'c.{rid}')} AS \"METADATA$ROW_ID\" "
-        f"FROM {table.tracking.changes} AS c WHERE c.\"csn\" > {lo} AND c.\"csn\" <= {hi} AND c.\"kind\" = {INSERT}"
+        f"FROM {table.tracking.changes} AS c WHERE c.{CSN} > {lo} AND c.{CSN} <= {hi} AND c.{KIND} = {INSERT}"
     )
 
 

@@ -28,6 +28,8 @@ class ChannelState:
     table: str
     name: str
     created_on: Millis
+    #: The table it was opened on: its offset token means nothing to a table replaced since.
+    table_uid: int
     offset_token: str | None = None
     rows_inserted: int = 0
     #: Bumped by every open: a handle from an older open may not commit.
@@ -70,6 +72,9 @@ class Channel:
     def insert_rows(self, rows: pa.Table, offset_token: str) -> Commit:
         """Commit `rows` (columns named like the table's) and `offset_token` in one transaction."""
         state = self._state
+        if self._session.closed:
+            raise OperationalError(f"Channel {state.name} on {state.table} is closed: the connection that opened it "
+                                   "was closed. Open the channel again from an open connection.", errno=-1)
         if self._generation != state.generation:
             raise OperationalError(
                 f"Channel {state.name} on {state.table} was reopened by another client; this handle is "
@@ -80,6 +85,9 @@ class Channel:
         table = account.catalog.get(self._table)
         if not isinstance(table, Table):
             raise object_does_not_exist(str(self._table))
+        if table.uid != state.table_uid:
+            raise OperationalError(f"Channel {state.name} on {state.table} is invalid: the table was replaced since "
+                                   "the channel opened. Reopen the channel (it starts with no offset token).", errno=-1)
         csn = None
         if rows.num_rows:
             with account.activity("channel commit", self._table.name):
@@ -90,15 +98,17 @@ class Channel:
 
 
 def open_channel(session: SessionLike, table: str, name: str) -> Channel:
-    """Open (or reopen) channel `name` on `table`; the table must exist."""
+    """Open (or reopen) channel `name` on `table`; the table must exist. Its offset token is the one last
+    committed through the channel on this same table (a table created or replaced since starts with none)."""
     qualified = Resolver(session.catalog, session.context).qualify(parse_name_parts(table))
-    if not isinstance(session.catalog.get(qualified), Table):
+    target = session.catalog.get(qualified)
+    if not isinstance(target, Table):
         raise object_does_not_exist(str(qualified))
     key = (str(qualified), name.upper())
     channels = session.account.state(Channels).by_key
     state = channels.get(key)
-    if state is None:
-        state = ChannelState(str(qualified), name.upper(), session.account.clock.now())
+    if state is None or state.table_uid != target.uid:  # a table replaced since: a new channel, with no token
+        state = ChannelState(str(qualified), name.upper(), session.account.clock.now(), target.uid)
         channels[key] = state
     state.generation += 1
     return Channel(session, state, qualified)

@@ -16,6 +16,7 @@ uncompressed size) and SYSTEM$PIPE_STATUS.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import shutil
@@ -160,6 +161,8 @@ class LoadRecord:
     pipe_received_time: Millis | None
     first_error_message: str | None = None
     csn: int | None = None
+    #: The file's ETag when loaded (its MD5, as an internal stage's): a file staged again with new content is new.
+    etag: str = ""
 
 
 class LoadHistory:
@@ -286,7 +289,7 @@ def _list(match: re.Match, sql: str, session: SessionLike) -> Plan:
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         stage = _stage(session, match["stage"], sql)
         rows = [
-            (f"{stage.name.name.lower()}/{name}", size, "", "")
+            (f"{stage.name.name.lower()}/{name}", size, file_etag(stage.directory / name), "")
             for name, size in _stage_files(stage, match["path"] or "")
         ]
         return RowsResult(
@@ -346,52 +349,141 @@ def _copy(match: re.Match, sql: str, session: SessionLike) -> Plan:
     copy = parse_copy(sql, session, sql)
 
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        """One COPY is one transaction: with ON_ERROR = ABORT_STATEMENT a file that cannot load loads nothing;
+        the table's load metadata and COPY_HISTORY learn of the files only if it commits."""
         stage = _stage(session, str(copy.stage), sql)
+        table = session.catalog.get(copy.table)
+        if not isinstance(table, Table):
+            raise object_does_not_exist(str(copy.table), query=sql)
         now = session.account.clock.now()
-        history = session.account.state(LoadHistory).records
-        loaded = {r.file_name for r in history if r.pipe is None and r.table == copy.table and r.status == "Loaded"
-                  and now - r.last_load_time < BULK_HISTORY_MS}
-        rows = []
+        loads = []
         for name, _size in _stage_files(stage, copy.path):
-            if name in loaded:
-                continue
-            record = load_file(session, copy, stage, name, pipe=None, received_at=None)
-            if record.status != "Loaded" and copy.on_error == "ABORT_STATEMENT":
+            etag = file_etag(stage.directory / name)
+            loaded_at = table.loaded_files.get((name, etag))
+            if loaded_at is not None and now - loaded_at < BULK_HISTORY_MS:
+                continue  # loaded before, unchanged: COPY's load metadata skips it (R50)
+            record, rows = read_staged(session, copy, stage, name, pipe=None, received_at=None)
+            if rows is None and copy.on_error == "ABORT_STATEMENT":
                 raise ProgrammingError(f"{record.first_error_message} (file {name})", errno=100069, query=sql)
-            rows.append((f"{stage.name.name.lower()}/{name}", "LOADED" if record.status == "Loaded" else "LOAD_FAILED",
-                         record.row_parsed, record.row_count, 1, 0 if record.status == "Loaded" else 1,
-                         record.first_error_message))
-        if not rows:
+            loads.append((record, rows))
+        _insert_in_one_transaction(session, copy, loads, table, sql)
+        if not loads:
             return status_result("Copy executed with 0 files processed.")
         columns = [text_column("file"), text_column("status")] + [number_column(c) for c in
                    ("rows_parsed", "rows_loaded", "error_limit", "errors_seen")] + [text_column("first_error")]
-        return RowsResult(columns, rows)
+        return RowsResult(columns, [
+            (f"{stage.name.name.lower()}/{r.file_name}", "LOADED" if r.status == "Loaded" else "LOAD_FAILED",
+             r.row_parsed, r.row_count, 1, 0 if r.status == "Loaded" else 1, r.first_error_message)
+            for r, _ in loads
+        ])
 
     return command_plan(session, run, ddl=False)
 
 
-def load_file(session: SessionLike, copy: CopyInto, stage: Stage, name: str, *, pipe: Pipe | None,
-              received_at: Millis | None) -> LoadRecord:
-    """Load one staged file into the COPY's table in its own transaction, and record it in the history."""
+def _insert_in_one_transaction(session: SessionLike, copy: CopyInto, loads: list[tuple[LoadRecord, pa.Table | None]],
+                               table: Table, sql: str) -> None:
+    """Insert the files' rows in one transaction (the session's, else one of the COPY's own).
+
+    A file whose rows the table refuses (a value that does not convert) fails the COPY under ABORT_STATEMENT;
+    under SKIP_FILE the COPY starts again without it, as a DuckDB error ends the transaction it happens in. In
+    the user's own transaction that cannot be done: the error ends it, as any failing statement does here.
+    """
+    own = session.txn is None
+    skipped: set[str] = set()
+    while True:
+        if own:
+            session.begin()
+        current = None
+        try:
+            with session.account.activity("COPY INTO", copy.table.name):
+                for record, rows in loads:
+                    if rows is not None and record.file_name not in skipped:
+                        current = record
+                        insert_staged(session, copy, record, rows)
+            session.on_commit(lambda: _remember(session.account, table, [record for record, _ in loads]))
+            if own:
+                session.commit()
+            return
+        except Error as error:
+            if own:
+                session.rollback()
+            if current is None or copy.on_error == "ABORT_STATEMENT" or not own:
+                raise ProgrammingError(f"{error.msg} (file {current.file_name if current else '?'})",
+                                       errno=100069, query=sql) from None
+            skipped.add(current.file_name)
+            current.status, current.row_count, current.csn = "Load failed", 0, None
+            current.first_error_message = error.msg.splitlines()[0][:500]
+        except BaseException:
+            if own:
+                session.rollback()
+            raise
+
+
+def _remember(account: AccountLike, table: Table, records: list[LoadRecord]) -> None:
+    """A COPY committed: its files join the table's load metadata (those loaded) and COPY_HISTORY (all)."""
+    for record in records:
+        if record.status == "Loaded":
+            table.loaded_files[(record.file_name, record.etag)] = record.last_load_time
+            record.csn = account.committed_csn if record.row_count else None
+    account.state(LoadHistory).records.extend(records)
+
+
+def file_etag(path: Path) -> str:
+    """A staged file's ETag: the MD5 of its bytes, as an internal stage reports it (LIST's md5 column)."""
+    digest = hashlib.md5()
+    with path.open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_staged(session: SessionLike, copy: CopyInto, stage: Stage, name: str, *, pipe: Pipe | None,
+                received_at: Millis | None) -> tuple[LoadRecord, pa.Table | None]:
+    """A staged file's rows for the COPY's table and its load record; no rows when the file cannot load
+    (the record says why)."""
     account = session.account
     path = stage.directory / name
     table = account.catalog.get(copy.table)
-    size = path.stat().st_size
-    record = LoadRecord(name, f"@{stage.name}/", copy.table, pipe.name if pipe else None, "Load failed", 0, 0, size,
-                        _uncompressed_size(path), account.clock.now(), received_at)
-    with account.activity("pipe load" if pipe else "COPY INTO", pipe.name.name if pipe else copy.table.name):
-        try:
-            if not isinstance(table, Table):
-                raise object_does_not_exist(str(copy.table))
-            rows = read_file(account.duck, path, copy, table)
-            record.row_parsed = rows.num_rows
-            if rows.num_rows:
-                record.csn = session.insert_arrow(_sql_name(copy.table), rows)
-            record.row_count, record.status = rows.num_rows, "Loaded"
-        except duckdb.OutOfMemoryException as error:
-            raise engine_errors.translate(error) from error  # the emulator's limit: not a failure of this file
-        except (Error, duckdb.Error, OSError, ValueError) as error:
-            record.first_error_message = str(error).splitlines()[0][:500]
+    record = LoadRecord(name, f"@{stage.name}/", copy.table, pipe.name if pipe else None, "Load failed", 0, 0, 0, 0,
+                        account.clock.now(), received_at)
+    try:
+        if not isinstance(table, Table):
+            raise object_does_not_exist(str(copy.table))
+        record.file_size, record.bytes_billed = path.stat().st_size, _uncompressed_size(path)
+        record.etag = file_etag(path)
+        rows = read_file(account.duck, path, copy, table)
+    except FileNotFoundError:
+        record.first_error_message = f"Remote file '{record.stage_location}{name}' was not found."
+        return record, None
+    except duckdb.OutOfMemoryException as error:
+        raise engine_errors.translate(error) from error  # the emulator's limit: not a failure of this file
+    except (Error, duckdb.Error, OSError, ValueError) as error:
+        record.first_error_message = str(error).splitlines()[0][:500]
+        return record, None
+    record.row_parsed = rows.num_rows
+    return record, rows
+
+
+def insert_staged(session: SessionLike, copy: CopyInto, record: LoadRecord, rows: pa.Table) -> None:
+    """Insert a staged file's rows into the COPY's table (in the session's transaction, or as its own)."""
+    if rows.num_rows:
+        record.csn = session.insert_arrow(_sql_name(copy.table), rows)
+    record.row_count, record.status = rows.num_rows, "Loaded"
+
+
+def load_file(session: SessionLike, copy: CopyInto, stage: Stage, name: str, *, pipe: Pipe,
+              received_at: Millis | None) -> LoadRecord:
+    """A pipe's load of one staged file, in its own transaction, recorded in the history."""
+    account = session.account
+    with account.activity("pipe load", pipe.name.name):
+        record, rows = read_staged(session, copy, stage, name, pipe=pipe, received_at=received_at)
+        if rows is not None:
+            try:
+                insert_staged(session, copy, record, rows)
+            except duckdb.OutOfMemoryException as error:
+                raise engine_errors.translate(error) from error
+            except (Error, duckdb.Error) as error:
+                record.first_error_message = str(error).splitlines()[0][:500]
     account.state(LoadHistory).records.append(record)
     return record
 

@@ -28,6 +28,7 @@ from backends.duckdb.compile.steps import Step
 from backends.duckdb.sql.engine_errors import run_in_transaction
 from backends.duckdb.sql.names import (
     QualifiedName,
+    check_column_name,
     display,
     duck_schema,
     internal_name,
@@ -46,7 +47,9 @@ from backends.errors import (
 
 
 def derived_columns(session: SessionLike, duck_name: str) -> list[Column]:
-    return [Column(name, snowflake_type(t), nullable) for name, t, nullable in duck_columns(session.duck, duck_name)]
+    """The columns DuckDB derived for a table or view made from a query (CTAS, views)."""
+    return [Column(check_column_name(name), snowflake_type(t), nullable)
+            for name, t, nullable in duck_columns(session.duck, duck_name)]
 
 
 # --- CREATE --------------------------------------------------------------------------------------------
@@ -237,7 +240,7 @@ def column_definition(
     definition: exp.ColumnDef, table: QualifiedName, uid: int, position: int, sql: str
 ) -> tuple[Column, str, str | None]:
     """A catalog column, its DuckDB column text, and the sequence an AUTOINCREMENT column needs."""
-    name = normalize(definition.this)
+    name = check_column_name(normalize(definition.this), sql)
     kind = definition.args.get("kind")
     if kind is None:
         raise compilation_error(f"Column '{name}' needs a data type.", errno=1003, query=sql)
@@ -361,6 +364,8 @@ def create_view(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     secure = any(isinstance(p, exp.SecureProperty) for p in props)
 
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        for column, _, _ in duck_columns(session.duck, select):  # before the view replaces anything
+            check_column_name(column, sql)
         run_in_transaction(session.duck, [statement])
         view = View(session.catalog.new_uid(), name, session.account.clock.now(), _comment(props), text=sql,
                     query=original, columns=derived_columns(session, name.duck), secure=secure)
@@ -519,7 +524,7 @@ def alter_table_action(session: SessionLike, table: Table, action: exp.Expressio
             _alter_and_refresh_view(session, table, statements)
             table.columns = [c for c in table.columns if c.name != column_name]
     elif isinstance(action, exp.RenameColumn):
-        old, new = normalize(action.this.this), normalize(action.args["to"].this)
+        old, new = normalize(action.this.this), check_column_name(normalize(action.args["to"].this), sql)
         column = next((c for c in table.columns if c.name == old), None)
         if column is None:
             raise compilation_error(f"invalid identifier '{old}'", errno=904, query=sql)

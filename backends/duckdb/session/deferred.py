@@ -22,7 +22,7 @@ import sqlglot
 from sqlglot import exp
 
 from backends.duckdb.catalog.objects import Catalog, Table
-from backends.duckdb.catalog.tracking import INSERT, ROW_ID
+from backends.duckdb.catalog.tracking import CSN, INSERT, ROW_ID, SEQ
 from backends.duckdb.sql.names import quote, sql_string
 from backends.duckdb.sql.translate import expression_sql
 from backends.duckdb.sql.types import column_type
@@ -176,8 +176,8 @@ def _write_table(duck: duckdb.DuckDBPyConnection, batch: list[DeferredAppend]) -
         if name not in rows.column_names:
             rows = rows.append_column(name, pa.nulls(rows.num_rows))
     sizes = [append.rows.num_rows for append in batch]
-    rows = (rows.append_column("__csn", pa.array(np.repeat([a.csn for a in batch], sizes), pa.int64()))
-            .append_column("__seq", pa.array(np.repeat([a.seq for a in batch], sizes), pa.int64())))
+    rows = (rows.append_column("__snowsim_csn", pa.array(np.repeat([a.csn for a in batch], sizes), pa.int64()))
+            .append_column("__snowsim_seq", pa.array(np.repeat([a.seq for a in batch], sizes), pa.int64())))
     duck.register(_BOUND, rows)
     quoted = ", ".join(quote(c) for c in columns)
     tracking = table.tracking
@@ -188,7 +188,7 @@ def _write_table(duck: duckdb.DuckDBPyConnection, batch: list[DeferredAppend]) -
         f"INSERT INTO {tracking.rows} ({quote(ROW_ID)}, {quoted}) SELECT {quote(ROW_ID)}, {quoted} FROM {_STAGED}"
     )
     duck.execute(
-        f'INSERT INTO {tracking.changes} SELECT "__csn", "__seq", {INSERT}, {quote(ROW_ID)}, {quoted} FROM {_STAGED}'
+        f"INSERT INTO {tracking.changes} SELECT {CSN}, {SEQ}, {INSERT}, {quote(ROW_ID)}, {quoted} FROM {_STAGED}"
     )
     duck.execute(f"DROP TABLE {_STAGED}")
     duck.unregister(_BOUND)

@@ -1,8 +1,8 @@
 """An emulated Snowflake account and the sessions that run statements in it.
 
 The account owns the DuckDB database, the catalog, the virtual clock and the commit sequence
-number (CSN): every committed transaction that writes a tracked table takes the next CSN, and a
-stream's offset is a CSN. A session is one connection's worth of state: current database and
+number (CSN): every transaction that writes a tracked table takes the next CSN when it commits, in
+commit order, and a stream's offset is a CSN. A session is one connection's worth of state: current database and
 schema, an explicit transaction if one is open, and its own DuckDB connection, so transactions
 of different sessions are isolated the way DuckDB isolates connections.
 
@@ -18,6 +18,7 @@ import contextlib
 import itertools
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,7 @@ from backends.duckdb.catalog.objects import (
     Table,
     stream_sources,
 )
+from backends.duckdb.catalog.tracking import CSN
 from backends.duckdb.catalog.warehouses import CostModel, Warehouse
 from backends.duckdb.compile.context import SessionContext, StatementRun
 from backends.duckdb.compile.dml import BOUND_ROWS
@@ -63,6 +65,10 @@ except ImportError:  # pragma: no cover - other DuckDB builds
 
 T = TypeVar("T")
 
+#: An open transaction's change-log rows carry PENDING_CSN + its number until COMMIT gives them the next CSN:
+#: above every real CSN, so the transaction's own reads treat them as later than its snapshot.
+PENDING_CSN = 1 << 62
+
 #: Snowflake's default session time zone (TIMEZONE parameter).
 DEFAULT_TIMEZONE = "America/Los_Angeles"
 
@@ -77,6 +83,10 @@ class Account:
         self.clock = clock
         self.catalog = Catalog()
         self.committed_csn = 0
+        #: Held while a commit takes its CSN and lands in DuckDB, and while a reader fixes its snapshot: CSNs
+        #: then follow DuckDB's commit order, and a reader's upper bound never names an unfinished commit.
+        self.commit_lock = threading.RLock()
+        self._transactions = itertools.count(1)
         self.lineage = Lineage()
         #: Appends committed but not yet written to DuckDB (session/deferred.py), in commit order.
         self.deferred = deferred.DeferredAppends(duck)
@@ -95,8 +105,9 @@ class Account:
         self._background: dict[int, Session] = {}
         #: Each object kind's state, by its class (`state`): schedulers, load history, channels.
         self._states: dict[type, Any] = {}
-        #: An account made by `connect()` belongs to that one connection and closes with it.
+        #: An account made by `connect()` belongs to its connections and closes with the last of them.
         self.close_with_last_session = False
+        self.closed = False
         #: Told what the account is busy with, for a harness that times it (`activity`); None: nobody asks.
         self.activity_listener: Callable[[str, str], AbstractContextManager] | None = None
         clock.add_guard(self._refuse_clock_move_in_transaction)
@@ -126,7 +137,14 @@ class Account:
             )
 
     def close(self) -> None:
-        """Release the DuckDB database (in memory, so its data is gone) and the folders the account owns."""
+        """End every session left (the emulator's own), release the DuckDB database (in memory, so its data is
+        gone) and remove the folders the account owns."""
+        if self.closed:
+            return
+        self.closed = True
+        for session in list(self.sessions):
+            session.close()
+        self._background.clear()
         self.plans.clear()
         self.duck.close()
         for folder in self._owned:
@@ -150,9 +168,10 @@ class Account:
         prepared = deferred.prepare(session, table, rows)
         if prepared is None:
             return None
-        csn = self.committed_csn + 1
-        self.deferred.waiting.append(deferred.DeferredAppend(table, prepared, csn, self.next_seq()))
-        self.record_commit(csn, [table], reads=(), snapshot=csn - 1)
+        with self.commit_lock:
+            csn = self.committed_csn + 1
+            self.deferred.waiting.append(deferred.DeferredAppend(table, prepared, csn, self.next_seq()))
+            self.record_commit(csn, [table], reads=(), snapshot=csn - 1)
         self.state(TaskScheduler).on_commit({table})
         return csn
 
@@ -167,12 +186,18 @@ class Account:
         )
 
     def flush_deferred(self) -> None:
-        """Write every waiting append (before any statement or transaction reads the data)."""
-        if self.deferred.waiting:
-            waiting, self.deferred.waiting = self.deferred.waiting, []
-            tables = sorted({append.table.name.name for append in waiting})
-            with self.activity("channel commit", ", ".join(tables)):  # the rows of the commits, written now
-                deferred.write(self.deferred, waiting)
+        """Write every waiting append (before any statement or transaction reads the data); a flush another
+        thread has begun is finished before this returns."""
+        with self.commit_lock:
+            if self.deferred.waiting:
+                waiting, self.deferred.waiting = self.deferred.waiting, []
+                tables = sorted({append.table.name.name for append in waiting})
+                with self.activity("channel commit", ", ".join(tables)):  # the rows of the commits, written now
+                    deferred.write(self.deferred, waiting)
+
+    def pending_csn(self) -> int:
+        """The placeholder CSN of a new transaction's change-log rows (PENDING_CSN)."""
+        return PENDING_CSN + next(self._transactions)
 
     def stage_root(self) -> Path:
         """Where internal stages keep their files: the root given at connect, else a temporary directory."""
@@ -192,7 +217,8 @@ class Account:
         """The session a task or dynamic table runs its SQL in (in its schema), kept until `end_session_for`."""
         session = self._background.get(obj.uid)
         if session is None:
-            session = Session(self, database=obj.name.database, schema=obj.name.schema, warehouse=warehouse)
+            session = Session(self, database=obj.name.database, schema=obj.name.schema, warehouse=warehouse,
+                              background=True)
             self._background[obj.uid] = session
         return session
 
@@ -233,6 +259,8 @@ class Transaction:
     reads: set[Table] = field(default_factory=set)
     aborted: str | None = None  # the error that ended it inside DuckDB
     implicit: bool = False
+    #: What its statements change outside DuckDB, done when it commits (load metadata, load records).
+    effects: list[Callable[[], None]] = field(default_factory=list)
 
 
 class Session:
@@ -249,8 +277,13 @@ class Session:
         paramstyle: str = "pyformat",
         autocommit: bool = True,
         timezone: str = DEFAULT_TIMEZONE,
+        background: bool = False,
     ) -> None:
         self.account = account
+        #: A session the emulator opened for its own work (a task's, a refresh's, a connection's channels):
+        #: it does not keep an account that belongs to its connections open.
+        self.background = background
+        self.closed = False
         self.catalog = account.catalog
         self.duck = account.duck.cursor()
         self.context = SessionContext(database, schema, role=role, warehouse=warehouse)
@@ -265,7 +298,7 @@ class Session:
         self.query_tag = ""
         #: Check statements by binding them first inside explicit transactions (see `_bind_check`).
         self.bind_checks = True
-        self.duck.execute(f"SET TimeZone = '{timezone}'")
+        self.set_timezone(timezone)
         # sqlglot writes DuckDB lambdas with a single arrow; JSON's -> operator is unaffected.
         self.duck.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
         account.sessions.append(self)
@@ -364,29 +397,13 @@ class Session:
                 "and run the transaction again.",
                 sqlstate="25P02",
             )
-        run = self._statement_run(plan)
         for function in plan.bindings.functions:
             self.duck.register(function.view, function.arrow(self.account))
         if txn is None:
-            atomic = not plan.one_statement
-            if atomic:
-                self.duck.execute("BEGIN TRANSACTION")
-            try:
-                result = plan.execute(self, run, params)
-                if atomic:
-                    self.duck.execute("COMMIT")
-            except Exception:
-                if atomic:
-                    self._rollback_quietly()
-                raise
-            self._apply(
-                run.csn if run.writes else None,
-                run.writes,
-                {s: run.hi for s in run.streams} if run.consumes else {},
-                reads=_reads(plan),
-                snapshot=run.hi,
-            )
-            return result
+            # A write or a consumption takes its CSN and commits under the lock, so CSNs follow commit order.
+            with self.account.commit_lock if plan.writes or plan.consumes else contextlib.nullcontext():
+                return self._autocommit(plan, params)
+        run = self._statement_run(plan)
         if plan.check is not None and self.bind_checks:
             self._bind_check(plan.check, run, params)
         try:
@@ -397,9 +414,36 @@ class Session:
         if run.consumes:
             for stream in run.streams:
                 txn.consumed.setdefault(stream, run.hi)
+        txn.effects.extend(plan.effects)
         txn.written.update(run.writes)
         if run.writes:
             txn.reads.update(_reads(plan))
+        return result
+
+    def _autocommit(self, plan: SqlPlan, params: Sequence[Any]) -> Result:
+        """Run a statement in its own transaction (one DuckDB statement, or several between BEGIN and COMMIT)."""
+        self.account.flush_deferred()  # an append committed since the statement began: its rows before the bound
+        run = self._statement_run(plan)
+        atomic = not plan.one_statement
+        if atomic:
+            self.duck.execute("BEGIN TRANSACTION")
+        try:
+            result = plan.execute(self, run, params)
+            if atomic:
+                self.duck.execute("COMMIT")
+        except Exception:
+            if atomic:
+                self._rollback_quietly()
+            raise
+        self._apply(
+            run.csn if run.writes else None,
+            run.writes,
+            {s: run.hi for s in run.streams} if run.consumes else {},
+            reads=_reads(plan),
+            snapshot=run.hi,
+        )
+        for effect in plan.effects:
+            effect()
         return result
 
     def _statement_run(self, plan: SqlPlan) -> StatementRun:
@@ -480,10 +524,11 @@ class Session:
     def begin(self, *, implicit: bool = False) -> None:
         if self.txn is not None:
             return  # Snowflake ignores BEGIN inside a transaction
-        self.account.flush_deferred()  # the transaction's snapshot holds everything committed before it
-        self.duck.execute("BEGIN TRANSACTION")
-        committed = self.account.committed_csn
-        self.txn = Transaction(start_csn=committed, csn=committed + 1, implicit=implicit)
+        account = self.account
+        with account.commit_lock:  # no commit between DuckDB's snapshot and the CSN it is read at
+            account.flush_deferred()  # the transaction's snapshot holds everything committed before it
+            self.duck.execute("BEGIN TRANSACTION")
+            self.txn = Transaction(start_csn=account.committed_csn, csn=account.pending_csn(), implicit=implicit)
 
     def commit(self, written: Sequence[Table] = (), reads: Iterable[Table] = ()) -> None:
         """COMMIT; `written` and `reads` add the tables internal statements changed and read (lineage)."""
@@ -498,15 +543,21 @@ class Session:
                 f"snowsim: COMMIT of a transaction DuckDB had already ended ({txn.aborted}); it was rolled back.",
                 sqlstate="25P02",
             )
-        try:
-            self.duck.execute("COMMIT")
-        except duckdb.Error as error:
+        with self.account.commit_lock:
+            csn = self.account.committed_csn + 1 if txn.written else None
+            try:
+                for table in txn.written:  # the transaction's log rows take its CSN, now that it commits
+                    if table.tracking is not None:
+                        self.duck.execute(f"UPDATE {table.tracking.changes} SET {CSN} = {csn} WHERE {CSN} = {txn.csn}")
+                self.duck.execute("COMMIT")
+            except duckdb.Error as error:
+                self.txn = None
+                self._rollback_quietly()
+                raise engine_errors.translate(error) from error
             self.txn = None
-            raise engine_errors.translate(error) from error
-        self.txn = None
-        self._apply(
-            txn.csn if txn.written else None, txn.written, txn.consumed, reads=txn.reads, snapshot=txn.start_csn
-        )
+            self._apply(csn, txn.written, txn.consumed, reads=txn.reads, snapshot=txn.start_csn)
+            for effect in txn.effects:
+                effect()
 
     def rollback(self) -> None:
         if self.txn is None:
@@ -518,6 +569,13 @@ class Session:
         """DDL commits an open transaction before it runs."""
         if self.txn is not None:
             self.commit()
+
+    def on_commit(self, effect: Callable[[], None]) -> None:
+        """Do `effect` when the open transaction commits (never, if it rolls back); now, outside one."""
+        if self.txn is not None:
+            self.txn.effects.append(effect)
+        else:
+            effect()
 
     def _rollback_quietly(self) -> None:
         try:
@@ -532,8 +590,8 @@ class Session:
         now = self.account.clock.now()
         if csn is not None:
             self.account.record_commit(csn, written, reads=reads, snapshot=snapshot)
-        for stream, hi in consumed.items():
-            stream.offset = hi
+        for stream, hi in consumed.items():  # an offset never moves back (another consumer may have gone further)
+            stream.offset = hi if stream.offset is None else max(stream.offset, hi)
             stream.stale_from = now
         if csn is not None:
             self.account.state(TaskScheduler).on_commit(set(written))
@@ -573,14 +631,20 @@ class Session:
         self.timezone = timezone
 
     def close(self) -> None:
+        """End the session (an open transaction rolls back); the last connection's session closes an account
+        that belongs to its connections, with the sessions the emulator opened for its own work."""
+        if self.closed:
+            return
+        self.closed = True
         self.release_pending()
         if self.txn is not None:
             self.rollback()
-        if self in self.account.sessions:
-            self.account.sessions.remove(self)
+        account = self.account
+        if self in account.sessions:
+            account.sessions.remove(self)
         self.duck.close()
-        if self.account.close_with_last_session and not self.account.sessions:
-            self.account.close()
+        if account.close_with_last_session and not any(not s.background for s in account.sessions):
+            account.close()
 
 
 def _reads(plan: SqlPlan) -> list[Table]:

@@ -13,8 +13,20 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
-#: Prefix of every DuckDB object the emulator creates for its own bookkeeping.
+from backends.errors import NotSupportedError
+
+#: Prefix of every DuckDB object and column the emulator creates for its own bookkeeping.
 INTERNAL_PREFIX = "__snowsim_"
+
+
+def check_column_name(name: str, sql: str | None = None) -> str:
+    """`name`, if a user's column may have it: names beginning with __SNOWSIM_ (in any case, as DuckDB compares
+    them) are the emulator's own, so a user's column can never collide with its bookkeeping."""
+    if name.lower().startswith(INTERNAL_PREFIX):
+        raise NotSupportedError(f"the column name {name}",
+                                detail=f"names beginning with {INTERNAL_PREFIX.upper()} are reserved by the emulator",
+                                query=sql)
+    return name
 
 
 def quote(identifier: str) -> str:

@@ -10,7 +10,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from backends.duckdb.catalog.objects import Column, base_tables
-from backends.duckdb.catalog.tracking import ROW_ID, Tracking, drop_table_sql, enable_tracking
+from backends.duckdb.catalog.tracking import CSN, KIND, ROW_ID, SEQ, Tracking, drop_table_sql, enable_tracking
 from backends.duckdb.compile.context import AccountLike, SessionLike
 from backends.duckdb.compile.plans import Plan, command_plan, text_commands
 from backends.duckdb.compile.queries import compile_query, name_unaliased_projections
@@ -33,6 +33,7 @@ from backends.duckdb.sql import translate
 from backends.duckdb.sql.engine_errors import run_in_transaction
 from backends.duckdb.sql.names import (
     OBJECT_NAME_PATTERN,
+    check_column_name,
     display,
     normalize,
     parse_name_parts,
@@ -149,7 +150,7 @@ def _create(match: re.Match, sql: str, session: SessionLike) -> Plan:
             if not isinstance(existing, DynamicTable):
                 raise compilation_error(f"Object '{name}' already exists as {existing.kind}", errno=2002, query=sql)
         types = [(n, t) for n, t, _ in _describe(session, duck_query)]
-        columns = [Column(n, snowflake_type(t)) for n, t in types]
+        columns = [Column(check_column_name(n, sql), snowflake_type(t)) for n, t in types]
         if renamed:
             if len(renamed) != len(columns):
                 raise compilation_error(
@@ -158,7 +159,7 @@ def _create(match: re.Match, sql: str, session: SessionLike) -> Plan:
                     query=sql,
                 )
             for column, new in zip(columns, renamed, strict=True):
-                column.name = new
+                column.name = check_column_name(new, sql)
             types = [(new, t) for new, (_, t) in zip(renamed, types, strict=True)]
         names = [c.name for c in columns]
         try:
@@ -211,7 +212,7 @@ def storage_sql(dt: DynamicTable, types: list[tuple[str, str]]) -> list[str]:
         f"CREATE TABLE {dt.tracking.rows} ({columns}, {quote(KEY)} VARCHAR, "
         f"{quote(ROW_ID)} BIGINT DEFAULT nextval({sql_string(dt.tracking.sequence)}))",
         f"CREATE VIEW {name.duck} AS SELECT * EXCLUDE ({quote(KEY)}, {quote(ROW_ID)}) FROM {dt.tracking.rows}",
-        f'CREATE TABLE {dt.tracking.changes} ("csn" BIGINT, "seq" BIGINT, "kind" UTINYINT, {quote(ROW_ID)} BIGINT, '
+        f"CREATE TABLE {dt.tracking.changes} ({CSN} BIGINT, {SEQ} BIGINT, {KIND} UTINYINT, {quote(ROW_ID)} BIGINT, "
         f"{columns}, {quote(KEY)} VARCHAR)",
     ]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from backends.clock import Millis, Scheduled
-from backends.duckdb.catalog.tracking import DELETE, INSERT, UPDATE_AFTER, before_images, capture
+from backends.duckdb.catalog.tracking import CSN, DELETE, INSERT, KIND, UPDATE_AFTER, before_images, capture
 from backends.duckdb.catalog.warehouses import WarehouseSuspended
 from backends.duckdb.compile.context import AccountLike, SessionLike, StatementRun
 from backends.duckdb.maintenance.ivm import (
@@ -306,7 +306,7 @@ class DynamicTableScheduler:
     def _sources_only_gained_rows(self, session: SessionLike, dt: DynamicTable) -> bool:
         """No update or delete in any source since the last refresh (a cheap scan of the logs' recent tail)."""
         probes = " UNION ALL ".join(
-            f'SELECT * FROM (SELECT 1 FROM {s.tracking.changes} WHERE "csn" > {dt.source_csn} AND "kind" <> {INSERT} '
+            f"SELECT * FROM (SELECT 1 FROM {s.tracking.changes} WHERE {CSN} > {dt.source_csn} AND {KIND} <> {INSERT} "
             'LIMIT 1)'
             for s in dt.sources if s.tracking is not None
         )
