@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
             "(database SNOWSIM, schema PUBLIC) and print each result as a table. The virtual clock moves "
             "only when the script says so: CALL SYSTEM$WAIT(2, 'MINUTES') runs the tasks and refreshes that "
             "fall due. Stops at the first error, naming the file and line (exit 1); exit 2 if FILE cannot "
-            "be read."
+            "be read or is not UTF-8, or --start or --timezone is not valid."
         ),
     )
     sql_parser.add_argument("file", type=Path, help="the SQL script (statements separated by semicolons)")
@@ -51,11 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Validate FILE, then run every ingestion variant on the same seeded workload, each on its own "
             "emulated account and virtual clock. Prints a summary table and writes "
-            "<out>/<scenario>-<time>/: run.json, report.md, report.html and PNG charts. Exits 1 if any "
-            "variant lost or duplicated events, 2 if the scenario is invalid, a pipeline statement "
-            "fails, a pipe cannot load a file, the emulator runs out of memory or the run folder cannot "
-            "be written, 130 on Ctrl-C "
-            "(nothing is written when a run stops)."
+            "<out>/<scenario>-<time>/: run.json, report.md, report.html and PNG charts. Exit codes: 0 every "
+            "event landed once and reached every traced layer; 1 a variant lost or duplicated events; 2 the "
+            "scenario or its SQL is invalid, a pipe cannot load a file, the emulator ran out of memory or the "
+            "run folder cannot be written (nothing is written); 3 the pipeline failed: a task run or refresh "
+            "failed, or events never reached a traced layer (the report says which and why); 130 Ctrl-C, "
+            "143 SIGTERM (nothing is written when a run stops)."
         ),
     )
     run_parser.add_argument("file", type=Path, help="the scenario file (YAML)")
@@ -100,7 +101,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return args.handler(args, Console(), Console(stderr=True, soft_wrap=True))
+    # soft_wrap: a long path is printed whole, also when output is not a terminal (rich would wrap it at 80).
+    return args.handler(args, Console(soft_wrap=True), Console(stderr=True, soft_wrap=True))
 
 
 def print_schema(args: argparse.Namespace, console: Console, errors: Console) -> int:
@@ -204,8 +206,9 @@ def run_command(args: argparse.Namespace, console: Console, errors: Console) -> 
         except BaseException as error:
             shutil.rmtree(working, ignore_errors=True)  # nothing half-written is left behind
             if isinstance(error, KeyboardInterrupt) or interrupted:
-                errors.print("interrupted: nothing was written", highlight=False)
-                return 130
+                terminated = signal.SIGTERM in interrupted
+                errors.print(f"{'terminated' if terminated else 'interrupted'}: nothing was written", highlight=False)
+                return 143 if terminated else 130
             if isinstance(error, OSError):  # the disk filled up, the folder went away: say where
                 errors.print(f"[red]{error.filename or args.out}: {error.strerror or error}; nothing was written[/red]",
                              highlight=False)
@@ -213,23 +216,34 @@ def run_command(args: argparse.Namespace, console: Console, errors: Console) -> 
             raise
     console.print(_summary(run_record))
     console.print(f"report: {folder / 'report.html'}", highlight=False)
+    for line in document.problems(run_record):
+        errors.print(f"[red]{line}[/red]", highlight=False)
     if not run_record["conserved"]:
         errors.print("[red bold]conservation FAILED: events were lost or duplicated (see the report)[/red bold]")
         return 1
-    console.print("conservation: every generated event landed exactly once, in every variant", highlight=False)
+    if not run_record["complete"]:
+        errors.print("[red bold]the pipeline FAILED: see above and the report[/red bold]")
+        return 3
+    console.print("conservation: every generated event landed exactly once and reached every traced layer, in every "
+                  "variant", highlight=False)
     return 0
 
 
 class _Interrupts(list):
-    """Ctrl-C presses seen while a run is on. DuckDB turns one that lands mid-query into its own error
-    ("Query interrupted"), so the run tells an interrupt from a failure by this record."""
+    """Ctrl-C presses and SIGTERMs (what `timeout`, a CI cancel and `kill` send) seen while a run is on: both
+    stop the run the same way, its workers terminated and nothing half-written left. DuckDB turns one that lands
+    mid-query into its own error ("Query interrupted"), so the run tells an interrupt from a failure by this
+    record."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __enter__(self) -> _Interrupts:
-        self.previous = signal.signal(signal.SIGINT, self._seen)
+        self.previous = {signum: signal.signal(signum, self._seen) for signum in self.SIGNALS}
         return self
 
     def __exit__(self, *exc: object) -> None:
-        signal.signal(signal.SIGINT, self.previous)
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
 
     def _seen(self, signum: int, frame: Any) -> None:
         self.append(signum)
@@ -260,13 +274,13 @@ def _summary(run_record: dict) -> Table:
     table = Table(title=f"{run_record['scenario']['name']}: latency from source commit (s) and cost",
                   box=box.SIMPLE_HEAD, header_style="bold")
     table.add_column("variant", no_wrap=True)
-    for column in ("landing p50/p95", "gold p50/p95", "$/month", "$/1M ev"):
+    for column in ("landing p50/p95", "gold p50/p95", "gold never", "$/month", "$/1M ev"):
         table.add_column(column, justify="right", no_wrap=True)
     for v in run_record["variants"]:
         landing, gold = v["latency"].get(layers[0], {}), v["latency"].get(layers[-1], {})
         per_million = v["costs"]["dollars_per_million_events"]
-        table.add_row(v["name"], latency_pair(landing), latency_pair(gold), f"{v['costs']['dollars_per_month']:,.0f}",
-                      "-" if per_million is None else f"{per_million:,.2f}")
+        table.add_row(v["name"], latency_pair(landing), latency_pair(gold), f"{v['not_visible'].get(layers[-1], 0):,}",
+                      f"{v['costs']['dollars_per_month']:,.0f}", "-" if per_million is None else f"{per_million:,.2f}")
     return table
 
 
@@ -297,18 +311,32 @@ def compare_runs(args: argparse.Namespace, console: Console, errors: Console) ->
 
 def run_sql(args: argparse.Namespace, console: Console, errors: Console) -> int:
     from backends import registry
+    from backends.clock import to_millis
     from backends.errors import Error
     from backends.scripts import split_with_lines
 
     path: Path = args.file
     try:
-        script = path.read_text()
+        script = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        errors.print(f"[red]{path}: byte {error.start} is not UTF-8 text: save the script as UTF-8[/red]")
+        return 2
     except OSError as error:
         errors.print(f"[red]{path}: cannot read the script: {error.strerror}[/red]")
         return 2
-    conn = registry.backend("duckdb").connect(start=args.start, timezone=args.timezone)
+    try:
+        start = None if args.start is None else to_millis(args.start)
+    except ValueError:
+        errors.print(f"[red]--start {args.start}: expected an ISO-8601 time such as 2025-01-06T08:00:00Z[/red]")
+        return 2
+    try:
+        conn = registry.backend("duckdb").connect(start=start, timezone=args.timezone)
+        statements = split_with_lines(script)
+    except Error as error:
+        errors.print(f"[red]{'--timezone' if 'TIMEZONE' in str(error) else path}: {error}[/red]")
+        return 2
     cursor = conn.cursor()
-    for statement, line in split_with_lines(script):
+    for statement, line in statements:
         console.print(
             f"[bold cyan]{path}:{line}[/bold cyan] [dim]{' '.join(statement.split())[:100]}[/dim]", soft_wrap=True
         )

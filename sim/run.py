@@ -72,10 +72,21 @@ class VariantResult:
     implied_landing: dict[str, float] = field(default_factory=dict)
     #: Where the variant's wall time went: seconds by activity (a task, a refresh, workload generation...).
     wall_seconds_by_activity: dict[str, float] = field(default_factory=dict)
+    #: Task runs and refreshes that failed, by object: {kind, name, count, first_error}.
+    failures: list[dict] = field(default_factory=list)
+    #: Of the missing events, those still on their way when the drain ended (not lost: the drain was short).
+    in_flight: int = 0
 
     @property
     def conserved(self) -> bool:
-        return self.duplicates == 0 and self.missing == 0 and self.landed == self.events
+        """Every generated event landed exactly once, or is still on its way (not lost, not doubled)."""
+        return self.duplicates == 0 and self.missing == self.in_flight
+
+    @property
+    def complete(self) -> bool:
+        """Nothing failed, and every event reached every traced layer before the drain ended."""
+        traced = [layer for layer in self.not_visible if layer not in self.untraced_layers]
+        return not self.failures and self.in_flight == 0 and not any(self.not_visible[layer] for layer in traced)
 
 
 @dataclass(frozen=True)
@@ -127,9 +138,9 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
     wall = wallclock.WallTimes()
     conn.on_activity(wall)
     try:
-        with wall("pipeline setup"):
-            _set_up(conn, loaded)
         feed = make_feed(scenario)
+        with wall("pipeline setup"):
+            _set_up(conn, loaded, feed)
         model = _model(conn, scenario, variant, folder, np.random.default_rng([scenario.seed, index + 1]), wall,
                        feed.time_column)
         start = conn.clock.now()
@@ -167,30 +178,40 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
     return result
 
 
-def _set_up(conn: Backend, loaded: LoadedScenario) -> None:
+def _set_up(conn: Backend, loaded: LoadedScenario, feed: Feed) -> None:
+    """Run the pipeline SQL, then check what the run relies on, before any event is generated."""
     scenario = loaded.scenario
     cursor = conn.cursor()
-    warehouse = scenario.warehouse
-    cursor.execute(f"ALTER WAREHOUSE {warehouse.name} SET WAREHOUSE_SIZE = {warehouse.size} "
-                   f"AUTO_SUSPEND = {round(warehouse.auto_suspend)}")
     reference = reference_rows(scenario)
     for path in loaded.sql_paths():
-        for statement, line in split_with_lines(path.read_text()):
+        for statement, line in split_with_lines(_read_script(path)):
             try:
                 cursor.execute(statement)
             except Error as error:
                 raise RunError(f"{path}:{line}: {error}") from error
         for table in [t for t in reference if _exists(cursor, t)]:  # load reference data once its table exists
             columns, rows = reference.pop(table)
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows
-            )
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
     if reference:
-        raise RunError(
-            f"{loaded.path.name}: the pipeline SQL creates no table for the reference data {', '.join(reference)}"
-        )
+        raise RunError(f"{loaded.path.name}: the pipeline SQL creates no table for the reference data "
+                       f"{', '.join(reference)}")
+    warehouse = scenario.warehouse  # after the scripts: the pipeline may create the warehouse it names
+    try:
+        cursor.execute(f"ALTER WAREHOUSE {warehouse.name} SET WAREHOUSE_SIZE = {warehouse.size} "
+                       f"AUTO_SUSPEND = {round(warehouse.auto_suspend)}")
+    except Error as error:
+        raise RunError(f"{loaded.path.name}: warehouse.name: {warehouse.name}: {error}") from error
+    pipeline = scenario.pipeline
+    for index, layer in enumerate(pipeline.layers):
+        try:
+            cursor.execute(f"SELECT * FROM {layer} LIMIT 0")
+        except Error as error:
+            raise RunError(f"{loaded.path.name}: pipeline.layers[{index}]: {layer}: the pipeline SQL made no table "
+                           f"or view of that name ({str(error).splitlines()[-1]})") from error
+    _check_landing_columns(cursor, loaded, feed)
     # Latency is traced through committed versions, which only change-tracked tables record.
-    landing = scenario.pipeline.landing_table
+    landing = pipeline.landing_table
     try:
         cursor.execute(f"ALTER TABLE {landing} SET CHANGE_TRACKING = TRUE")
     except Error as error:
@@ -205,6 +226,39 @@ def _set_up(conn: Backend, loaded: LoadedScenario) -> None:
             cursor.execute(statement)
         except Error as error:
             raise RunError(f"{loaded.path.name}: schedules.{key}: {statement}: {error}") from error
+
+
+def _read_script(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise RunError(f"{path}: byte {error.start} is not UTF-8 text: save the script as UTF-8") from None
+    except OSError as error:
+        raise RunError(f"{path}: cannot read the script: {error.strerror}") from None
+
+
+#: Snowflake's name for each kind of Arrow column a workload produces (what the landing table needs).
+_SNOWFLAKE_TYPES = (
+    (pa.types.is_integer, "NUMBER"), (pa.types.is_floating, "FLOAT"), (pa.types.is_boolean, "BOOLEAN"),
+    (pa.types.is_timestamp, "TIMESTAMP"), (pa.types.is_date, "DATE"), (pa.types.is_string, "VARCHAR"),
+    (pa.types.is_large_string, "VARCHAR"),
+)
+
+
+def _snowflake_type(kind: pa.DataType) -> str:
+    return next((name for test, name in _SNOWFLAKE_TYPES if test(kind)), "VARIANT")
+
+
+def _check_landing_columns(cursor: Any, loaded: LoadedScenario, feed: Feed) -> None:
+    """The landing table has a column for each of the workload's (a mismatch fails every delivery later)."""
+    landing = loaded.scenario.pipeline.landing_table
+    columns = {row[0].upper() for row in cursor.execute(f"DESCRIBE TABLE {landing}").fetchall()}
+    missing = [f for f in feed.schema if f.name.upper() not in columns]
+    if missing:
+        expected = ", ".join(f"{f.name.upper()} {_snowflake_type(f.type)}" for f in feed.schema)
+        raise RunError(f"{loaded.path.name}: pipeline.landing_table: {landing} has no column "
+                       f"{', '.join(f.name.upper() for f in missing)}; the {loaded.scenario.workload.kind} workload "
+                       f"lands these columns: {expected}")
 
 
 def make_feed(scenario: Scenario) -> Feed:
@@ -313,12 +367,14 @@ def _measure(conn: Backend, scenario: Scenario, variant: Variant, model: Ingesti
     events = len(event_times)
     duplicates, missing = _conservation(landed, events)
     event_csn = _event_csn(model.deliveries, events)
+    # Events no delivery carried while the model still holds some were on their way when the drain ended.
+    in_flight = min(missing, int(np.count_nonzero(event_csn == 0))) if model.pending else 0
     layers = metrics.layer_versions(conn.lineage.versions, pipeline.landing_table, pipeline.layers)
     latency, samples, not_visible, untraced = {}, {}, {}, []
     sample = np.random.default_rng(0).permutation(events)[:20_000] if events > 20_000 else np.arange(events)
     for layer in pipeline.layers:
-        if not len(layers[layer].watermark):
-            untraced.append(layer)
+        if not len(layers[layer].watermark) and not _change_tracked(cursor, layer):
+            untraced.append(layer)  # a tracked layer nothing ever reached is traced: every event missed it
         visible = metrics.visible_times(event_csn, layers[layer])
         lag = np.where((visible >= 0) & (event_csn > 0), visible - event_times, metrics.NEVER)
         latency[layer] = metrics.summary(lag)
@@ -342,7 +398,45 @@ def _measure(conn: Backend, scenario: Scenario, variant: Variant, model: Ingesti
         busy=_busy(cursor, start),
         untraced_layers=untraced,
         implied_landing=implied_landing(*variant.delay_chain()),
+        failures=pipeline_failures(cursor),
+        in_flight=in_flight,
     )
+
+
+def _change_tracked(cursor: Any, layer: str) -> bool:
+    """Whether `layer` records committed versions (change tracking on, or a dynamic table): only then does a
+    layer no version of which reflects the landing table mean that no event reached it."""
+    *scope, name = layer.split(".")
+    where = f" IN SCHEMA {'.'.join(scope)}" if scope else ""
+    try:
+        cursor.execute(f"SHOW TABLES LIKE '{name.strip(chr(34))}'{where}")
+        rows = cursor.fetchall()
+        columns = [column.name for column in cursor.description]
+    except Error:
+        return False
+    tracking, dynamic = columns.index("change_tracking"), columns.index("is_dynamic")
+    return any(row[tracking] == "ON" or row[dynamic] == "Y" for row in rows)
+
+
+def pipeline_failures(cursor: Any) -> list[dict]:
+    """Every task run and dynamic-table refresh that failed, by object: how many, and the first error.
+
+    Read from the account's own history (INFORMATION_SCHEMA.TASK_HISTORY, DYNAMIC_TABLE_REFRESH_HISTORY), as on
+    Snowflake; a pipeline that fails every run must not pass for a healthy one.
+    """
+    found: dict[tuple[str, str], dict] = {}
+    queries = (
+        ("task", "SELECT NAME, ERROR_MESSAGE, SCHEDULED_TIME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+                 "RESULT_LIMIT => 10000, ERROR_ONLY => TRUE)) ORDER BY SCHEDULED_TIME"),
+        ("refresh", "SELECT NAME, STATE_MESSAGE, DATA_TIMESTAMP FROM TABLE(INFORMATION_SCHEMA."
+                    "DYNAMIC_TABLE_REFRESH_HISTORY(RESULT_LIMIT => 10000, ERROR_ONLY => TRUE)) "
+                    "ORDER BY DATA_TIMESTAMP"),
+    )
+    for kind, query in queries:
+        for name, message, _at in cursor.execute(query).fetchall():
+            entry = found.setdefault((kind, name), {"kind": kind, "name": name, "count": 0, "first_error": message})
+            entry["count"] += 1
+    return list(found.values())
 
 
 def _conservation(landed: np.ndarray, events: int) -> tuple[int, int]:

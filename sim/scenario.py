@@ -13,13 +13,14 @@ import difflib
 import functools
 import hashlib
 import re
+import reprlib
 from datetime import UTC, datetime
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from backends.clock import DEFAULT_START
 
@@ -47,8 +48,27 @@ def parse_seconds(value: Any) -> float:
 Seconds = Annotated[float, BeforeValidator(parse_seconds), Field(ge=0)]
 
 
+def _runnable_duration(seconds: float) -> float:
+    if seconds > MAX_DURATION_DAYS * 86_400:
+        raise ValueError(f"{seconds / 86_400:,.0f} days is more than the {MAX_DURATION_DAYS} days one run can "
+                         "simulate; split it into shorter runs")
+    return seconds
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No inf or nan: a run of infinite rate or length cannot end.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+#: A variant's or a scenario's name: it names folders of the run, so a plain name, never a path.
+NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+NAME_RULE = "letters, digits, '_', '.' and '-', starting with a letter or digit (it names folders of the run)"
+#: The virtual clock counts milliseconds: a shorter nonzero delay would silently be none.
+CLOCK_RESOLUTION = 0.001
+#: What one run may simulate: longer or larger runs do not finish on one machine (a day at 100 events/s is
+#: 8.6M events, ~13 GB of tables before compaction).
+MAX_DURATION_DAYS = 31
+MAX_EVENTS = 100_000_000
 
 
 class Delay(_Model):
@@ -75,6 +95,9 @@ class Delay(_Model):
             raise ValueError("a uniform delay needs min <= max")
         if shapes[2] and (self.median is None or self.p95 is None or self.p95 < self.median):
             raise ValueError("a log-normal delay needs median <= p95")
+        for value in (self.fixed, self.min, self.max, self.median, self.p95):
+            if value and value < CLOCK_RESOLUTION:
+                raise ValueError(f"{value:g} s is below the virtual clock's resolution (1 ms): give 0 or at least 1 ms")
         return self
 
     def describe(self) -> str:
@@ -244,7 +267,7 @@ Workload = Annotated[BookingWorkloadSpec | RetailWorkloadSpec | PostgresCdcWorkl
 class SnowpipeVariant(_Model):
     """Files: the producer rotates a file, stages it, a notification queues it, the pipe loads it."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(pattern=NAME, description=NAME_RULE)
     ingestion: Literal["snowpipe"]
     file_format: Literal["json", "csv"] = "json"
     #: Docs: create a file about once per minute when data arrives slower than that (R41).
@@ -269,7 +292,7 @@ class SnowpipeVariant(_Model):
 class StreamingClassicVariant(_Model):
     """Rows through the classic SDK: a client buffer flushed every MAX_CLIENT_LAG, then committed."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(pattern=NAME, description=NAME_RULE)
     ingestion: Literal["streaming_classic"]
     #: Default 1 s, configurable 1 s to 10 min (R61, R62).
     max_client_lag: Seconds = Field(1.0, ge=1, le=600)
@@ -292,7 +315,7 @@ class StreamingClassicVariant(_Model):
 class StreamingHighPerformanceVariant(_Model):
     """Rows through the high-performance SDK and its pipe; ingest-to-query latency per the docs."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(pattern=NAME, description=NAME_RULE)
     ingestion: Literal["streaming_high_performance"]
     flush_every: Seconds = Field(1.0, gt=0)
     #: "end-to-end ingest to query latencies within 5 to 10 seconds" (R73).
@@ -374,11 +397,11 @@ class ReportSpec(_Model):
 
 
 class Scenario(_Model):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=NAME, description=NAME_RULE)
     description: str = ""
     seed: int = 0
     start: datetime = DEFAULT_START
-    duration: Seconds = Field(gt=0)
+    duration: Annotated[Seconds, AfterValidator(_runnable_duration)] = Field(gt=0)
     drain: Seconds = Field(900.0, description="how long in-flight data may take to reach gold after the workload stops")
     pipeline: PipelineSpec
     workload: Workload
@@ -401,6 +424,23 @@ class Scenario(_Model):
             raise ValueError("; ".join(problems))
         return self
 
+    def limits(self) -> list[str]:
+        """What makes a valid scenario unable to run, each naming its key: restarts after the end, more events
+        than one run holds."""
+        problems = []
+        for index, variant in enumerate(self.variants):
+            late = [r for r in getattr(variant, "restarts", []) if r >= self.duration]
+            if late:
+                problems.append(f"variants[{index}].restarts: {late[0]:g} s is not before the run ends "
+                                f"(duration {self.duration:g} s)")
+        profile = getattr(self.workload, "profile", None)
+        events = self.workload.rate * (max(1.0, profile.peak_factor) if profile else 1.0) * self.duration
+        if events > MAX_EVENTS:
+            problems.append(f"workload.rate: {self.workload.rate:g}/s for {self.duration:g} s is about {events:,.0f} "
+                            f"events, more than the {MAX_EVENTS:,} one run can hold (~1.5 kB of tables each); "
+                            "lower the rate or shorten the duration")
+        return problems
+
     @property
     def start_utc(self) -> datetime:
         return self.start if self.start.tzinfo else self.start.replace(tzinfo=UTC)
@@ -412,7 +452,7 @@ class ScenarioError(Exception):
     def __init__(self, path: Path, problems: list[str]) -> None:
         self.path = path
         self.problems = problems
-        super().__init__("\n".join(f"{path.name}: {p}" for p in problems))
+        super().__init__("\n".join(f"{path.name or path}: {p}" for p in problems))
 
 
 class LoadedScenario(BaseModel):
@@ -433,10 +473,12 @@ def load(path: str | Path) -> LoadedScenario:
     path = Path(path)
     try:
         raw = path.read_bytes()
+    except IsADirectoryError:
+        raise ScenarioError(path, ["is a folder: give the scenario file (YAML) in it"]) from None
     except OSError as error:
         raise ScenarioError(path, [f"cannot read the file: {error.strerror}"]) from error
     try:
-        data = yaml.safe_load(raw)
+        data = _safe_yaml(raw)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -451,9 +493,34 @@ def load(path: str | Path) -> LoadedScenario:
         raise ScenarioError(path, [_problem(e, data) for e in error.errors()]) from None
     loaded = LoadedScenario(path=path, sha256=hashlib.sha256(raw).hexdigest(), scenario=scenario)
     missing = [f"pipeline.sql[{i}]: no such file {p}" for i, p in enumerate(loaded.sql_paths()) if not p.is_file()]
-    if missing:
-        raise ScenarioError(path, missing)
+    if missing or scenario.limits():
+        raise ScenarioError(path, missing + scenario.limits())
     return loaded
+
+
+#: More values than a scenario file has any use for: what a "billion laughs" of anchors and aliases expands to.
+MAX_YAML_VALUES = 100_000
+
+
+def _safe_yaml(raw: bytes) -> Any:
+    """The YAML document, refused when its aliases expand it past MAX_YAML_VALUES values (counted on the
+    composed node graph, without expanding it)."""
+    node = yaml.compose(raw, Loader=yaml.SafeLoader)
+    if node is None:
+        return None
+    sizes: dict[int, int] = {}
+
+    def size(current: yaml.Node) -> int:
+        if id(current) not in sizes:
+            children = ([item for pair in current.value for item in pair] if isinstance(current, yaml.MappingNode)
+                        else current.value if isinstance(current, yaml.SequenceNode) else [])
+            sizes[id(current)] = 1 + sum(min(size(child), MAX_YAML_VALUES) for child in children)
+        return sizes[id(current)]
+
+    if size(node) > MAX_YAML_VALUES:
+        raise yaml.YAMLError(f"the document expands to more than {MAX_YAML_VALUES:,} values through its aliases "
+                             "(anchors repeated inside each other); write the values out")
+    return yaml.safe_load(raw)
 
 
 def _problem(error: dict, data: Any) -> str:
@@ -480,7 +547,7 @@ def _problem(error: dict, data: Any) -> str:
         "union_tag_not_found": f"needs the key {context.get('discriminator')} (see scenarios/schema.json for its "
                                "values)",
         "too_short": "must not be empty",
-        "string_pattern_mismatch": "must contain only letters, digits, '_', '.' and '-' (it names the report folder)",
+        "string_pattern_mismatch": f"must be a plain name: {NAME_RULE}",
     }
     message = messages.get(kind) or error["msg"].removeprefix("Value error, ")
     if kind == "union_tag_invalid":
@@ -558,8 +625,14 @@ def _model_of(annotation: Any, node: Any) -> type[BaseModel] | None:
     return None
 
 
+#: Shows a value in an error without expanding it: a YAML alias bomb shares its parts, and printing it whole
+#: would take for ever.
+_BOUNDED = reprlib.Repr()
+_BOUNDED.maxlevel, _BOUNDED.maxlist, _BOUNDED.maxdict, _BOUNDED.maxstring, _BOUNDED.maxother = 2, 4, 4, 50, 50
+
+
 def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+    text = repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else _BOUNDED.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

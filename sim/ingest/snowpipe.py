@@ -83,7 +83,9 @@ class SnowpipeModel:
         count = max(1, int(limit // max(1, rows.nbytes // max(1, rows.num_rows))))
         full, rest = rows.slice(0, count), rows.slice(count)
         self._files[rotate_at] = [rest] if rest.num_rows else []
-        filled_at = int(pc.cast(full[self.time_column][-1:], pa.int64())[0].as_py())
+        # When its last row arrived, but not before now: a file that fills with this chunk may end within rows
+        # of an earlier one (the cut is sized by the rows' mean width).
+        filled_at = max(int(pc.cast(full[self.time_column][-1:], pa.int64())[0].as_py()), self.backend.clock.now())
         self._in_flight += 1  # counted from now: the write is scheduled
         self.backend.clock.schedule(filled_at, lambda: self._write(full, filled_at, scheduled=True))
 

@@ -55,6 +55,7 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
         ),
         Heading("Conservation"),
         *[Paragraph(line) for line in _conservation(record)],
+        *[Paragraph(line) for line in problems(record)],
         *[
             Paragraph(
                 f"{v['name']}: no version of {', '.join(v['untraced_layers'])} reflects the landing table, so "
@@ -174,11 +175,31 @@ def _wall_time(variants: list[dict]) -> list[Block]:
 def _conservation(record: dict[str, Any]) -> list[str]:
     lines = []
     for v in record["variants"]:
-        if v["conserved"]:
+        if v["conserved"] and not v.get("in_flight"):
             lines.append(f"{v['name']}: all {v['events']:,} generated events are in the landing table exactly once.")
+        elif v["conserved"]:
+            lines.append(f"{v['name']}: {v['landed']:,} of {v['events']:,} generated events landed, once each; "
+                         f"{v['in_flight']:,} had not landed when the drain ended (not lost: raise `drain`).")
         else:
             lines.append(f"{v['name']}: FAILED: {v['events']:,} generated, {v['landed']:,} landed, "
-                         f"{v['missing']:,} missing, {v['duplicates']:,} duplicated.")
+                         f"{v['missing'] - v.get('in_flight', 0):,} lost, {v.get('in_flight', 0):,} not landed "
+                         f"before the drain ended, {v['duplicates']:,} duplicated.")
+    return lines
+
+
+def problems(record: dict[str, Any]) -> list[str]:
+    """What failed in the pipeline, by variant: task runs and refreshes that failed, events a traced layer never
+    showed (also in the terminal summary: a run whose pipeline breaks must not look healthy)."""
+    layers = record["scenario"]["snapshot"]["pipeline"]["layers"]
+    lines = []
+    for v in record["variants"]:
+        for failure in v.get("failures", []):
+            lines.append(f"{v['name']}: {failure['kind']} {failure['name']} failed {failure['count']:,} time(s); "
+                         f"first error: {failure['first_error']}")
+        for layer in layers:
+            missed = v["not_visible"].get(layer, 0)
+            if missed and layer not in v.get("untraced_layers", []):
+                lines.append(f"{v['name']}: {missed:,} of {v['events']:,} events never became visible in {layer}")
     return lines
 
 

@@ -31,6 +31,7 @@ def build(loaded: LoadedScenario, results: list[VariantResult], *, run_id: str, 
         "packages": {name: _version(name) for name in PACKAGES},
         "wall_seconds": wall_seconds,
         "conserved": all(r.conserved for r in results),
+        "complete": all(r.complete for r in results),
         "variants": [_variant(r) for r in results],
     }
 
@@ -39,6 +40,7 @@ def _variant(result: VariantResult) -> dict[str, Any]:
     data = asdict(result)
     samples = data.pop("latency_samples")
     data["conserved"] = result.conserved
+    data["complete"] = result.complete
     data["speedup"] = result.simulated_seconds / result.wall_seconds if result.wall_seconds else None
     # The latency distribution as percentiles 0..100: enough to draw and compare CDFs.
     data["latency_percentiles"] = {

@@ -20,6 +20,8 @@ class Feed(Protocol):
 
     #: The events' column holding their source time.
     time_column: str
+    #: The events' columns, as the landing table must have them.
+    schema: pa.Schema
 
     @property
     def events(self) -> int:

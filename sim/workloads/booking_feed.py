@@ -38,6 +38,8 @@ class BookingFeed:
 
     #: The column with each event's source commit time, which the ingestion models time rows by.
     time_column: ClassVar[str] = "source_ts"
+    #: The events' columns, as the landing table must have them.
+    schema: ClassVar[pa.Schema] = SCHEMA
 
     seed: int = 0
     movies: int = 20

@@ -53,6 +53,8 @@ class PostgresCdcFeed:
 
     #: The column with each event's source commit time (epoch ms), which the ingestion models time rows by.
     time_column: ClassVar[str] = "ts_ms"
+    #: The events' columns, as the landing table must have them.
+    schema: ClassVar[pa.Schema] = SCHEMA
 
     seed: int = 0
     mix: CdcMix = field(default_factory=CdcMix)

@@ -51,6 +51,8 @@ class RetailFeed:
 
     #: The column with each event's source time, which the ingestion models time rows by.
     time_column: ClassVar[str] = "source_ts"
+    #: The events' columns, as the landing table must have them.
+    schema: ClassVar[pa.Schema] = SCHEMA
 
     seed: int = 0
     reference: RetailReference = field(default_factory=RetailReference)

@@ -58,6 +58,8 @@ class TmdbFeed:
 
     #: The column with each event's source time, which the ingestion models time rows by.
     time_column: ClassVar[str] = "source_ts"
+    #: The events' columns, as the landing table must have them.
+    schema: ClassVar[pa.Schema] = SCHEMA
 
     seed: int = 0
     #: Share of fetches that find a new movie (the rest find a known one changed).

@@ -19,19 +19,33 @@ from backends import duckdb as local
 BACKENDS = [pytest.param("duckdb"), pytest.param("snowflake", marks=pytest.mark.snowflake)]
 
 
+class LiveConnectionError(Exception):
+    """The live account could not be reached; says why without any credential."""
+
+
 def _live_connection() -> Any:
+    """A connection to the account the SNOWFLAKE_* variables name.
+
+    The password goes from the environment straight into the connector's call: no frame of ours holds it,
+    and a failure is re-raised `from None` with the secret masked, so neither a traceback (pytest shows each
+    frame's arguments, and its locals with -l) nor a log can print it.
+    """
     if not os.environ.get("SNOWFLAKE_ACCOUNT"):
         pytest.skip("SNOWFLAKE_ACCOUNT not set: live conformance skipped")
     connector = pytest.importorskip("snowflake.connector", reason="pip install 'snowsim[snowflake]' for live runs")
-    options = {
-        "account": os.environ["SNOWFLAKE_ACCOUNT"],
-        "user": os.environ.get("SNOWFLAKE_USER"),
-        "password": os.environ.get("SNOWFLAKE_PASSWORD"),
-        "database": os.environ.get("SNOWFLAKE_DATABASE"),
-        "warehouse": os.environ.get("SNOWFLAKE_WAREHOUSE"),
-        "role": os.environ.get("SNOWFLAKE_ROLE"),
-    }
-    return connector.connect(**{k: v for k, v in options.items() if v})
+    names = {"account": "SNOWFLAKE_ACCOUNT", "user": "SNOWFLAKE_USER", "database": "SNOWFLAKE_DATABASE",
+             "warehouse": "SNOWFLAKE_WAREHOUSE", "role": "SNOWFLAKE_ROLE"}
+    try:
+        return connector.connect(
+            **{key: os.environ[name] for key, name in names.items() if os.environ.get(name)},
+            password=os.environ.get("SNOWFLAKE_PASSWORD"), login_timeout=20, network_timeout=20,
+        )
+    except Exception as error:
+        message = str(error)
+        if os.environ.get("SNOWFLAKE_PASSWORD"):
+            message = message.replace(os.environ["SNOWFLAKE_PASSWORD"], "***")
+        raise LiveConnectionError(f"cannot connect to Snowflake account {os.environ['SNOWFLAKE_ACCOUNT']}: "
+                                  f"{type(error).__name__}: {message}") from None
 
 
 @pytest.fixture(params=BACKENDS)

@@ -89,7 +89,7 @@ def test_reference_data_is_loaded_into_its_tables() -> None:
 
     loaded = load(ROOT / "scenarios" / "retail_streaming.yaml")
     conn = local.connect()
-    run._set_up(conn, loaded)
+    run._set_up(conn, loaded, run.make_feed(loaded.scenario))
     cur = conn.cursor()
     assert cur.execute(
         "SELECT SEGMENT_NAME, SHARE FROM REFERENCE_DATA.CUSTOMER_SEGMENTS ORDER BY SHARE"
