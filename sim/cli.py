@@ -101,8 +101,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    # soft_wrap: a long path is printed whole, also when output is not a terminal (rich would wrap it at 80).
-    return args.handler(args, Console(soft_wrap=True), Console(stderr=True, soft_wrap=True))
+    # soft_wrap: a long path is printed whole, also when output is not a terminal (rich would wrap it at 80, and
+    # squeeze the summary table to that width).
+    wide = None if sys.stdout.isatty() else 160
+    return args.handler(args, Console(soft_wrap=True, width=wide), Console(stderr=True, soft_wrap=True))
 
 
 def print_schema(args: argparse.Namespace, console: Console, errors: Console) -> int:
@@ -224,8 +226,12 @@ def run_command(args: argparse.Namespace, console: Console, errors: Console) -> 
     if not run_record["complete"]:
         errors.print("[red bold]the pipeline FAILED: see above and the report[/red bold]")
         return 3
-    console.print("conservation: every generated event landed exactly once and reached every traced layer, in every "
-                  "variant", highlight=False)
+    for v in run_record["variants"]:
+        if v.get("faults"):
+            console.print(f"{v['name']}: {len(v['faults'])} injected fault event(s); {v.get('dropped', 0):,} events "
+                          "dropped by them as Snowflake would (see the report's Faults)", highlight=False)
+    console.print("conservation: every generated event landed exactly once (or was dropped by an injected fault, as "
+                  "said) and reached every traced layer, in every variant", highlight=False)
     return 0
 
 

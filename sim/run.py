@@ -24,6 +24,7 @@ from backends.clock import Millis, to_millis
 from backends.errors import EngineOutOfMemory, Error
 from backends.scripts import split_with_lines
 from sim import costs, metrics, parallel, wallclock
+from sim.faults import FaultError, Faults
 from sim.ingest import MODELS
 from sim.ingest.base import Delivery, IngestionModel, implied_landing
 from sim.scenario import (
@@ -76,17 +77,22 @@ class VariantResult:
     failures: list[dict] = field(default_factory=list)
     #: Of the missing events, those still on their way when the drain ended (not lost: the drain was short).
     in_flight: int = 0
+    #: Of the missing events, those injected faults dropped by Snowflake's own rules (a skipped bad file).
+    dropped: int = 0
+    #: What the injected faults did, in time order: {at (s from the start), kind, what}.
+    faults: list[dict] = field(default_factory=list)
 
     @property
     def conserved(self) -> bool:
         """Every generated event landed exactly once, or is still on its way (not lost, not doubled)."""
-        return self.duplicates == 0 and self.missing == self.in_flight
+        return self.duplicates == 0 and self.missing == self.in_flight + self.dropped
 
     @property
     def complete(self) -> bool:
         """Nothing failed, and every event reached every traced layer before the drain ended."""
         traced = [layer for layer in self.not_visible if layer not in self.untraced_layers]
-        return not self.failures and self.in_flight == 0 and not any(self.not_visible[layer] for layer in traced)
+        unexpected = [f for f in self.failures if not f.get("injected")]
+        return not unexpected and self.in_flight == 0 and not any(self.not_visible[layer] for layer in traced)
 
 
 @dataclass(frozen=True)
@@ -141,27 +147,23 @@ def run_variant(loaded: LoadedScenario, index: int, out_dir: Path,
         feed = make_feed(scenario)
         with wall("pipeline setup"):
             _set_up(conn, loaded, feed)
-        model = _model(conn, scenario, variant, folder, np.random.default_rng([scenario.seed, index + 1]), wall,
-                       feed.time_column)
         start = conn.clock.now()
+        faults = Faults(scenario.faults_for(variant), start)
+        faults.schedule(conn)
+        model = _model(conn, scenario, variant, folder, np.random.default_rng([scenario.seed, index + 1]), wall,
+                       feed.time_column, faults)
         end = start + round(scenario.duration * 1000)
         meter = _SteadyCompute(conn.cursor(), start, warmed_up=start + (end - start) // 4)
-        event_times = _generate(
-            conn,
-            feed,
-            model,
-            scenario,
-            start,
-            end,
-            lambda f: progress and progress(variant.name, f),
-            wall,
-            meter.observe,
-        )
+        told = lambda fraction: progress and progress(variant.name, fraction)  # noqa: E731
+        event_times = _generate(conn, feed, model, scenario, start, end, told, wall, meter.observe, faults)
         steady = meter.since_warm_up(end)
         model.finish(conn.clock.now())
-        _drain(conn, model, scenario, end + round(scenario.drain * 1000))
+        faults.finish()
+        _drain(conn, model, scenario, end + round(scenario.drain * 1000), faults)
         with wall("latency and cost measurement"):
-            result = _measure(conn, scenario, variant, model, event_times, start, end, steady)
+            result = _measure(conn, scenario, variant, model, event_times, start, end, steady, faults)
+    except FaultError as error:
+        raise RunError(f"{variant.name}: {error}") from error
     except EngineOutOfMemory as error:
         raise RunError(
             f"{variant.name}: {error}. Run fewer variants at once (--jobs), or a shorter scenario."
@@ -281,15 +283,14 @@ def _exists(cursor: Any, table: str) -> bool:
 
 
 def _model(conn: Backend, scenario: Scenario, variant: Variant, folder: RunFolder, rng: np.random.Generator,
-           wall: wallclock.WallTimes, time_column: str) -> IngestionModel:
-    return MODELS[variant.ingestion](
-        variant, conn, scenario.pipeline, folder.outbox(variant.name), rng, wall, time_column
-    )
+           wall: wallclock.WallTimes, time_column: str, faults: Faults) -> IngestionModel:
+    return MODELS[variant.ingestion](variant, conn, scenario.pipeline, folder.outbox(variant.name), rng, wall,
+                                     time_column, faults)
 
 
 def _generate(conn: Backend, feed: Feed, model: IngestionModel, scenario: Scenario, start: Millis, end: Millis,
               progress: Callable[[float], Any], wall: wallclock.WallTimes,
-              on_chunk: Callable[[Millis], None]) -> np.ndarray:
+              on_chunk: Callable[[Millis], None], faults: Faults) -> np.ndarray:
     """Generate the workload in fixed chunks, the same for every variant; the events' source times, by event id - 1.
 
     Each chunk is handed to the ingestion model at its start; the model delivers its events at
@@ -308,11 +309,14 @@ def _generate(conn: Backend, feed: Feed, model: IngestionModel, scenario: Scenar
                            profile.peak_factor if profile else 1.0)
         conn.clock.run_until(t)
         _stop_on_failed_load(model, scenario)
+        faults.tick(conn)
         on_chunk(t)
         with wall("workload generation"):
             events = feed.batch(arrived)  # a feed may emit more events than arrivals (a new customer's profile)
-        model.accept(events, t)
-        times.append(pc.cast(events[feed.time_column], pa.int64()).to_numpy())
+        arriving = _epoch_ms(events[feed.time_column])
+        events = faults.late(events, feed.time_column, rng)
+        model.accept(events, t, arriving)
+        times.append(_epoch_ms(events[feed.time_column]))
         t = chunk_end
         percent = int(100 * (t - start) / (end - start))
         if percent != reported:
@@ -321,6 +325,13 @@ def _generate(conn: Backend, feed: Feed, model: IngestionModel, scenario: Scenar
     conn.clock.run_until(end)
     _stop_on_failed_load(model, scenario)
     return np.concatenate(times) if times else np.empty(0, np.int64)
+
+
+def _epoch_ms(column: pa.ChunkedArray) -> np.ndarray:
+    """A column of source times (epoch ms, or a timestamp) as epoch milliseconds."""
+    if pa.types.is_timestamp(column.type) and column.type.unit != "ms":
+        column = pc.cast(column, pa.timestamp("ms", column.type.tz))
+    return pc.cast(column, pa.int64()).to_numpy()
 
 
 def _stop_on_failed_load(model: IngestionModel, scenario: Scenario) -> None:
@@ -335,7 +346,7 @@ def _stop_on_failed_load(model: IngestionModel, scenario: Scenario) -> None:
         )
 
 
-def _drain(conn: Backend, model: IngestionModel, scenario: Scenario, deadline: Millis) -> None:
+def _drain(conn: Backend, model: IngestionModel, scenario: Scenario, deadline: Millis, faults: Faults) -> None:
     """Let in-flight deliveries land and every layer catch up, a minute at a time, up to the deadline.
 
     Every layer, not only gold: a layer beside gold's path (an SCD2 snapshot) may catch up later. A
@@ -345,6 +356,7 @@ def _drain(conn: Backend, model: IngestionModel, scenario: Scenario, deadline: M
     while conn.clock.now() < deadline:
         conn.clock.run_until(min(conn.clock.now() + MINUTE_MS, deadline))
         _stop_on_failed_load(model, scenario)
+        faults.tick(conn)
         if model.pending:
             continue
         landed = max((d.csn for d in model.deliveries if d.csn is not None), default=0)
@@ -355,7 +367,7 @@ def _drain(conn: Backend, model: IngestionModel, scenario: Scenario, deadline: M
 
 
 def _measure(conn: Backend, scenario: Scenario, variant: Variant, model: IngestionModel, event_times: np.ndarray,
-             start: Millis, end: Millis, steady: tuple[dict[str, float], float]) -> VariantResult:
+             start: Millis, end: Millis, steady: tuple[dict[str, float], float], faults: Faults) -> VariantResult:
     pipeline = scenario.pipeline
     cursor = conn.cursor()
     landed_ids = cursor.execute(f"SELECT event_id FROM {pipeline.landing_table}").fetch_arrow_all()
@@ -367,8 +379,11 @@ def _measure(conn: Backend, scenario: Scenario, variant: Variant, model: Ingesti
     events = len(event_times)
     duplicates, missing = _conservation(landed, events)
     event_csn = _event_csn(model.deliveries, events)
+    dropped = np.zeros(events, dtype=bool)  # events an injected fault dropped by Snowflake's rules
+    for ids in faults.dropped:
+        dropped[ids[(ids >= 1) & (ids <= events)] - 1] = True
     # Events no delivery carried while the model still holds some were on their way when the drain ended.
-    in_flight = min(missing, int(np.count_nonzero(event_csn == 0))) if model.pending else 0
+    in_flight = min(missing, int(np.count_nonzero((event_csn == 0) & ~dropped))) if model.pending else 0
     layers = metrics.layer_versions(conn.lineage.versions, pipeline.landing_table, pipeline.layers)
     latency, samples, not_visible, untraced = {}, {}, {}, []
     sample = np.random.default_rng(0).permutation(events)[:20_000] if events > 20_000 else np.arange(events)
@@ -378,7 +393,7 @@ def _measure(conn: Backend, scenario: Scenario, variant: Variant, model: Ingesti
         visible = metrics.visible_times(event_csn, layers[layer])
         lag = np.where((visible >= 0) & (event_csn > 0), visible - event_times, metrics.NEVER)
         latency[layer] = metrics.summary(lag)
-        not_visible[layer] = int(np.count_nonzero(lag < 0))
+        not_visible[layer] = int(np.count_nonzero((lag < 0) & ~dropped))
         chosen = lag[sample]
         samples[layer] = sorted(float(v) / 1000 for v in chosen[chosen >= 0])
     step = round(scenario.report.freshness_step * 1000)
@@ -398,9 +413,21 @@ def _measure(conn: Backend, scenario: Scenario, variant: Variant, model: Ingesti
         busy=_busy(cursor, start),
         untraced_layers=untraced,
         implied_landing=implied_landing(*variant.delay_chain()),
-        failures=pipeline_failures(cursor),
+        failures=_injected(pipeline_failures(cursor), faults),
         in_flight=in_flight,
+        dropped=int(dropped.sum()),
+        faults=[{"at": (e.at - start) / 1000, "kind": e.kind, "what": e.what} for e in faults.timeline],
     )
+
+
+def _injected(failures: list[dict], faults: Faults) -> list[dict]:
+    """Mark the task failures the injected faults caused (reported, but not the pipeline's own)."""
+    expected = faults.expected_failures()
+    for failure in failures:
+        caused = expected.get(failure["name"].upper(), 0)
+        if failure["kind"] == "task" and caused and failure["count"] <= caused:
+            failure["injected"] = True
+    return failures
 
 
 def _change_tracked(cursor: Any, layer: str) -> bool:

@@ -338,6 +338,56 @@ Variant = Annotated[
 ]
 
 
+class _Fault(_Model):
+    at: Seconds = Field(description="when the fault strikes, after the start")
+    variants: list[str] = Field([], description="the variants it strikes (default: every one it applies to)")
+
+
+class TaskFailures(_Fault):
+    """The named task fails its next `runs` runs, then recovers (its body fails, then is restored)."""
+
+    kind: Literal["task_failures"]
+    task: str = Field(min_length=1)
+    runs: int = Field(3, ge=1)
+
+
+class DuplicateNotifications(_Fault):
+    """Snowpipe: the notifications of the next `files` files come twice (the second after the load)."""
+
+    kind: Literal["duplicate_notifications"]
+    files: int = Field(1, ge=1)
+
+
+class BadRecords(_Fault):
+    """Snowpipe: the next `files` files each carry a record the pipe cannot read; its ON_ERROR decides the rest."""
+
+    kind: Literal["bad_records"]
+    files: int = Field(1, ge=1)
+
+
+class ClientCrash(_Fault):
+    """Streaming: the client crashes after appending its next batch, before that batch commits, and resumes from
+    its channels' committed offset tokens."""
+
+    kind: Literal["client_crash"]
+
+
+class LateEvents(_Fault):
+    """A share of the events arriving during `window` carry a source time `by` older than they arrive at."""
+
+    kind: Literal["late_events"]
+    share: float = Field(0.05, gt=0, le=1)
+    by: Seconds = Field(600.0, gt=0)
+    window: Seconds = Field(60.0, gt=0)
+
+
+Fault = Annotated[TaskFailures | DuplicateNotifications | BadRecords | ClientCrash | LateEvents,
+                  Field(discriminator="kind")]
+#: The faults that strike only one ingestion method.
+FAULT_INGESTION = {"duplicate_notifications": ("snowpipe",), "bad_records": ("snowpipe",),
+                   "client_crash": ("streaming_classic", "streaming_high_performance")}
+
+
 class PipelineSpec(_Model):
     sql: list[Path] = Field(min_length=1, description="SQL scripts run in order, relative to the scenario file")
     landing_table: str = Field(min_length=1)
@@ -410,6 +460,7 @@ class Scenario(_Model):
     warehouse: WarehouseSpec = WarehouseSpec()
     pricing: Pricing = Pricing()
     report: ReportSpec = ReportSpec()
+    faults: list[Fault] = Field([], description="faults to inject; the report shows what became of each")
 
     @model_validator(mode="after")
     def _variants_fit(self) -> Scenario:
@@ -424,15 +475,35 @@ class Scenario(_Model):
             raise ValueError("; ".join(problems))
         return self
 
+    def faults_for(self, variant: Variant) -> list[Fault]:
+        """The faults that strike `variant`: those naming it, or naming none, of its ingestion method."""
+        chosen = []
+        for fault in self.faults:
+            methods = FAULT_INGESTION.get(fault.kind)
+            if methods is not None and variant.ingestion not in methods:
+                continue
+            if not fault.variants or variant.name in fault.variants:
+                chosen.append(fault)
+        return chosen
+
     def limits(self) -> list[str]:
-        """What makes a valid scenario unable to run, each naming its key: restarts after the end, more events
-        than one run holds."""
+        """What makes a valid scenario unable to run, each naming its key: restarts or faults after the end, more
+        events than one run holds."""
         problems = []
         for index, variant in enumerate(self.variants):
             late = [r for r in getattr(variant, "restarts", []) if r >= self.duration]
             if late:
                 problems.append(f"variants[{index}].restarts: {late[0]:g} s is not before the run ends "
                                 f"(duration {self.duration:g} s)")
+        names = {v.name for v in self.variants}
+        for index, fault in enumerate(self.faults):
+            if fault.at >= self.duration:
+                problems.append(f"faults[{index}].at: {fault.at:g} s is not before the run ends "
+                                f"(duration {self.duration:g} s)")
+            unknown = [name for name in fault.variants if name not in names]
+            if unknown:
+                problems.append(f"faults[{index}].variants: no variant {unknown[0]!r}; the scenario's are "
+                                f"{', '.join(sorted(names))}")
         profile = getattr(self.workload, "profile", None)
         events = self.workload.rate * (max(1.0, profile.peak_factor) if profile else 1.0) * self.duration
         if events > MAX_EVENTS:

@@ -52,8 +52,8 @@ class IngestionModel(Protocol):
     def pending(self) -> int:
         """Events accepted and not yet delivered."""
 
-    def accept(self, events: pa.Table, now: Millis) -> None:
-        """Take the events generated up to `now` (their source times at or after the last call's)."""
+    def accept(self, events: pa.Table, now: Millis, arrivals: np.ndarray | None = None) -> None:
+        """Take the events arriving from `now` on (at `arrivals`, epoch ms; else at their source times)."""
 
     def finish(self, now: Millis) -> None:
         """The workload stopped at `now`: deliver what is buffered."""
@@ -109,15 +109,16 @@ def _column_bytes(column: pa.ChunkedArray) -> int:
 
 
 def split_at_boundaries(
-    rows: pa.Table, origin: Millis, every_ms: int, time_column: str = "source_ts"
+    rows: pa.Table, origin: Millis, every_ms: int, time_column: str = "source_ts", arrivals: np.ndarray | None = None
 ) -> list[tuple[Millis, pa.Table]]:
-    """Rows grouped by the first boundary (origin + k * every_ms) after their time: (boundary, rows) in order.
+    """Rows grouped by the first boundary (origin + k * every_ms) after their arrival (`arrivals`, else their
+    time): (boundary, rows) in order.
 
     A client that flushes every `every_ms` sends at each boundary what arrived since the previous one.
     """
     if rows.num_rows == 0:  # a channel no key of the chunk hashed to
         return []
-    times = pc.cast(rows[time_column], pa.int64()).to_numpy()
+    times = arrivals if arrivals is not None else pc.cast(rows[time_column], pa.int64()).to_numpy()
     boundaries = origin + ((times - origin) // every_ms + 1) * every_ms
     cuts = np.flatnonzero(np.diff(boundaries)) + 1
     starts = np.concatenate([[0], cuts])

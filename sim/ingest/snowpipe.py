@@ -23,6 +23,7 @@ import pyarrow.csv as pa_csv
 
 from backends.base import Backend
 from backends.clock import Millis
+from sim.faults import Faults
 from sim.ingest.base import Delivery, Usage, sample_seconds, split_at_boundaries
 from sim.scenario import SnowpipeVariant
 
@@ -32,8 +33,10 @@ class SnowpipeModel:
 
     def __init__(self, variant: SnowpipeVariant, backend: Backend, stage: str, pipe: str, outbox: Path,
                  rng: np.random.Generator, activity: Callable[[str], AbstractContextManager] | None = None,
-                 time_column: str = "source_ts") -> None:
+                 time_column: str = "source_ts", faults: Faults | None = None) -> None:
         self.variant = variant
+        #: Injected faults it plays: repeated notifications, files with a bad record.
+        self.faults = faults
         #: Told when the producer writes and PUTs a file (the harness times it); None: nobody asks.
         self.activity = activity or (lambda kind: contextlib.nullcontext())
         self.backend = backend
@@ -52,6 +55,8 @@ class SnowpipeModel:
         self._files: dict[Millis, list[pa.Table]] = {}
         self._sequence = 0
         self._queue: deque[tuple[str, np.ndarray, int]] = deque()
+        #: Files written with a bad record on purpose (a fault), by staged name.
+        self._corrupted: set[str] = set()
         self._loading = False
         self._in_flight = 0
 
@@ -60,8 +65,9 @@ class SnowpipeModel:
         """Files still open, or written but not loaded yet."""
         return self._in_flight + len(self._files)
 
-    def accept(self, events: pa.Table, now: Millis) -> None:
-        """Take the events of the next workload chunk (all at or after `now`) into the files they belong to.
+    def accept(self, events: pa.Table, now: Millis, arrivals: np.ndarray | None = None) -> None:
+        """Take the events of the next workload chunk (all arriving at or after `now`, at `arrivals`, else at
+        their source times) into the files they belong to.
 
         A file rotates at its time, or earlier when it reaches `max_file_mb` (sized by its Arrow bytes):
         then at the time of the event that filled it.
@@ -69,7 +75,7 @@ class SnowpipeModel:
         if self._origin is None:
             self._origin = now
         limit = self.variant.max_file_mb * 1e6 if self.variant.max_file_mb else None
-        for rotate_at, rows in split_at_boundaries(events, self._origin, self.step_ms, self.time_column):
+        for rotate_at, rows in split_at_boundaries(events, self._origin, self.step_ms, self.time_column, arrivals):
             if rotate_at not in self._files:
                 self._files[rotate_at] = []
                 self.backend.clock.schedule(rotate_at, lambda at=rotate_at: self._rotate(at))
@@ -108,6 +114,12 @@ class SnowpipeModel:
                 pl.from_arrow(rows).write_ndjson(path)
             else:
                 pa_csv.write_csv(rows, path, pa_csv.WriteOptions(include_header=False))
+            if self.faults is not None and self.faults.bad_record(now):
+                with path.open("a") as file:  # a record the pipe cannot read: not JSON, or a number that is not one
+                    file.write('{"event_id": "one", \n' if self.variant.file_format == "json" else "one,\n")
+                self._corrupted.add(name + ".gz")
+                self.faults.note(now, "bad_records", f"file {name} written with a bad record after its "
+                                 f"{rows.num_rows:,} events")
             # Parameters bind only values; a file path in PUT is part of the statement, quoted here.
             self.backend.cursor().execute(f"PUT 'file://{path.as_posix()}' @{self.stage}")
         staged = name + ".gz"
@@ -121,6 +133,17 @@ class SnowpipeModel:
         if not self._loading:
             self._start_load()
 
+    def _notify_again(self, staged: str, size: int) -> None:
+        """A repeated notification (a fault): the pipe queues the file again only if it has forgotten it."""
+        if self.backend.insert_files(self.pipe, [staged]):
+            self._in_flight += 1
+            self._queue.append((staged, np.empty(0, np.int64), size))
+            if not self._loading:
+                self._start_load()
+            return
+        self.faults.note(self.backend.clock.now(), "duplicate_notifications",
+                         f"notification of {staged} repeated; the pipe had it already and ignored it")
+
     def _start_load(self) -> None:
         _, _, size = self._queue[0]
         seconds = sample_seconds(self.variant.load_overhead, self.rng) + size / 1e6 / self.variant.load_mb_per_second
@@ -132,13 +155,24 @@ class SnowpipeModel:
         staged, event_ids, _ = self._queue.popleft()
         self._in_flight -= 1
         record = self.backend.load_next_file(self.pipe)
+        now = self.backend.clock.now()
+        if record is None and not len(event_ids) and self.faults is not None:
+            self.faults.note(now, "duplicate_notifications", f"notification of {staged} repeated after its load; "
+                             "the pipe's load history skipped it (loaded once)")
         if record is not None:
             self.usage.files += 1
             if record.status == "Loaded":
                 self.usage.bytes_billed += record.bytes_billed
                 self.deliveries.append(Delivery(event_ids, record.csn, record.last_load_time))
+            elif staged in self._corrupted:  # the fault's file: its events are lost by the pipe's ON_ERROR
+                self.faults.dropped.append(event_ids)
+                self.faults.note(now, "bad_records", f"the pipe did not load {staged} ({record.first_error_message}):"
+                                 f" its {len(event_ids):,} events are dropped, as ON_ERROR ABORT_STATEMENT or "
+                                 "SKIP_FILE does on Snowflake")
             else:
                 self.usage.failed_files.append(f"{staged}: {record.first_error_message}")
+            if len(event_ids) and self.faults is not None and self.faults.repeat_notification(now):
+                self._notify_again(staged, record.file_size)
         self._loading = False
         if self._queue:
             self._start_load()

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from backends.base import Backend
 from backends.clock import Millis, Scheduled
+from sim.faults import Faults
 from sim.ingest.base import Delivery, Usage, sample_seconds, split_at_boundaries, value_bytes
 from sim.scenario import StreamingClassicVariant, StreamingHighPerformanceVariant
 
@@ -34,8 +35,11 @@ class StreamingModel:
     """
 
     def __init__(self, variant: StreamingClassicVariant | StreamingHighPerformanceVariant, backend: Backend,
-                 landing_table: str, key: str, rng: np.random.Generator, time_column: str = "source_ts") -> None:
+                 landing_table: str, key: str, rng: np.random.Generator, time_column: str = "source_ts",
+                 faults: Faults | None = None) -> None:
         self.variant = variant
+        #: Injected faults it plays: a client crash between append and commit.
+        self.faults = faults
         self.backend = backend
         self.rng = rng
         #: The events' column with their source time (epoch ms, or a timestamp).
@@ -62,8 +66,9 @@ class StreamingModel:
         """Batches not committed yet."""
         return sum(len(batches) for batches in self._uncommitted)
 
-    def accept(self, events: pa.Table, now: Millis) -> None:
-        """Take the events of the next workload chunk (all at or after `now`): each flush commits what it buffered."""
+    def accept(self, events: pa.Table, now: Millis, arrivals: np.ndarray | None = None) -> None:
+        """Take the events of the next workload chunk (arriving at or after `now`, at `arrivals`, else at their
+        source times): each flush commits what it buffered."""
         if self._active_from is None:
             self._active_from = now
             for seconds in self.variant.restarts:
@@ -71,15 +76,17 @@ class StreamingModel:
         if events.num_rows == 0:
             return
         if len(self.channels) == 1:
-            parts = [events]
+            parts = [(events, arrivals)]
         else:
             # Rows of one key always go through the same channel, so its changes stay in order.
             hashed = pl.from_arrow(events.select([self.key])).get_column(self.key).hash(seed=0).to_numpy()
             which = hashed % len(self.channels)
-            parts = [events.filter(pa.array(which == i)) for i in range(len(self.channels))]
+            parts = [(events.filter(pa.array(which == i)), None if arrivals is None else arrivals[which == i])
+                     for i in range(len(self.channels))]
         self.usage.bytes_billed += value_bytes(events)  # every event is sent once, in one of the batches below
-        for index, rows in enumerate(parts):
-            for flush_at, batch in split_at_boundaries(rows, self._active_from, self.step_ms, self.time_column):
+        for index, (rows, arrived) in enumerate(parts):
+            for flush_at, batch in split_at_boundaries(rows, self._active_from, self.step_ms, self.time_column,
+                                                       arrived):
                 self._schedule_commit(index, batch, flush_at)
 
     def _schedule_commit(self, index: int, rows: pa.Table, flushed_at: Millis) -> None:
@@ -88,6 +95,14 @@ class StreamingModel:
         self.last_commit[index] = at
         handle = self.backend.clock.schedule(at, lambda: self._commit(index), priority=-1)
         self._uncommitted[index].append((flushed_at, rows, handle))
+        if self.faults is not None and at > flushed_at and self.faults.crash_after_append(flushed_at):
+            # The batch is appended at its flush and commits later: the client dies in between.
+            self.backend.clock.schedule(flushed_at, lambda: self._crash(rows.num_rows), priority=-2)
+
+    def _crash(self, rows: int) -> None:
+        self.faults.note(self.backend.clock.now(), "client_crash", f"client crashed after appending {rows:,} rows, "
+                         "before their commit; it reopened its channels and resent from the committed offset tokens")
+        self._restart()
 
     def _commit(self, index: int) -> None:
         _, rows, _ = self._uncommitted[index].pop(0)

@@ -65,6 +65,7 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
             for v in variants
             if v.get("untraced_layers")
         ],
+        *faults(record),
         Heading("Summary"),
         Table(
             [
@@ -173,18 +174,39 @@ def _wall_time(variants: list[dict]) -> list[Block]:
 
 
 def _conservation(record: dict[str, Any]) -> list[str]:
+    """Per variant: did every generated event land exactly once; if not, what became of the others and why."""
     lines = []
     for v in record["variants"]:
-        if v["conserved"] and not v.get("in_flight"):
-            lines.append(f"{v['name']}: all {v['events']:,} generated events are in the landing table exactly once.")
-        elif v["conserved"]:
-            lines.append(f"{v['name']}: {v['landed']:,} of {v['events']:,} generated events landed, once each; "
-                         f"{v['in_flight']:,} had not landed when the drain ended (not lost: raise `drain`).")
-        else:
+        in_flight, dropped = v.get("in_flight", 0), v.get("dropped", 0)
+        if not v["conserved"]:
             lines.append(f"{v['name']}: FAILED: {v['events']:,} generated, {v['landed']:,} landed, "
-                         f"{v['missing'] - v.get('in_flight', 0):,} lost, {v.get('in_flight', 0):,} not landed "
-                         f"before the drain ended, {v['duplicates']:,} duplicated.")
+                         f"{v['missing'] - in_flight - dropped:,} lost, {in_flight:,} not landed before the drain "
+                         f"ended, {dropped:,} dropped by injected faults, {v['duplicates']:,} duplicated.")
+        elif not in_flight and not dropped:
+            lines.append(f"{v['name']}: all {v['events']:,} generated events are in the landing table exactly once.")
+        else:
+            line = f"{v['name']}: {v['landed']:,} of {v['events']:,} generated events landed, once each"
+            if dropped:
+                line += (f"; {dropped:,} were dropped with files an injected fault spoiled (Snowflake's rule: a pipe "
+                         "does not load a file it cannot read, see Faults)")
+            if in_flight:
+                line += f"; {in_flight:,} had not landed when the drain ended (not lost: raise `drain`)"
+            lines.append(line + ".")
     return lines
+
+
+def faults(record: dict[str, Any]) -> list[Block]:
+    """The injected faults' timeline, per variant: what struck when, and what became of it."""
+    rows = [[v["name"], f"{entry['at'] / 60:.1f}", entry["kind"], entry["what"]]
+            for v in record["variants"] for entry in v.get("faults", [])]
+    if not rows:
+        return []
+    return [
+        Heading("Faults"),
+        Paragraph("Faults the scenario injected, and what became of each. Task runs they failed are in the "
+                  "task history; the conservation lines above account for every event they touched."),
+        Table(["variant", "minute", "fault", "what happened"], rows),
+    ]
 
 
 def problems(record: dict[str, Any]) -> list[str]:
@@ -194,6 +216,8 @@ def problems(record: dict[str, Any]) -> list[str]:
     lines = []
     for v in record["variants"]:
         for failure in v.get("failures", []):
+            if failure.get("injected"):
+                continue  # the scenario's own fault: in the Faults section, not a failure of the pipeline
             lines.append(f"{v['name']}: {failure['kind']} {failure['name']} failed {failure['count']:,} time(s); "
                          f"first error: {failure['first_error']}")
         for layer in layers:

@@ -208,3 +208,58 @@ def test_sigterm_stops_a_run_like_ctrl_c_workers_and_all(tmp_path) -> None:
             break
         time.sleep(0.1)
     assert not alive, "a worker of the terminated run is still alive"
+
+
+@pytest.fixture(scope="session")
+def faulted(shared_run) -> dict:
+    """The shipped fault scenario's run record (30 simulated minutes, both variants), run once a session."""
+    import json
+
+    from sim.cli import main
+
+    def make(out: Path) -> None:
+        assert main(["run", str(ROOT / "scenarios" / "booking_faults.yaml"), "--out", str(out), "--no-charts"]) == 0
+
+    (run,) = [p for p in shared_run("faults", make).iterdir() if p.is_dir()]
+    return {"record": json.loads((run / "run.json").read_text()), "report": (run / "report.md").read_text()}
+
+
+def _variant(faulted: dict, name: str) -> dict:
+    return next(v for v in faulted["record"]["variants"] if v["name"] == name)
+
+
+def test_injected_task_failures_recover_and_every_event_still_reaches_gold(faulted) -> None:
+    for name in ("snowpipe-60s", "streaming-classic-1s"):
+        v = _variant(faulted, name)
+        assert v["failures"] == [{"kind": "task", "name": "APPLY_BOOKING_CHANGES", "count": 3,
+                                  "first_error": "Division by zero", "injected": True}]
+        assert any("restored after 3 failed run(s)" in f["what"] for f in v["faults"])
+        assert v["complete"] and not any(v["not_visible"].values())
+
+
+def test_repeated_notifications_load_each_file_once(faulted) -> None:
+    v = _variant(faulted, "snowpipe-60s")
+    repeats = [f for f in v["faults"] if f["kind"] == "duplicate_notifications"]
+    assert len(repeats) == 2 and all("loaded once" in f["what"] or "ignored it" in f["what"] for f in repeats)
+    assert v["duplicates"] == 0
+
+
+def test_a_file_with_a_bad_record_drops_its_events_and_the_run_says_so(faulted) -> None:
+    v = _variant(faulted, "snowpipe-60s")
+    assert v["dropped"] > 0 and v["missing"] == v["dropped"] and v["conserved"]
+    assert any("Error parsing JSON" in f["what"] and "dropped" in f["what"] for f in v["faults"])
+    assert f"{v['dropped']:,} were dropped with files an injected fault spoiled" in faulted["report"]
+
+
+def test_a_client_crash_between_append_and_commit_loses_and_doubles_nothing(faulted) -> None:
+    v = _variant(faulted, "streaming-classic-1s")
+    assert any(f["kind"] == "client_crash" for f in v["faults"])
+    assert v["landed"] == v["events"] and v["duplicates"] == 0 and v["missing"] == 0
+
+
+def test_late_events_land_with_their_old_source_time(faulted) -> None:
+    for name in ("snowpipe-60s", "streaming-classic-1s"):
+        v = _variant(faulted, name)
+        (late,) = [f for f in v["faults"] if f["kind"] == "late_events"]
+        assert "source time 600 s older" in late["what"]
+        assert v["latency"]["booking_changes"]["max"] >= 600  # a late event lands 10 min after its source time

@@ -46,12 +46,14 @@ def _scenario(folder: Path, fmt: str = "json", **replace: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def run_folder(tmp_path_factory) -> Path:
-    """The tiny scenario's run, its three variants side by side in worker processes."""
-    folder = tmp_path_factory.mktemp("run")
-    assert main(["run", str(_scenario(folder)), "--out", str(folder / "reports"), "--jobs", "3"]) == 0
-    (run,) = (folder / "reports").iterdir()
+@pytest.fixture(scope="session")
+def run_folder(shared_run) -> Path:
+    """The tiny scenario's run, its three variants side by side in worker processes (run once a session)."""
+
+    def make(folder: Path) -> None:
+        assert main(["run", str(_scenario(folder)), "--out", str(folder / "reports"), "--jobs", "3"]) == 0
+
+    (run,) = (shared_run("tiny-run", make) / "reports").iterdir()
     return run
 
 

@@ -68,7 +68,7 @@ def test_validate_lists_each_file_and_exits_1_if_any_is_invalid(capsys) -> None:
 
     assert main(["validate", *map(str, SHIPPED)]) == 0
     out = capsys.readouterr().out
-    assert all(f"{path}: ok (3 variants)" in out for path in SHIPPED)
+    assert all(f"{path}: ok ({len(load(path).scenario.variants)} variants)" in out for path in SHIPPED)
     broken = ROOT / "tests" / "scenarios" / "broken" / "negative_rate.yaml"
     assert main(["validate", str(SHIPPED[0]), str(broken)]) == 1
     captured = capsys.readouterr()

@@ -457,8 +457,11 @@ def read_staged(session: SessionLike, copy: CopyInto, stage: Stage, name: str, *
         return record, None
     except duckdb.OutOfMemoryException as error:
         raise engine_errors.translate(error) from error  # the emulator's limit: not a failure of this file
-    except (Error, duckdb.Error, OSError, ValueError) as error:
-        record.first_error_message = str(error).splitlines()[0][:500]
+    except duckdb.Error as error:
+        record.first_error_message = engine_errors.translate(error).msg.splitlines()[0][:500]
+        return record, None
+    except (Error, OSError, ValueError) as error:
+        record.first_error_message = (error.msg if isinstance(error, Error) else str(error)).splitlines()[0][:500]
         return record, None
     record.row_parsed = rows.num_rows
     return record, rows

@@ -78,6 +78,14 @@ def _division_by_zero(m: re.Match, sql: str | None) -> errors.Error:
     return errors.DataError("Division by zero", errno=100051, sqlstate="22012", query=sql)
 
 
+@_rule(duckdb.InvalidInputException,
+       r'Malformed JSON in file "(?:[^"]*/)?([^"/]+)", at byte \d+ in line (\d+): ([^.\n]*)')
+def _bad_json_file(m: re.Match, sql: str | None) -> errors.Error:
+    """A staged JSON file that does not parse, worded as Snowflake's COPY words it (file and line)."""
+    return errors.DataError(f"Error parsing JSON: {m[3].strip()}  File '{m[1]}', line {m[2]}", errno=100069,
+                            sqlstate="22000", query=sql)
+
+
 @_rule(duckdb.OutOfRangeException, r".")
 def _out_of_range(m: re.Match, sql: str | None) -> errors.Error:
     return errors.DataError("Number out of representable range", errno=100046, sqlstate="22003", query=sql)
