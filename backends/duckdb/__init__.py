@@ -15,12 +15,10 @@ code runs offline; every connection made inside one `patch()` shares one account
 from __future__ import annotations
 
 import contextlib
-import importlib
-from collections.abc import Iterator
+import importlib.util
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import duckdb as _duckdb
 
@@ -148,89 +146,26 @@ def connect_for_run(*, start: int, folder: Path, workers: int = 1,
 
 # --- running connector code offline ------------------------------------------------------------------
 
-#: Connector arguments that only matter to a live account; accepted and ignored (never logged).
-_LIVE_ONLY = {
-    "account", "user", "password", "authenticator", "host", "port", "protocol", "private_key", "private_key_file",
-    "private_key_file_pwd", "token", "login_timeout", "network_timeout", "client_session_keep_alive", "application",
-    "insecure_mode", "ocsp_fail_open", "region", "connection_name", "session_parameters", "validate_default_parameters",
-    "client_prefetch_threads", "client_store_temporary_credential", "passcode", "oauth_client_id",
-}
 
-
-class _ConnectorConnection(Connection):
-    """A connection raising `snowflake.connector.errors` classes, for code that catches those."""
-
-    def _raise(self, error: errors.Error) -> None:
-        connector_errors = importlib.import_module("snowflake.connector.errors")
-        target = next(
-            (
-                getattr(connector_errors, c.__name__)
-                for c in type(error).__mro__
-                if hasattr(connector_errors, c.__name__)
-            ),
-            connector_errors.Error,
-        )
-        try:
-            converted = target(
-                msg=error.msg, errno=error.errno, sqlstate=error.sqlstate, sfqid=error.sfqid, query=error.query
-            )
-        except TypeError:
-            converted = target(error.msg)
-        raise converted from error
-
-
-class Patch:
-    """What `patch()` yields: the shared emulator, its clock, and the connections made so far."""
-
-    def __init__(self, emulator: Emulator, create_database: bool) -> None:
-        self.emulator = emulator
-        self.clock = emulator.clock
-        self.connections: list[Connection] = []
-        self._create_database = create_database
-
-    def connect(self, **kwargs: Any) -> Connection:
-        """What the patched `snowflake.connector.connect` does."""
-        options: dict[str, Any] = {}
-        for key, value in kwargs.items():
-            if key == "database":
-                options["current_database"] = value.upper() if value and not value.startswith('"') else value
-            elif key == "schema":
-                options["current_schema"] = value.upper() if value and not value.startswith('"') else value
-            elif key in ("warehouse", "role", "paramstyle", "autocommit"):
-                options[key] = value
-            elif key not in _LIVE_ONLY:
-                raise NotSupportedError(f"the connector argument {key}=")
-        parameters = kwargs.get("session_parameters") or {}
-        if "TIMEZONE" in parameters:
-            options["timezone"] = parameters["TIMEZONE"]
-        if "database" in kwargs and "schema" not in kwargs:
-            options["current_schema"] = DEFAULT_SCHEMA
-        connection = self.emulator.connect(
-            create_database=self._create_database, connection_class=_ConnectorConnection, **options
-        )
-        self.connections.append(connection)
-        return connection
-
-
-@contextlib.contextmanager
 def patch(
     *extra_targets: str, create_database_on_connect: bool = True, start: datetime | str | None = None
-) -> Iterator[Patch]:
+) -> contextlib.AbstractContextManager[Any]:
     """Make `snowflake.connector.connect` (and `extra_targets`, dotted names) open emulator sessions.
 
-    All connections opened inside share one emulated account, so data written through one is
-    seen through the next, as on a live account. With `create_database_on_connect`, the database
-    and schema named in connect() are created when missing.
+    All connections opened inside share one emulated account, so data written through one is seen through the
+    next, as on a live account; `write_pandas` and `pd_writer` write through them. With
+    `create_database_on_connect`, the database and schema named in connect() are created when missing.
+    Yields a handle with the account's `clock` and the `connections` made so far.
     """
     try:
-        importlib.import_module("snowflake.connector")
-    except ImportError as error:
+        installed = importlib.util.find_spec("snowflake.connector") is not None
+    except ModuleNotFoundError:
+        installed = False
+    if not installed:
         raise ImportError(
             "patch() replaces snowflake.connector.connect, which is not installed: pip install 'snowsim[snowflake]'"
-        ) from error
-    handle = Patch(Emulator(start=start), create_database_on_connect)
-    targets = ["snowflake.connector.connect", *extra_targets]
-    with contextlib.ExitStack() as stack:
-        for target in targets:
-            stack.enter_context(mock.patch(target, side_effect=handle.connect))
-        yield handle
+        )
+    # The connector is an optional dependency: its drop-in module loads only when patch() is called.
+    from backends.duckdb import connector
+
+    return connector.patch(Emulator(start=start), *extra_targets, create_database_on_connect=create_database_on_connect)

@@ -9,11 +9,11 @@ from typing import Any
 import pyarrow as pa
 
 from backends.clock import VirtualClock
-from backends.duckdb.compile.results import Result, ResultMetadata
+from backends.duckdb.compile.results import Result, ResultMetadata, RowsResult
 from backends.duckdb.objects import channels, pipes
 from backends.duckdb.objects.channels import Channel
 from backends.duckdb.session.session import DEFAULT_TIMEZONE, Account, Session
-from backends.errors import Error, InterfaceError, NotSupportedError
+from backends.errors import DatabaseError, Error, InterfaceError, NotSupportedError
 from backends.lineage import Lineage
 from backends.scripts import split_statements
 
@@ -41,6 +41,8 @@ class Connection:
         self._closed = False
         #: The session channels commit through (autocommit, apart from the connection's own transactions).
         self._ingest: Session | None = None
+        #: The results of `execute_async` queries by query id: their description and rows.
+        self._async_results: dict[str, tuple[list[ResultMetadata], list[tuple]]] = {}
 
     # --- what the connector exposes ---------------------------------------------------------------
 
@@ -154,6 +156,14 @@ class Connection:
     def is_closed(self) -> bool:
         return self._closed
 
+    def _insert_arrow(self, table: str, rows: pa.Table) -> None:
+        """INSERT an Arrow table's rows by column name (`write_pandas`); names are SQL identifiers."""
+        self._check_open()
+        try:
+            self._session.insert_arrow(table, rows)
+        except Error as error:
+            self._raise(error)
+
     def __enter__(self) -> Connection:
         return self
 
@@ -170,7 +180,7 @@ class Connection:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise InterfaceError("Connection is closed", errno=251001)
+            self._raise(DatabaseError("Connection is closed", errno=250002, sqlstate="08003"))
 
     def _raise(self, error: Error) -> None:
         """Raise `error` in the exception classes callers expect (patch() maps to the connector's)."""
@@ -181,7 +191,8 @@ class Connection:
 
 
 class Cursor:
-    """A PEP 249 cursor with the connector's extras (sfqid, fetch_arrow_all, execute returning self)."""
+    """A PEP 249 cursor with the connector's extras (sfqid, sqlstate, describe, Arrow and pandas fetches,
+    result batches, execute_async), behaving as `snowflake.connector`'s cursor does, misuse included."""
 
     arraysize = 1
 
@@ -189,29 +200,74 @@ class Cursor:
         self.connection = connection
         self._result: Result | None = None
         self._closed = False
-        #: The session channels commit through (autocommit, apart from the connection's own transactions).
-        self._ingest: Session | None = None
         self.sfqid: str | None = None
+        #: The SQLSTATE of the last statement's error; None after a success (the connector's rule).
+        self.sqlstate: str | None = None
         self.query: str | None = None
         self._executemany_total: int | None = None
+        #: The whole result as Arrow, once a DataFrame or Arrow fetch has read it (they can be repeated).
+        self._arrow: pa.Table | None = None
+        #: A query id whose result `get_results_from_sfqid` could not find (fetching then says so).
+        self._unknown_sfqid: str | None = None
 
     # --- executing ------------------------------------------------------------------------------------
 
     def execute(self, command: str, params: Any = None, **kwargs: Any) -> Cursor:
         """Run one statement; `params` bind its placeholders (paramstyle of the connection)."""
         self._check_open()
-        self.query = command
-        self._result = None
-        self._executemany_total = None
+        self._reset(command)
         session = self.connection._session
         try:
             self._result = session.execute(command, params)
         except Error as error:
-            self.sfqid = error.sfqid = session.last_query_id
-            error.query = error.query or command
-            self.connection._raise(error)
+            self._failed(error, command)
         self.sfqid = session.last_query_id
         return self
+
+    def execute_async(self, command: str, params: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """The connector's asynchronous execute: here the statement runs to its end before this returns, and
+        its result is kept on the connection for `get_results_from_sfqid` (Snowflake keeps results 24 h)."""
+        self.execute(command, params)
+        assert self._result is not None and self.sfqid is not None
+        self.connection._async_results[self.sfqid] = self._result.description, self._result.fetchall()
+        self._result = None
+        return {"queryId": self.sfqid}
+
+    def get_results_from_sfqid(self, sfqid: str) -> None:
+        """Make the result of an `execute_async` query this cursor's result."""
+        self._check_open()
+        self._reset(None)
+        self.sfqid = sfqid
+        kept = self.connection._async_results.get(sfqid)
+        if kept is None:
+            self._unknown_sfqid = sfqid
+            return
+        description, rows = kept
+        self._result = RowsResult(description, list(rows))
+
+    def query_result(self, qid: str) -> Cursor:
+        self.get_results_from_sfqid(qid)
+        return self
+
+    def describe(self, command: str, params: Any = None, **kwargs: Any) -> list[ResultMetadata]:
+        """The description the statement's result would have, without running it."""
+        self._check_open()
+        try:
+            return self.connection._session.describe(command, params)
+        except Error as error:
+            error.query = error.query or command
+            self.connection._raise(error)
+            raise
+
+    def _reset(self, command: str | None) -> None:
+        self.query, self._result, self._arrow, self._executemany_total = command, None, None, None
+        self.sqlstate = self._unknown_sfqid = None
+
+    def _failed(self, error: Error, command: str) -> None:
+        self.sfqid = error.sfqid = self.connection._session.last_query_id
+        self.sqlstate = error.sqlstate
+        error.query = error.query or command
+        self.connection._raise(error)
 
     def executemany(self, command: str, seqparams: Iterable[Any], **kwargs: Any) -> Cursor:
         """Run a statement for every parameter set; rowcount is the total.
@@ -222,13 +278,11 @@ class Cursor:
         self._check_open()
         seqparams = list(seqparams)
         session = self.connection._session
-        self.query, self._result, self._executemany_total = command, None, None
+        self._reset(command)
         try:
             self._result = session.execute_many(command, seqparams)
         except Error as error:
-            self.sfqid = error.sfqid = session.last_query_id
-            error.query = error.query or command
-            self.connection._raise(error)
+            self._failed(error, command)
         if self._result is not None:
             self.sfqid = session.last_query_id
             return self
@@ -264,8 +318,13 @@ class Cursor:
 
     def _rows(self) -> Result:
         self._check_open()
+        if self._unknown_sfqid is not None:
+            self.connection._raise(DatabaseError(
+                "Cannot retrieve data on the status of this query. No information returned from server for query "
+                f"'{self._unknown_sfqid}'"))
         if self._result is None:
-            raise InterfaceError("No result: call execute() first", errno=251002)
+            # The connector's own error for a fetch before any execute.
+            raise TypeError("'NoneType' object is not an iterator (no result to fetch: call execute() first)")
         return self._result
 
     def _shape(self, rows: list[tuple]) -> list[Any]:
@@ -281,25 +340,45 @@ class Cursor:
     def fetchall(self) -> list[Any]:
         return self._shape(self._rows().fetchall())
 
-    def fetch_arrow_all(self) -> pa.Table:
-        """The remaining rows as one Arrow table, straight from DuckDB when they are still there."""
-        return self._rows().arrow()
+    def fetch_arrow_all(self, force_return_table: bool = False, **kwargs: Any) -> pa.Table | None:
+        """The whole result as one Arrow table, straight from DuckDB; None for no rows unless
+        `force_return_table` (the connector's rule). Asking again gives the same table."""
+        table = self._arrow_result()
+        return table if table.num_rows or force_return_table else None
 
-    def fetch_arrow_batches(self) -> Iterator[pa.RecordBatch]:
-        yield from self.fetch_arrow_all().to_batches()
+    def fetch_arrow_batches(self, **kwargs: Any) -> Iterator[pa.Table]:
+        table = self._arrow_result()
+        yield from (pa.Table.from_batches([batch], table.schema) for batch in table.to_batches())
 
     def fetch_polars(self) -> Any:
-        """snowsim extension: the remaining rows as a polars DataFrame (via Arrow, no Python rows)."""
+        """snowsim extension: the whole result as a polars DataFrame (via Arrow, no Python rows)."""
         import polars as pl
 
-        return pl.from_arrow(self.fetch_arrow_all())
+        return pl.from_arrow(self._arrow_result())
 
-    def fetch_pandas_all(self) -> Any:
-        try:
-            import pandas  # noqa: F401
-        except ImportError as error:
-            raise NotSupportedError("fetch_pandas_all without pandas installed", detail="pip install pandas") from error
-        return self.fetch_arrow_all().to_pandas()
+    def fetch_pandas_all(self, **kwargs: Any) -> Any:
+        return _to_pandas(self._arrow_result(pandas=True), **kwargs)
+
+    def fetch_pandas_batches(self, **kwargs: Any) -> Iterator[Any]:
+        for table in self.fetch_arrow_batches():
+            yield _to_pandas(table, **kwargs)
+
+    def get_result_batches(self) -> list[ResultBatch] | None:
+        """The result as the connector's result batches (here one), None before any execute."""
+        if self._result is None:
+            return None
+        rows = self._result.remaining_rows()
+        return [ResultBatch(self._result.description, rows, self._shape)]
+
+    def _arrow_result(self, pandas: bool = False) -> pa.Table:
+        if self._result is None and self._unknown_sfqid is None:
+            self._check_open()
+            # The connector's NotSupportedError: no Arrow result to read.
+            self.connection._raise(NotSupportedError(
+                "fetching a DataFrame or Arrow table before execute()", detail="there is no result yet"))
+        if self._arrow is None:
+            self._arrow = self._rows().arrow()
+        return self._arrow
 
     def __iter__(self) -> Iterator[Any]:
         while (row := self.fetchone()) is not None:
@@ -323,7 +402,7 @@ class Cursor:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise InterfaceError("Cursor is closed in execute.", errno=251006)
+            self.connection._raise(InterfaceError("Cursor is closed in execute.", errno=252006))
         self.connection._check_open()
 
 
@@ -334,3 +413,35 @@ class DictCursor(Cursor):
         names = [d.name for d in self.description or []]
         return [dict(zip(names, row, strict=True)) for row in rows]
 
+
+
+class ResultBatch:
+    """One batch of a result, as the connector's `get_result_batches()` gives: iterate it for rows (tuples, or
+    dicts from a DictCursor), or turn it into Arrow or pandas."""
+
+    def __init__(self, description: list[ResultMetadata], rows: list[tuple],
+                 shape: Callable[[list[tuple]], list[Any]]) -> None:
+        self.schema = description
+        self._rows = rows
+        self._shape = shape
+
+    @property
+    def rowcount(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._shape(self._rows))
+
+    def to_arrow(self, **kwargs: Any) -> pa.Table:
+        return RowsResult(self.schema, list(self._rows)).arrow()
+
+    def to_pandas(self, **kwargs: Any) -> Any:
+        return _to_pandas(self.to_arrow(), **kwargs)
+
+
+def _to_pandas(table: pa.Table, **kwargs: Any) -> Any:
+    try:
+        import pandas  # noqa: F401
+    except ImportError as error:
+        raise NotSupportedError("DataFrame fetches without pandas installed", detail="pip install pandas") from error
+    return table.to_pandas(**kwargs)

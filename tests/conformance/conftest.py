@@ -56,6 +56,24 @@ def backend(request: pytest.FixtureRequest) -> Iterator[tuple[str, Any]]:
         yield "duckdb", conn
         conn.close()
         return
+    yield from _live_backend()
+
+
+@pytest.fixture(params=BACKENDS)
+def connector_backend(request: pytest.FixtureRequest) -> Iterator[tuple[str, Any]]:
+    """(name, connection made by `snowflake.connector.connect`) on a fresh, empty current schema: on the
+    emulator through `patch()`, the drop-in for code written against the connector."""
+    if request.param == "duckdb":
+        connector = pytest.importorskip("snowflake.connector")
+        with local.patch():
+            conn = connector.connect(database="CONFORMANCE", schema="PUBLIC")
+            yield "duckdb", conn
+            conn.close()
+        return
+    yield from _live_backend()
+
+
+def _live_backend() -> Iterator[tuple[str, Any]]:
     conn = _live_connection()
     schema = f"SNOWSIM_CONFORMANCE_{uuid.uuid4().hex[:10].upper()}"
     cursor = conn.cursor()

@@ -23,6 +23,12 @@ CASES = [
     case("CREATE DATABASE and CREATE SCHEMA make the new object current", "CREATE DATABASE d2",
          Expect("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()", [("D2", "PUBLIC")]), "CREATE SCHEMA raw",
          Expect("SELECT CURRENT_SCHEMA()", [("RAW",)])),
+    case("CURRENT_VERSION() is a dotted version; CURRENT_WAREHOUSE() the session's",
+         Expect("SELECT CURRENT_VERSION() LIKE '%.%.%', CURRENT_WAREHOUSE() IS NOT DISTINCT FROM "
+                "(SELECT CURRENT_WAREHOUSE())", [(True, True)])),
+    case("comments anywhere in SHOW and DESCRIBE are ignored", "CREATE TABLE t (a INT)",
+         Expect("DESC TABLE /* who asks */ t -- trailing", [("A",)], columns=("name",)),
+         Expect("SHOW /* x */ TABLES LIKE 'T'", [("T",)], columns=("name",))),
     case("a missing table is Snowflake's 002003", Fails("SELECT * FROM nowhere", "does not exist or not authorized")),
     case("FROM DUAL is one row; a quoted \"DUAL\" names a table", Expect("SELECT 1 + 1 AS two FROM dual", [(2,)]),
          'CREATE TABLE "DUAL" (a INT)', 'INSERT INTO "DUAL" VALUES (7), (8)',

@@ -12,7 +12,7 @@ import pytest
 
 from backends import duckdb as local
 from backends.duckdb.compile.results import BOOLEAN, FIXED, REAL, TEXT, TIMESTAMP_LTZ, TIMESTAMP_NTZ, VARIANT
-from backends.errors import DataError, InterfaceError, ProgrammingError
+from backends.errors import DatabaseError, DataError, InterfaceError, ProgrammingError
 
 
 @pytest.fixture
@@ -134,15 +134,19 @@ def test_one_statement_per_execute(cur) -> None:
         cur.execute("SELECT 1; SELECT 2")
 
 
-def test_closed_cursor_and_connection_refuse_work() -> None:
+def test_closed_cursor_and_connection_refuse_work_with_the_connectors_errors() -> None:
     conn = local.connect()
     cursor = conn.cursor()
+    with pytest.raises(TypeError, match="call execute"):  # the connector's error for a fetch before execute
+        cursor.fetchall()
     cursor.close()
-    with pytest.raises(InterfaceError):
+    with pytest.raises(InterfaceError) as closed_cursor:
         cursor.execute("SELECT 1")
+    assert closed_cursor.value.errno == 252006
     conn.close()
-    with pytest.raises(InterfaceError):
+    with pytest.raises(DatabaseError) as closed_connection:
         conn.cursor()
+    assert str(closed_connection.value) == "250002 (08003): Connection is closed"
 
 
 def test_context_manager_commits_when_autocommit_is_off() -> None:

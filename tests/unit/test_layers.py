@@ -20,8 +20,9 @@ PACKAGES = ("backends", "sim")
 EMULATOR = "backends.duckdb"
 #: Low to high; `backends.duckdb`'s own modules (connect, connection, pytest plugin) sit above them all.
 LAYERS = ("sql", "catalog", "maintenance", "compile", "metadata", "objects", "session")
-#: Function-local imports allowed: the plugin stays light until a fixture is used.
-LOCAL_IMPORTS_ALLOWED = {"backends.duckdb.pytest_plugin"}
+#: Function-local imports allowed: the plugin stays light until a fixture is used, and patch() loads the
+#: connector's drop-in module (the connector is an optional dependency) only when it is called.
+LOCAL_IMPORTS_ALLOWED = {"backends.duckdb.pytest_plugin", "backends.duckdb"}
 #: Where the harness asks for a backend by name.
 REGISTRY = "backends.registry"
 

@@ -88,7 +88,7 @@ def test_threads_writing_and_consuming_under_patch_lose_and_duplicate_nothing() 
     connector = pytest.importorskip("snowflake.connector")
     writers, rows = 3, 120
     with local.patch():
-        setup = connector.connect()
+        setup = connector.connect(database="db", schema="s")
         setup.cursor().execute("CREATE TABLE src (id INT)")
         setup.cursor().execute("CREATE STREAM s ON TABLE src")
         setup.cursor().execute("CREATE TABLE sink (id INT)")
@@ -97,7 +97,7 @@ def test_threads_writing_and_consuming_under_patch_lose_and_duplicate_nothing() 
 
         def write(first: int) -> None:
             try:
-                conn = connector.connect()
+                conn = connector.connect(database="db", schema="s")
                 for i in range(first, first + rows):
                     if i % 3:
                         conn.cursor().execute(f"INSERT INTO src VALUES ({i})")
@@ -111,7 +111,7 @@ def test_threads_writing_and_consuming_under_patch_lose_and_duplicate_nothing() 
 
         def consume() -> None:
             try:
-                conn = connector.connect()
+                conn = connector.connect(database="db", schema="s")
                 while not done.is_set():
                     conn.cursor().execute("INSERT INTO sink SELECT id FROM s")
             except BaseException as error:

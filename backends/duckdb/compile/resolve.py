@@ -51,6 +51,11 @@ class Bindings:
             self.tables.append(table)
 
 
+#: What CURRENT_VERSION() returns: no Snowflake release, so code parsing it (SQLAlchemy's dialect) sees a version
+#: and nobody mistakes the emulator for one.
+EMULATOR_VERSION = "0.0.0"
+
+
 class Resolver:
     """Looks names up for one statement, relative to the session's current database and schema."""
 
@@ -62,10 +67,13 @@ class Resolver:
     # --- names ---------------------------------------------------------------------------------
 
     def qualify(self, parts: list[str], *, action: str = "SELECT") -> QualifiedName:
-        """Fill in the current database and schema; Snowflake's errors when there is none."""
+        """Fill in the current database and schema; Snowflake's errors when there is none (a query naming an
+        object by its name alone finds nothing rather than saying so)."""
         if len(parts) == 3:
             return QualifiedName(*parts)
         database = self.context.database
+        if len(parts) == 1 and action == "SELECT" and (database is None or self.context.schema is None):
+            raise object_does_not_exist(parts[0], query=self.sql)
         if database is None:
             raise ProgrammingError(
                 f"Cannot perform {action}. This session does not have a current database. "
@@ -179,6 +187,8 @@ class Resolver:
             exp.CurrentSchema: context.schema,
             exp.CurrentRole: context.role,
             exp.CurrentUser: context.user,
+            exp.CurrentWarehouse: context.warehouse,
+            exp.CurrentVersion: EMULATOR_VERSION,
         }
         for node in list(ast.find_all(exp.Func)):
             if type(node) in values:

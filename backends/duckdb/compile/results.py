@@ -116,6 +116,10 @@ class Result:
         """The rows not yet fetched, as an Arrow table."""
         raise NotImplementedError
 
+    def remaining_rows(self) -> list[tuple]:
+        """The rows not yet fetched, leaving them to be fetched still (result batches read them so)."""
+        raise NotImplementedError
+
     def materialize(self) -> None:
         """Pull pending rows out of the engine so the connection is free for the next statement."""
 
@@ -138,6 +142,9 @@ class RowsResult(Result):
         rest = self._rows[self._position :]
         self._position = len(self._rows)
         return rest
+
+    def remaining_rows(self) -> list[tuple]:
+        return self._rows[self._position :]
 
     def arrow(self) -> pa.Table:
         rows = self.fetchall()
@@ -241,6 +248,10 @@ class DuckResult(Result):
         rest = self._buffer[self._position :]
         self._position = len(self._buffer)
         return rest
+
+    def remaining_rows(self) -> list[tuple]:
+        self.materialize()
+        return self._buffer[self._position :]
 
     def arrow(self) -> pa.Table:
         if self._pending:

@@ -26,6 +26,7 @@ from backends.duckdb.objects.dynamic_tables import commands as dynamic_tables
 from backends.duckdb.objects.tasks import commands as tasks
 from backends.duckdb.session import commands as session_commands
 from backends.duckdb.sql import translate
+from backends.duckdb.sql.scripts import without_comments
 from backends.errors import NotSupportedError
 
 _START_TRANSACTION = re.compile(r"^\s*START\s+TRANSACTION\b", re.I)
@@ -53,7 +54,12 @@ table_functions.register(*information_schema.TABLE_FUNCTIONS, *tasks.TABLE_FUNCT
 
 def compile_statement(sql: str, session: SessionLike) -> Plan:
     """The plan for one statement, compiled against the session's catalog and context."""
-    for compile_text in _TEXT_COMMANDS:
+    bare = without_comments(sql)
+    for compile_text in _COMMANDS_WITHOUT_COMMENTS:
+        plan = compile_text(bare, session)
+        if plan is not None:
+            return plan
+    for compile_text in _COMMANDS_WITH_BODIES:
         plan = compile_text(sql, session)
         if plan is not None:
             return plan
@@ -102,13 +108,16 @@ def _by_object_kind(verb: str, handlers: Mapping[str, Callable[[Any, str, Sessio
     return compile_kind
 
 
-#: Statements sqlglot cannot parse faithfully, recognised from their text before it tries (in order).
-_TEXT_COMMANDS = (
+#: Statements sqlglot cannot parse faithfully, recognised from their text before it tries (in order): first those
+#: read without their comments, then those that keep a body as written (a task's, a dynamic table's, a pipe's).
+_COMMANDS_WITHOUT_COMMENTS = (
     _start_transaction,
     session_commands.compile_wait,
     _show_or_describe,
     warehouses.compile_warehouse_command,
     streams.compile_stream_command,
+)
+_COMMANDS_WITH_BODIES = (
     tasks.compile_task_command,
     dynamic_tables.compile_dynamic_table_command,
     pipes.compile_pipe_command,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 import shutil
 import tempfile
 import threading
@@ -42,8 +43,8 @@ from backends.duckdb.catalog.tracking import CSN
 from backends.duckdb.catalog.warehouses import CostModel, Warehouse
 from backends.duckdb.compile.context import SessionContext, StatementRun
 from backends.duckdb.compile.dml import BOUND_ROWS
-from backends.duckdb.compile.plans import Plan, ResultKind, SqlPlan
-from backends.duckdb.compile.results import Result
+from backends.duckdb.compile.plans import MergePlan, Plan, ResultKind, SqlPlan
+from backends.duckdb.compile.results import DuckResult, Result, ResultMetadata, number_column, text_column
 from backends.duckdb.compile.steps import Step
 from backends.duckdb.maintenance.compaction import Compaction, log_floors
 from backends.duckdb.maintenance.stream_changes import check_not_expired, check_readable, has_data
@@ -68,6 +69,15 @@ T = TypeVar("T")
 #: An open transaction's change-log rows carry PENDING_CSN + its number until COMMIT gives them the next CSN:
 #: above every real CSN, so the transaction's own reads treat them as later than its snapshot.
 PENDING_CSN = 1 << 62
+
+#: The result columns of DML other than MERGE (whose columns follow its WHEN clauses).
+_DML_COLUMNS = {
+    ResultKind.INSERT: [number_column("number of rows inserted")],
+    ResultKind.UPDATE: [number_column("number of rows updated"), number_column("number of multi-joined rows updated")],
+    ResultKind.DELETE: [number_column("number of rows deleted")],
+}
+#: Commands that only read, so describe() may run them for their columns.
+_READ_ONLY_COMMAND = re.compile(r"\s*(SHOW|DESC|DESCRIBE|LIST|LS)\b", re.I)
 
 #: Snowflake's default session time zone (TIMEZONE parameter).
 DEFAULT_TIMEZONE = "America/Los_Angeles"
@@ -336,6 +346,35 @@ class Session:
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, IndexError):
             return None
         return self._run_bulk(bulk, rows)
+
+    def describe(self, sql: str, params: Any = None) -> list[ResultMetadata]:
+        """The description a statement's result would have, without running it (the connector's describe()).
+
+        A query is bound in DuckDB with no rows asked for; DML gives its counts columns; DDL and session commands
+        their status column, SHOW/DESCRIBE/LIST their own columns (they only read).
+        """
+        text, values = params_module.normalize(sql, params, self.paramstyle)
+        plan = self._plan(text)
+        self.release_pending()
+        if isinstance(plan, MergePlan):
+            return [number_column(f"number of rows {kind.lower()}d") for kind in plan.clause_kinds]
+        if isinstance(plan, SqlPlan):
+            if plan.result == ResultKind.ROWS:
+                return self._describe_query(plan, values)
+            return _DML_COLUMNS.get(plan.result, [text_column("status")])
+        if _READ_ONLY_COMMAND.match(text):
+            return self.run(plan, values).description
+        return [text_column("status")]
+
+    def _describe_query(self, plan: SqlPlan, values: Sequence[Any]) -> list[ResultMetadata]:
+        if len(plan.steps) != 1:
+            raise NotSupportedError("describe() of a query the emulator runs in several steps")
+        for function in plan.bindings.functions:
+            self.duck.register(function.view, function.arrow(self.account))
+        step = plan.steps[0]
+        sql = step.render(self._statement_run(plan).values)
+        duck = engine_errors.execute(self.duck, f"SELECT * FROM ({sql}) LIMIT 0", step.args(values))
+        return DuckResult(duck).description
 
     def insert_arrow(self, table: str, rows: pa.Table) -> int | None:
         """INSERT an Arrow table's rows into `table` by column name, as one statement; the CSN it committed.

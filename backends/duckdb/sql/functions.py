@@ -17,7 +17,8 @@ from backends.errors import NotSupportedError
 _SUPPORTED_NAMES = """
     Abs ApproxDistinct ArgMax ArgMin Array ArrayAgg ArraySize Ascii Avg Case Cast Ceil Chr Coalesce Concat
     ConcatWs Contains ConvertTimezone Count CountIf CumeDist CurrentDatabase CurrentDate CurrentRole
-    CurrentSchema CurrentTime CurrentTimestamp CurrentUser DateAdd DateDiff DateFromParts DateTrunc Day
+    CurrentSchema CurrentTime CurrentTimestamp CurrentUser CurrentVersion CurrentWarehouse DateAdd DateDiff
+    DateFromParts DateTrunc Day
     DayOfMonth DayOfWeek DayOfWeekIso DayOfYear Dayname DecodeCase DenseRank EndsWith EqualNull Exp
     Explode Extract FirstValue Floor Generator GetExtract Greatest GroupConcat Hour If Initcap IsNullValue
     JSONExtract JSONExtractScalar JSONObject Lag LastDay LastValue Lead Least Left Length Ln Localtime Log

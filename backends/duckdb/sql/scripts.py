@@ -1,11 +1,24 @@
-"""The clauses of CREATE TASK and CREATE DYNAMIC TABLE before their top-level AS, and the body after it."""
+"""Statement text helpers: comments removed, and the clauses of CREATE TASK and CREATE DYNAMIC TABLE before
+their top-level AS, and the body after it."""
 
 from __future__ import annotations
+
+import re
 
 import sqlglot
 from sqlglot.tokens import TokenType
 
 from backends.errors import compilation_error
+
+_COMMENT_OR_QUOTED = re.compile(
+    r"(?P<keep>'(?:[^'\\]|\\.|'')*'|\"(?:[^\"]|\"\")*\"|\$\$.*?\$\$)|--[^\n]*|//[^\n]*|/\*.*?\*/", re.S)
+
+
+def without_comments(sql: str) -> str:
+    """The statement with its comments (`--`, `//`, `/* */`) replaced by a space; strings and identifiers kept."""
+    if "--" not in sql and "/" not in sql:
+        return sql
+    return _COMMENT_OR_QUOTED.sub(lambda m: m["keep"] or " ", sql)
 
 
 def split_header_and_body(rest: str, sql: str, statement: str) -> tuple[str, str]:
