@@ -21,7 +21,11 @@ from backends.duckdb.catalog.objects import Catalog, CatalogObject, Stream, Tabl
 from backends.duckdb.catalog.warehouses import CostModel, Warehouse
 from backends.duckdb.compile.results import Result
 from backends.duckdb.compile.steps import Step
+from backends.duckdb.sql.substitution import Variable
 from backends.lineage import Lineage
+
+#: Snowflake's default session time zone (TIMEZONE parameter).
+DEFAULT_TIMEZONE = "America/Los_Angeles"
 
 T = TypeVar("T")
 
@@ -94,12 +98,15 @@ class SessionLike(Protocol):
     closed: bool
     autocommit: bool
     query_tag: str
+    variables: dict[str, Variable]
 
     def set_context(self, **changes: Any) -> None: ...
 
     def set_timezone(self, timezone: str) -> None: ...
 
     def execute(self, sql: str, params: Any = None) -> Result: ...
+
+    def select_row(self, sql: str, values: Sequence[Any]) -> tuple[tuple, Result]: ...
 
     def insert_arrow(self, table: str, rows: pa.Table) -> int | None: ...
 

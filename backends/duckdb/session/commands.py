@@ -1,4 +1,4 @@
-"""SessionLike commands: transaction control, USE, ALTER SESSION and SYSTEM$WAIT.
+"""Session commands: transaction control, USE, ALTER SESSION, SYSTEM$WAIT and session variables.
 
 https://docs.snowflake.com/en/sql-reference/sql/begin, .../use, .../alter-session,
 https://docs.snowflake.com/en/sql-reference/functions/system_wait
@@ -12,10 +12,20 @@ from typing import Any
 
 from sqlglot import exp
 
-from backends.duckdb.compile.context import SessionLike
+from backends.duckdb.compile.context import DEFAULT_TIMEZONE, SessionLike
 from backends.duckdb.compile.plans import CommandPlan, Plan, command_plan
-from backends.duckdb.compile.results import Result, RowsResult, status_result, text_column
+from backends.duckdb.compile.results import (
+    TYPE_NAMES,
+    Result,
+    RowsResult,
+    number_column,
+    status_result,
+    text_column,
+    timestamp_column,
+)
+from backends.duckdb.metadata.show import ShowRequest, like_matcher, local_time
 from backends.duckdb.sql.names import display, normalize
+from backends.duckdb.sql.substitution import Variable
 from backends.errors import NotSupportedError, ProgrammingError, compilation_error
 
 OK = "Statement executed successfully."
@@ -78,29 +88,36 @@ def compile_use(ast: exp.Use, sql: str, session: SessionLike) -> Plan:
     return command_plan(session, run, ddl=False)
 
 
-#: SessionLike parameters the emulator honours; others are refused rather than ignored.
+#: Session parameters the emulator does not model, with Snowflake's default: setting one to its default (or
+#: unsetting it) changes nothing and is accepted; any other value is refused by name.
+DEFAULT_ONLY_PARAMETERS = {"QUOTED_IDENTIFIERS_IGNORE_CASE": "FALSE", "JSON_INDENT": "2",
+                           "TIMESTAMP_TYPE_MAPPING": "TIMESTAMP_NTZ", "WEEK_START": "0", "WEEK_OF_YEAR_POLICY": "0"}
+
+
 def alter_session(ast: exp.Alter, sql: str, session: SessionLike) -> Plan:
-    settings: list[tuple[str, str]] = []
+    """ALTER SESSION SET / UNSET of the parameters the emulator honours (TIMEZONE, AUTOCOMMIT, QUERY_TAG)."""
+    settings: list[tuple[str, str | None]] = []  # None: UNSET, back to the default
     for action in ast.args.get("actions") or []:
         for item in action.expressions:
             assignment = item.this
-            if not isinstance(assignment, exp.EQ):
-                raise NotSupportedError("ALTER SESSION UNSET", query=sql)
-            name = assignment.this.name.upper()
-            value = assignment.expression
-            text = value.this if isinstance(value, exp.Literal) else value.sql(dialect="snowflake")
-            settings.append((name, str(text)))
+            if isinstance(assignment, exp.EQ):
+                value = assignment.expression
+                text = value.this if isinstance(value, exp.Literal) else value.sql(dialect="snowflake")
+                settings.append((assignment.this.name.upper(), str(text)))
+            else:
+                settings.append((assignment.name.upper(), None))
 
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         for name, value in settings:
             if name == "TIMEZONE":
-                session.set_timezone(value)
+                session.set_timezone(DEFAULT_TIMEZONE if value is None else value)
             elif name == "AUTOCOMMIT":
                 session.commit_implicitly()
-                session.autocommit = value.upper() in ("TRUE", "1", "ON")
+                session.autocommit = value is None or value.upper() in ("TRUE", "1", "ON")
             elif name == "QUERY_TAG":
-                session.query_tag = value
-            else:
+                session.query_tag = value or ""
+            elif name not in DEFAULT_ONLY_PARAMETERS or (value is not None
+                                                         and value.upper() != DEFAULT_ONLY_PARAMETERS[name]):
                 raise NotSupportedError(f"the session parameter {name}", query=sql)
         return status_result(OK)
 
@@ -139,3 +156,66 @@ def compile_wait(sql: str, session: SessionLike) -> Plan | None:
         return RowsResult([text_column(column)], [(f"waited {match['amount']} {unit.lower()}",)], rowcount=1)
 
     return command_plan(session, run, ddl=False)
+
+
+# --- session variables -------------------------------------------------------------------------------------
+
+_VARIABLE_NAMES = r"\(\s*[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*\)|[A-Za-z_]\w*"
+_SET = re.compile(rf"^\s*SET\s+(?P<names>{_VARIABLE_NAMES})\s*=\s*(?P<value>.+?)\s*;?\s*$", re.I | re.S)
+_UNSET = re.compile(rf"^\s*UNSET\s+(?P<names>{_VARIABLE_NAMES})\s*;?\s*$", re.I | re.S)
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip().upper() for name in text.strip().strip("()").split(",")]
+
+
+def compile_variable_command(sql: str, session: SessionLike) -> Plan | None:
+    """SET name = expression, SET (a, b) = (x, y), UNSET name: the session's variables.
+
+    https://docs.snowflake.com/en/sql-reference/sql/set: each expression is evaluated when the SET runs.
+    """
+    if match := _SET.match(sql):
+        names, value = _names(match["names"]), match["value"]
+        if len(names) > 1:
+            if not (value.startswith("(") and value.endswith(")")):
+                raise compilation_error(f"SET of {len(names)} variables needs {len(names)} values in parentheses",
+                                        errno=1003, query=sql)
+            value = value[1:-1]
+
+        def run_set(session: SessionLike, params: Sequence[Any]) -> Result:
+            row, result = session.select_row(f"SELECT {value}", params)
+            if len(row) != len(names):
+                raise compilation_error(f"SET assigns {len(names)} variables but gives {len(row)} values",
+                                        errno=1003, query=sql)
+            now = session.account.clock.now()
+            for name, item, column in zip(names, row, result.description, strict=True):
+                previous = session.variables.get(name)
+                session.variables[name] = Variable(item, TYPE_NAMES[column.type_code].lower(),
+                                                   previous.created_on if previous else now, now)
+            return status_result(OK)
+
+        return command_plan(session, run_set, ddl=False)
+    if match := _UNSET.match(sql):
+        names = _names(match["names"])
+
+        def run_unset(session: SessionLike, _params: Sequence[Any]) -> Result:
+            for name in names:
+                session.variables.pop(name, None)
+            return status_result(OK)
+
+        return command_plan(session, run_unset, ddl=False)
+    return None
+
+
+def show_variables(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
+    """SHOW VARIABLES: the session's variables with Snowflake's columns."""
+    matches = like_matcher(request.like)
+    columns = [number_column("session_id"), timestamp_column("created_on"), timestamp_column("updated_on"),
+               text_column("name"), text_column("value"), text_column("type"), text_column("comment")]
+    rows = [(id(session), local_time(session, v.created_on), local_time(session, v.updated_on), name,
+             None if v.value is None else str(v.value), v.type, "")
+            for name, v in sorted(session.variables.items()) if matches(name)]
+    return RowsResult(columns, rows[: request.limit] if request.limit else rows)
+
+
+SHOW_HANDLERS = {"VARIABLES": show_variables}

@@ -45,7 +45,7 @@ def merged(*tables: Mapping[str, Any]) -> dict[str, Any]:
 
 #: SHOW <kind> and DESCRIBE <kind>, by object kind.
 SHOW = merged(show.SHOW_HANDLERS, streams.SHOW_HANDLERS, tasks.SHOW_HANDLERS, dynamic_tables.SHOW_HANDLERS,
-              warehouses.SHOW_HANDLERS)
+              warehouses.SHOW_HANDLERS, session_commands.SHOW_HANDLERS)
 DESCRIBE = merged(show.DESCRIBE_HANDLERS, streams.DESCRIBE_HANDLERS, tasks.DESCRIBE_HANDLERS)
 #: TABLE(INFORMATION_SCHEMA.<function>(...)), declared by the modules whose state each reads.
 table_functions.register(*information_schema.TABLE_FUNCTIONS, *tasks.TABLE_FUNCTIONS, *dynamic_tables.TABLE_FUNCTIONS,
@@ -113,6 +113,7 @@ def _by_object_kind(verb: str, handlers: Mapping[str, Callable[[Any, str, Sessio
 _COMMANDS_WITHOUT_COMMENTS = (
     _start_transaction,
     session_commands.compile_wait,
+    session_commands.compile_variable_command,
     _show_or_describe,
     warehouses.compile_warehouse_command,
     streams.compile_stream_command,

@@ -41,7 +41,7 @@ from backends.duckdb.catalog.objects import (
 )
 from backends.duckdb.catalog.tracking import CSN
 from backends.duckdb.catalog.warehouses import CostModel, Warehouse
-from backends.duckdb.compile.context import SessionContext, StatementRun
+from backends.duckdb.compile.context import DEFAULT_TIMEZONE, SessionContext, StatementRun
 from backends.duckdb.compile.dml import BOUND_ROWS
 from backends.duckdb.compile.plans import MergePlan, Plan, ResultKind, SqlPlan
 from backends.duckdb.compile.results import DuckResult, Result, ResultMetadata, number_column, text_column
@@ -54,6 +54,7 @@ from backends.duckdb.sql import engine_errors
 from backends.duckdb.sql import params as params_module
 from backends.duckdb.sql.macros import create_macros
 from backends.duckdb.sql.names import duck_schema, quote
+from backends.duckdb.sql.substitution import MAY_SUBSTITUTE, Variable, substitute
 from backends.duckdb.sql.template import Template
 from backends.duckdb.sql.translate import NOW_VARIABLE
 from backends.errors import NotSupportedError, OperationalError, ProgrammingError
@@ -79,8 +80,6 @@ _DML_COLUMNS = {
 #: Commands that only read, so describe() may run them for their columns.
 _READ_ONLY_COMMAND = re.compile(r"\s*(SHOW|DESC|DESCRIBE|LIST|LS)\b", re.I)
 
-#: Snowflake's default session time zone (TIMEZONE parameter).
-DEFAULT_TIMEZONE = "America/Los_Angeles"
 
 
 class Account:
@@ -306,6 +305,8 @@ class Session:
         self._clock_ms: int | None = None
         self.timezone = timezone
         self.query_tag = ""
+        #: Session variables by name (SET / UNSET).
+        self.variables: dict[str, Variable] = {}
         #: Check statements by binding them first inside explicit transactions (see `_bind_check`).
         self.bind_checks = True
         self.set_timezone(timezone)
@@ -318,6 +319,8 @@ class Session:
     def execute(self, sql: str, params: Any = None) -> Result:
         """Run one Snowflake statement with its bind values."""
         text, values = params_module.normalize(sql, params, self.paramstyle)
+        if MAY_SUBSTITUTE.search(text):
+            text, values = substitute(text, values, self.variables)
         # Statements that already bind their values rarely carry literals worth lifting.
         if not values and text.lstrip()[:6].upper() == "INSERT":
             lifted = params_module.lift_insert_literals(text, values)
@@ -354,6 +357,8 @@ class Session:
         their status column, SHOW/DESCRIBE/LIST their own columns (they only read).
         """
         text, values = params_module.normalize(sql, params, self.paramstyle)
+        if MAY_SUBSTITUTE.search(text):
+            text, values = substitute(text, values, self.variables)
         plan = self._plan(text)
         self.release_pending()
         if isinstance(plan, MergePlan):
@@ -375,6 +380,11 @@ class Session:
         sql = step.render(self._statement_run(plan).values)
         duck = engine_errors.execute(self.duck, f"SELECT * FROM ({sql}) LIMIT 0", step.args(values))
         return DuckResult(duck).description
+
+    def select_row(self, sql: str, values: Sequence[Any]) -> tuple[tuple, Result]:
+        """The first row of a query already in `:n` bind form, and its result (SET evaluates its values so)."""
+        result = self.run(self._plan(sql), values)
+        return result.fetchmany(1)[0], result
 
     def insert_arrow(self, table: str, rows: pa.Table) -> int | None:
         """INSERT an Arrow table's rows into `table` by column name, as one statement; the CSN it committed.
