@@ -5,7 +5,7 @@ Each row runs as `SELECT <expression>` (aggregates over the values 1, 2, 3 as co
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -51,6 +51,21 @@ SCALARS = [
     ("TRY_TO_DATE('nope')", None),
     ("TRY_TO_TIMESTAMP('2024-01-01 10:00')", datetime(2024, 1, 1, 10)),
     ("TRY_TO_TIMESTAMP('bad')", None),
+    # epoch digits by magnitude, numbers as seconds, scale, offsets (functions/to_timestamp, usage notes)
+    ("TO_TIMESTAMP_NTZ('1748179630')", datetime(2025, 5, 25, 13, 27, 10)),
+    ("TO_TIMESTAMP('1748179630122')", datetime(2025, 5, 25, 13, 27, 10, 122000)),
+    ("'1748179630212333'::TIMESTAMP", datetime(2025, 5, 25, 13, 27, 10, 212333)),
+    ("TO_TIMESTAMP(1748179630122, 3)", datetime(2025, 5, 25, 13, 27, 10, 122000)),
+    ("TO_TIMESTAMP_NTZ(1748179630212333, 6)", datetime(2025, 5, 25, 13, 27, 10, 212333)),
+    ("TO_TIMESTAMP(1748179630.5)", datetime(2025, 5, 25, 13, 27, 10, 500000)),
+    ("PARSE_JSON('{\"ts\": 1748179630}'):ts::TIMESTAMP_NTZ", datetime(2025, 5, 25, 13, 27, 10)),
+    ("TO_TIMESTAMP_NTZ(PARSE_JSON('{\"ts\": \"2024-01-01 10:00\"}'):ts)", datetime(2024, 1, 1, 10)),
+    ("TO_TIMESTAMP_NTZ('2026-01-01 10:00:00 +09:00')", datetime(2026, 1, 1, 10)),
+    ("'2026-01-01 10:00:00 +0900'::TIMESTAMP_TZ", datetime(2026, 1, 1, 10, tzinfo=timezone(timedelta(hours=9)))),
+    ("TO_TIMESTAMP_TZ('2026-01-01T10:00:00-07:00')", datetime(2026, 1, 1, 17, tzinfo=timezone.utc)),
+    ("TO_TIMESTAMP_LTZ(0)", datetime(1970, 1, 1, tzinfo=timezone.utc)),
+    ("TO_DATE(TO_TIMESTAMP(0))", date(1970, 1, 1)),
+    ("TRY_CAST('later' AS TIMESTAMP_LTZ)", None),
     ("HOUR('2024-01-01 13:45'::TIMESTAMP)", 13),
     ("MINUTE('2024-01-01 13:45'::TIMESTAMP)", 45),
     ("DAYOFWEEK('2024-01-07'::DATE)", 0),
@@ -252,6 +267,13 @@ def test_flatten_outer_keeps_rows_with_empty_arrays(backend) -> None:
         LATERAL FLATTEN(input => t.arr, outer => TRUE) f ORDER BY t.id
     """
     assert _select(backend, sql) == [(1, 7), (2, None)]
+
+
+def test_text_that_is_not_a_timestamp_is_an_error(backend) -> None:
+    _, conn = backend
+    with pytest.raises(Exception, match="is not recognized") as error:
+        conn.cursor().execute("SELECT '2026-01-01 10:00:00 Not/AZone'::TIMESTAMP_TZ")
+    assert error.value.sqlstate == "22007"
 
 
 def test_division_by_zero_is_an_error(backend) -> None:

@@ -53,6 +53,12 @@ def _timestamp_not_recognized(m: re.Match, sql: str | None) -> errors.Error:
     return errors.DataError(f"Timestamp '{m.group(1)}' is not recognized", errno=100035, sqlstate="22007", query=sql)
 
 
+@_rule(duckdb.InvalidInputException, r"Timestamp '(.*)' is not recognized")
+def _timestamp_text_not_recognized(m: re.Match, sql: str | None) -> errors.Error:
+    """The error() that the snowsim_to_ntz/_tz macros raise (macros.py)."""
+    return _timestamp_not_recognized(m, sql)
+
+
 @_rule(duckdb.ConstraintException, r"NOT NULL constraint failed: (\S+)")
 def _not_null(m: re.Match, sql: str | None) -> errors.Error:
     return errors.IntegrityError(

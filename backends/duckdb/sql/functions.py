@@ -32,8 +32,17 @@ _SUPPORTED_NAMES = """
 
 SUPPORTED: frozenset[type[exp.Expression]] = frozenset(getattr(exp, name) for name in _SUPPORTED_NAMES.split())
 
-#: Functions sqlglot does not model that the emulator implements itself (compile/resolve.py).
-EMULATED_ANONYMOUS = frozenset({"SYSTEM$STREAM_HAS_DATA", "SYSTEM$STREAM_GET_TABLE_TIMESTAMP"})
+#: TO_TIMESTAMP* calls sqlglot leaves unparsed, by name: (gives TIMESTAMP_NTZ, is a TRY_ form); translate.py.
+TIMESTAMP_FUNCTIONS = {
+    f"{prefix}TO_TIMESTAMP{suffix}": (suffix in ("", "_NTZ"), prefix == "TRY_")
+    for prefix in ("", "TRY_") for suffix in ("", "_NTZ", "_LTZ", "_TZ")
+}
+#: TO_DATE calls sqlglot leaves unparsed (on an argument it rewrote first), by name: is a TRY_ form.
+DATE_FUNCTIONS = {"TO_DATE": False, "TRY_TO_DATE": True, "DATE": False}
+
+#: Functions sqlglot does not model that the emulator implements itself (compile/resolve.py, translate.py).
+EMULATED_ANONYMOUS = frozenset({"SYSTEM$STREAM_HAS_DATA", "SYSTEM$STREAM_GET_TABLE_TIMESTAMP", *TIMESTAMP_FUNCTIONS,
+                                *DATE_FUNCTIONS})
 
 
 #: Snowflake's spelling where sqlglot's class name would mislead.

@@ -7,6 +7,43 @@ while DATEADD(day, 1, <TIMESTAMP>) stays a timestamp, as in Snowflake
 
 from __future__ import annotations
 
+
+def _overloads(name: str, bodies: dict[str, str]) -> str:
+    return f"CREATE OR REPLACE MACRO {name}" + ",\n".join(f"(x {kind}) AS {body}" for kind, body in bodies.items())
+
+
+def _timestamp_macros() -> tuple[str, ...]:
+    """snowsim_try_ntz/_tz give NULL for text that is not a timestamp; snowsim_to_ntz/_tz raise Snowflake's error.
+
+    TIMESTAMP_NTZ ignores an offset in the text; TIMESTAMP_LTZ/_TZ keep the instant, text without an
+    offset being in the session time zone; a number is seconds since the epoch, in UTC; a string of
+    digits is seconds, milliseconds, microseconds or nanoseconds by its magnitude
+    (https://docs.snowflake.com/en/sql-reference/functions/to_timestamp, usage notes).
+    """
+    digits = r"regexp_full_match(trim(x), '-?\d{1,20}')"
+    epoch = "make_timestamp(snowsim_epoch_micros(CAST(trim(x) AS HUGEINT)))"
+    seconds = "make_timestamp(CAST(round(x * 1000000) AS BIGINT))"
+    ntz = {
+        "VARCHAR": f"COALESCE(TRY_CAST(x AS TIMESTAMP), CASE WHEN {digits} THEN {epoch} END)",
+        "DATE": "CAST(x AS TIMESTAMP)", "TIMESTAMP": "x", "TIMESTAMPTZ": "CAST(x AS TIMESTAMP)", "DOUBLE": seconds,
+    }
+    tz = {
+        # '... +0900' and '... +09:00', with or without a space, are offsets as Snowflake reads them.
+        "VARCHAR": "COALESCE(TRY_CAST(x AS TIMESTAMPTZ), "
+                   r"TRY_CAST(regexp_replace(x, '\s*([+-]\d{2}):?(\d{2})\s*$', '\1:\2') AS TIMESTAMPTZ), "
+                   f"CASE WHEN {digits} THEN {epoch} AT TIME ZONE 'UTC' END)",
+        "DATE": "CAST(x AS TIMESTAMPTZ)", "TIMESTAMP": "CAST(x AS TIMESTAMPTZ)", "TIMESTAMPTZ": "x",
+        "DOUBLE": f"{seconds} AT TIME ZONE 'UTC'",
+    }
+    fail = "CASE WHEN x IS NOT NULL THEN error('Timestamp ''' || x || ''' is not recognized') END"
+    macros = []
+    for suffix, bodies in (("ntz", ntz), ("tz", tz)):
+        macros.append(_overloads(f"snowsim_try_{suffix}", bodies))
+        raising = {**bodies, "VARCHAR": f"COALESCE({bodies['VARCHAR']}, {fail})"}
+        macros.append(_overloads(f"snowsim_to_{suffix}", raising))
+    return tuple(macros)
+
+
 MACROS = (
     # DATEADD / TIMESTAMPADD with a date part (year .. day): a DATE stays a DATE.
     """CREATE OR REPLACE MACRO snowsim_add_date_part(x DATE, i INTERVAL) AS CAST(x + i AS DATE),
@@ -18,6 +55,11 @@ MACROS = (
         (part VARCHAR, x TIMESTAMP) AS date_trunc(part, x),
         (part VARCHAR, x TIMESTAMPTZ) AS date_trunc(part, x),
         (part VARCHAR, x VARCHAR) AS date_trunc(part, CAST(x AS TIMESTAMP))""",
+    # Epoch digits to microseconds by magnitude: under a year of milliseconds they are seconds, and so on.
+    """CREATE OR REPLACE MACRO snowsim_epoch_micros(n) AS CAST(CASE WHEN abs(n) < 31536000000 THEN n * 1000000
+        WHEN abs(n) < 31536000000000 THEN n * 1000 WHEN abs(n) < 31536000000000000 THEN n ELSE n // 1000 END
+        AS BIGINT)""",
+    *_timestamp_macros(),
 )
 
 

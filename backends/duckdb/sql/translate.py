@@ -230,6 +230,55 @@ def variant_casts(node: exp.Expression) -> exp.Expression:
     return cast
 
 
+_NTZ_TYPES = (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ, exp.DataType.Type.DATETIME)
+_TZ_TYPES = (exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMPLTZ)
+
+
+def timestamp_conversions(node: exp.Expression) -> exp.Expression:
+    """Casts to timestamps and TO_TIMESTAMP* read text, epoch numbers, dates and VARIANTs as Snowflake does.
+
+    Digits are epoch seconds, milliseconds, ... by magnitude, a number is seconds, '+0900' an offset
+    (macros.py); TRY_ forms give NULL where the plain ones raise 'Timestamp ... is not recognized'.
+    https://docs.snowflake.com/en/sql-reference/functions/to_timestamp
+    """
+    if isinstance(node, (exp.Cast, exp.TryCast)) and node.to.this in _NTZ_TYPES + _TZ_TYPES:
+        return _to_timestamp(node.this, ntz=node.to.this in _NTZ_TYPES, safe=isinstance(node, exp.TryCast))
+    if isinstance(node, exp.UnixToTime):
+        ntz = node.args.get("target_type") is None or node.args["target_type"].this in _NTZ_TYPES
+        scale = node.args.get("scale")
+        if scale is None:
+            return _to_timestamp(node.this, ntz=ntz, safe=False)
+        if not (isinstance(scale, exp.Literal) and not scale.is_string and 0 <= int(scale.this) <= 9):
+            raise NotSupportedError("TO_TIMESTAMP with a scale that is not a literal from 0 to 9")
+        digits = int(scale.this)
+        micros = exp.cast(node.this, "HUGEINT")
+        micros = exp.Mul(this=micros, expression=exp.Literal.number(10 ** (6 - digits))) if digits <= 6 else (
+            exp.IntDiv(this=micros, expression=exp.Literal.number(10 ** (digits - 6))))
+        value = call("make_timestamp", exp.cast(micros, "BIGINT"))
+        return value if ntz else exp.AtTimeZone(this=value, zone=exp.Literal.string("UTC"))
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() in functions.TIMESTAMP_FUNCTIONS:
+        ntz, safe = functions.TIMESTAMP_FUNCTIONS[str(node.this).upper()]
+        if len(node.expressions) != 1:
+            raise NotSupportedError(f"{str(node.this).upper()} with {len(node.expressions)} arguments")
+        return _to_timestamp(node.expressions[0], ntz=ntz, safe=safe)
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() in functions.DATE_FUNCTIONS:
+        if len(node.expressions) != 1:
+            raise NotSupportedError(f"{str(node.this).upper()} with {len(node.expressions)} arguments")
+        return exp.TsOrDsToDate(this=node.expressions[0], safe=functions.DATE_FUNCTIONS[str(node.this).upper()])
+    return node
+
+
+def _to_timestamp(value: exp.Expression, *, ntz: bool, safe: bool) -> exp.Expression:
+    name = f"snowsim_{'try' if safe else 'to'}_{'ntz' if ntz else 'tz'}"
+    if _is_variant(value):
+        return call(name, call("json_extract_string", value, exp.Literal.string("$")))
+    if _is_plain_scalar(value):
+        return call(name, value)
+    as_json = exp.TryCast(this=value.copy(), to=exp.DataType.build("JSON"))
+    return _when_variant(value, call(name, call("json_extract_string", as_json, exp.Literal.string("$"))),
+                         call(name, value))
+
+
 def semistructured_constructors(node: exp.Expression) -> exp.Expression:
     """OBJECT_CONSTRUCT, ARRAY_CONSTRUCT and ARRAY_AGG build VARIANTs (DuckDB JSON), not STRUCTs or LISTs.
 
@@ -355,6 +404,7 @@ EXPRESSION_TRANSFORMS = (
     duckdb_types,
     clock_functions,
     date_functions,
+    timestamp_conversions,
     variant_casts,
     semistructured_constructors,
     division_by_zero,
