@@ -42,12 +42,28 @@ CURSOR_CLASSES: dict[type, type[Cursor]] = {
 
 
 def connector_error(error: errors.Error) -> connector_errors.Error:
-    """The `snowflake.connector.errors` class an emulator error is, with its errno, sqlstate and query id."""
-    target = next(
-        (getattr(connector_errors, c.__name__) for c in type(error).__mro__ if hasattr(connector_errors, c.__name__)),
-        connector_errors.Error,
-    )
+    """The `snowflake.connector.errors` error the real connector would raise, with errno, sqlstate and query id.
+
+    The connector raises every error the server reports for a statement as ProgrammingError, except
+    IntegrityError for 100072 (NULL in a non-nullable column); its own client-side errors (errno
+    25xxxx, InterfaceError) keep their class, and the emulator's refusals stay NotSupportedError.
+    """
+    if isinstance(error, (errors.InterfaceError, errors.NotSupportedError)) or _is_client_errno(error.errno):
+        same_name = (getattr(connector_errors, c.__name__, None) for c in type(error).__mro__)
+        target = next((c for c in same_name if c is not None), connector_errors.Error)
+    elif error.errno == NULL_IN_NON_NULLABLE_COLUMN:
+        target = connector_errors.IntegrityError
+    else:
+        target = connector_errors.ProgrammingError
     return target(msg=error.msg, errno=error.errno, sqlstate=error.sqlstate, sfqid=error.sfqid, query=error.query)
+
+
+#: The one server errno the connector raises as IntegrityError (its SnowflakeCursor._execute_helper).
+NULL_IN_NON_NULLABLE_COLUMN = 100072
+
+
+def _is_client_errno(errno: int) -> bool:
+    return 250000 <= errno < 260000
 
 
 class ConnectorConnection(Connection):

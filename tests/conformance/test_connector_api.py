@@ -41,6 +41,19 @@ def test_sqlstate_and_sfqid_follow_the_last_statement(connector_backend) -> None
     assert missing.value.sfqid == cursor.sfqid
 
 
+def test_statement_errors_are_programming_errors_except_a_null_in_a_not_null_column(connector_backend) -> None:
+    _, conn = connector_backend
+    cursor = conn.cursor()
+    cursor.execute("CREATE TABLE t (a INT NOT NULL)")
+    with pytest.raises(connector_errors.ProgrammingError) as bad_value:
+        cursor.execute("SELECT 1 / 0")
+    assert type(bad_value.value) is connector_errors.ProgrammingError
+    assert (bad_value.value.errno, bad_value.value.sqlstate) == (100051, "22012")
+    with pytest.raises(connector_errors.IntegrityError) as null:
+        cursor.execute("INSERT INTO t VALUES (NULL)")
+    assert null.value.errno == 100072
+
+
 def test_describe_gives_the_description_without_running_the_statement(connector_backend) -> None:
     _, conn = connector_backend
     _customers(conn)
