@@ -137,6 +137,9 @@ class Resolver:
             if _is_dual(table):
                 self.rewrite_dual(table)
                 continue
+            if table.args.get("db") and normalize(table.args["db"]) == "INFORMATION_SCHEMA":
+                self.rewrite_information_schema(table, bindings)
+                continue
             self.rewrite_table(table, bindings)
         check_column_case(ast, self.seen, self.sql)
         self.rewrite_functions(ast, bindings)
@@ -155,6 +158,23 @@ class Resolver:
         one_row = exp.select(exp.alias_(exp.Literal.number(1), "__snowsim_dual", quoted=True))
         alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier("DUAL"))
         table.replace(exp.Subquery(this=one_row, alias=alias))
+
+    def rewrite_information_schema(self, table: exp.Table, bindings: Bindings) -> None:
+        """`[db.]INFORMATION_SCHEMA.<view>`: that database's view, built from the catalog when the statement runs."""
+        name = normalize(table.this)
+        database = normalize(table.args["catalog"]) if table.args.get("catalog") else self.context.database
+        if database is None:
+            self.qualify(["INFORMATION_SCHEMA", name])  # raises: no current database
+        view = table_functions.VIEWS.get(name)
+        if database not in self.catalog.databases or view is None:
+            raise object_does_not_exist(f"{display(database)}.INFORMATION_SCHEMA.{display(name)}", query=self.sql)
+        bound = view.of(database)
+        if bound not in bindings.functions:
+            bindings.functions.append(bound)
+        table.set("alias", table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name, quoted=True)))
+        table.set("catalog", None)
+        table.set("db", None)
+        table.set("this", exp.to_identifier(bound.view, quoted=True))
 
     def rewrite_table(self, table: exp.Table, bindings: Bindings) -> None:
         for clause, feature in _TABLE_CLAUSES.items():

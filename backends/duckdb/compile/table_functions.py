@@ -10,6 +10,7 @@ objects/pipes.py, ...) and registered by session/dispatch.py.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,3 +142,46 @@ def rewrite(
     alias = node.args.get("alias")
     node.replace(exp.Subquery(this=exp.Var(this=text), alias=alias or exp.TableAlias(this=exp.to_identifier(name))))
     return function
+
+
+# --- INFORMATION_SCHEMA views ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InformationSchemaView:
+    """A view of every database's INFORMATION_SCHEMA, its rows built from the catalog when a statement runs."""
+
+    name: str
+    schema: pa.Schema
+    rows: Callable[[AccountLike, str], list[dict[str, Any]]]  # (account, database) -> rows
+    #: Snowflake's type of each column, as DESCRIBE VIEW shows it.
+    types: dict[str, str] = field(default_factory=dict)
+
+    def of(self, database: str) -> BoundView:
+        return BoundView(self, database)
+
+
+@dataclass(frozen=True)
+class BoundView:
+    """One database's instance of a view: registered in DuckDB under `view` before the statement runs."""
+
+    definition: InformationSchemaView
+    database: str
+
+    @property
+    def view(self) -> str:
+        digest = hashlib.sha1(self.database.encode()).hexdigest()[:12]
+        return f"__snowsim_info_{self.definition.name.lower()}_{digest}"
+
+    def arrow(self, account: AccountLike) -> pa.Table:
+        return pa.Table.from_pylist(self.definition.rows(account, self.database), schema=self.definition.schema)
+
+
+VIEWS: dict[str, InformationSchemaView] = {}
+
+
+def register_views(*views: InformationSchemaView) -> None:
+    for view in views:
+        if view.name in VIEWS:
+            raise ValueError(f"INFORMATION_SCHEMA.{view.name} registered twice")
+        VIEWS[view.name] = view

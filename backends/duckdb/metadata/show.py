@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from backends.duckdb.catalog.objects import CatalogObject, Schema, Table, View
+from backends.duckdb.catalog.objects import CatalogObject, Column, Schema, Table, View
+from backends.duckdb.compile import table_functions
 from backends.duckdb.compile.context import SessionLike
 from backends.duckdb.compile.resolve import Resolver
 from backends.duckdb.compile.results import (
@@ -25,6 +26,7 @@ from backends.duckdb.compile.results import (
     text_column,
     timestamp_column,
 )
+from backends.duckdb.metadata import information_schema
 from backends.duckdb.sql.names import QualifiedName, display, parse_name_parts
 from backends.errors import NotSupportedError, compilation_error, object_does_not_exist
 
@@ -257,7 +259,7 @@ SHOW_HANDLERS: dict[str, Callable[[SessionLike, ShowRequest, str], RowsResult]] 
 # --- DESCRIBE ------------------------------------------------------------------------------------------
 
 
-def describe_relation(session: SessionLike, obj: CatalogObject) -> RowsResult:
+def describe_relation(session: SessionLike, obj: CatalogObject | list[Column]) -> RowsResult:
     columns = [text_column("name"), text_column("type"), text_column("kind"), text_column("null?"),
                text_column("default"), text_column("primary key"), text_column("unique key"), text_column("check"),
                text_column("expression"), text_column("comment"), text_column("policy name"),
@@ -265,7 +267,7 @@ def describe_relation(session: SessionLike, obj: CatalogObject) -> RowsResult:
     return _result(columns, (
         (c.name, c.type, "VIRTUAL" if c.expression else "COLUMN", "Y" if c.nullable else "N", c.default,
          "Y" if c.primary_key else "N", "N", None, c.expression, c.comment, None, None)
-        for c in obj.columns
+        for c in (obj if isinstance(obj, list) else obj.columns)
     ))
 
 
@@ -285,6 +287,9 @@ def parse_describe(sql: str, session: SessionLike) -> tuple[str, QualifiedName]:
 
 
 def describe_table_or_view(session: SessionLike, name: QualifiedName, sql: str) -> RowsResult:
+    view = table_functions.VIEWS.get(name.name) if name.schema == information_schema.SCHEMA_NAME else None
+    if view is not None and name.database in session.catalog.databases:
+        return describe_relation(session, information_schema.view_columns(view))
     obj = session.catalog.get(name)
     if not isinstance(obj, (Table, View)):
         raise object_does_not_exist(str(name), query=sql)

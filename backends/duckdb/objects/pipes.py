@@ -42,6 +42,7 @@ from backends.duckdb.compile.results import (
     text_column,
 )
 from backends.duckdb.compile.table_functions import TIMESTAMP, Argument, TableFunction
+from backends.duckdb.metadata import information_schema
 from backends.duckdb.sql import engine_errors
 from backends.duckdb.sql.names import (
     OBJECT_NAME_PATTERN,
@@ -739,6 +740,30 @@ PIPE_USAGE_HISTORY = TableFunction(
 )
 
 TABLE_FUNCTIONS = (COPY_HISTORY, PIPE_USAGE_HISTORY)
+
+
+def _load_history_rows(account: AccountLike, database: str) -> list[dict[str, Any]]:
+    """Files COPY INTO loaded into the database's tables in the last 14 days; Snowpipe's loads are not in it.
+
+    https://docs.snowflake.com/en/sql-reference/info-schema/load_history
+    """
+    oldest = account.clock.now() - 14 * 86_400_000
+    return [
+        {"SCHEMA_NAME": r.table.schema, "FILE_NAME": r.file_name, "TABLE_NAME": r.table.name,
+         "LAST_LOAD_TIME": to_datetime(r.last_load_time), "STATUS": r.status.upper(),
+         "ROW_COUNT": r.row_count, "ROW_PARSED": r.row_parsed, "FIRST_ERROR_MESSAGE": r.first_error_message,
+         "ERROR_COUNT": r.row_parsed - r.row_count, "ERROR_LIMIT": 1 if r.first_error_message else None}
+        for r in account.state(LoadHistory).records
+        if r.table.database == database and r.pipe is None and r.last_load_time >= oldest
+    ]
+
+
+LOAD_HISTORY = information_schema.view(
+    "LOAD_HISTORY", "SCHEMA_NAME TEXT, FILE_NAME TEXT, TABLE_NAME TEXT, LAST_LOAD_TIME TIMESTAMP_LTZ, STATUS TEXT, "
+    "ROW_COUNT NUMBER, ROW_PARSED NUMBER, FIRST_ERROR_MESSAGE TEXT, FIRST_ERROR_LINE_NUMBER NUMBER, "
+    "FIRST_ERROR_CHARACTER_POSITION NUMBER, FIRST_ERROR_COL_NAME TEXT, ERROR_COUNT NUMBER, ERROR_LIMIT NUMBER",
+    _load_history_rows,
+)
 
 
 # --- helpers --------------------------------------------------------------------------------------

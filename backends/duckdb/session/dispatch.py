@@ -50,6 +50,7 @@ DESCRIBE = merged(show.DESCRIBE_HANDLERS, streams.DESCRIBE_HANDLERS, tasks.DESCR
 #: TABLE(INFORMATION_SCHEMA.<function>(...)), declared by the modules whose state each reads.
 table_functions.register(*information_schema.TABLE_FUNCTIONS, *tasks.TABLE_FUNCTIONS, *dynamic_tables.TABLE_FUNCTIONS,
                          *pipes.TABLE_FUNCTIONS)
+table_functions.register_views(*information_schema.VIEWS, pipes.LOAD_HISTORY)
 
 
 def compile_statement(sql: str, session: SessionLike) -> Plan:
