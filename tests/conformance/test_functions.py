@@ -51,6 +51,18 @@ SCALARS = [
     ("TRY_TO_DATE('nope')", None),
     ("TRY_TO_TIMESTAMP('2024-01-01 10:00')", datetime(2024, 1, 1, 10)),
     ("TRY_TO_TIMESTAMP('bad')", None),
+    # semi-structured and text functions
+    ("ARRAY_SIZE(PARSE_JSON('{\"a\": 1}'))", None),
+    ("ARRAY_SIZE(ARRAY_CONSTRUCT())", 0),
+    ("ARRAY_CAT(ARRAY_CONSTRUCT('a', 'b'), ARRAY_CONSTRUCT('c'))::VARCHAR", '["a","b","c"]'),
+    ("ARRAY_CONSTRUCT_COMPACT(1, NULL, 2)::VARCHAR", "[1,2]"),
+    ("SPLIT('a,b,c', ',')::VARCHAR", '["a","b","c"]'),
+    ("OBJECT_CONSTRUCT('a', 1, NULL, 'no key', 'c', NULL)::VARCHAR", '{"a":1}'),
+    ("HEX_DECODE_BINARY('EDF1')", b"\xed\xf1"),
+    ("ROUND(HAVERSINE(37.7749, -122.4194, 34.0522, -118.2437), 0)", 559),
+    ("TRIM(1)", "1"),
+    ("UPPER(PARSE_JSON('{\"fruit\": \"banana\"}'):fruit)", "BANANA"),
+    ("REGEXP_SUBSTR('It was the best of times', 'the\\\\W+(\\\\w+)', 1, 1, 'e')", "best"),
     # epoch digits by magnitude, numbers as seconds, scale, offsets (functions/to_timestamp, usage notes)
     ("TO_TIMESTAMP_NTZ('1748179630')", datetime(2025, 5, 25, 13, 27, 10)),
     ("TO_TIMESTAMP('1748179630122')", datetime(2025, 5, 25, 13, 27, 10, 122000)),
@@ -186,6 +198,8 @@ SCALARS = [
 
 AGGREGATES = [
     ("COUNT(*)", 3),
+    ("OBJECT_AGG(x::VARCHAR, x):\"2\"::INT", 2),
+    ("OBJECT_AGG(x::VARCHAR, IFF(x = 2, NULL, x))::VARCHAR LIKE '%\"2\"%'", False),
     ("COUNT_IF(x > 1)", 2),
     ("SUM(x)", 6),
     ("AVG(x)", 2),

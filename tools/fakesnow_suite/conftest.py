@@ -94,15 +94,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = keep
 
 
+#: fakesnow has no clock and reports every object as created at the epoch; its tests compare `created_on`
+#: with that, so the emulated account's virtual clock starts there (nothing advances it in these tests).
+EPOCH = "1970-01-01T00:00:00Z"
+
+
 @pytest.fixture
 def _fakesnow() -> Iterator[None]:
-    with local.patch():
+    with local.patch(start=EPOCH):
         yield
 
 
 @pytest.fixture
 def _fakesnow_no_auto_create() -> Iterator[None]:
-    with local.patch(create_database_on_connect=False):
+    with local.patch(create_database_on_connect=False, start=EPOCH):
         yield
 
 

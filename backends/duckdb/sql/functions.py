@@ -15,19 +15,20 @@ from sqlglot import exp
 from backends.errors import NotSupportedError
 
 _SUPPORTED_NAMES = """
-    Abs ApproxDistinct ArgMax ArgMin Array ArrayAgg ArraySize Ascii Avg Case Cast Ceil Chr Coalesce Concat
+    Abs ApproxDistinct ArgMax ArgMin Array ArrayAgg ArrayConcat ArrayConstructCompact ArraySize Ascii Avg Case
+    Cast Ceil Chr Coalesce Concat
     ConcatWs Contains ConvertTimezone Count CountIf CumeDist CurrentDatabase CurrentDate CurrentRole
     CurrentSchema CurrentTime CurrentTimestamp CurrentUser CurrentVersion CurrentWarehouse DateAdd DateDiff
     DateFromParts DateTrunc Day
     DayOfMonth DayOfWeek DayOfWeekIso DayOfYear Dayname DecodeCase DenseRank EndsWith EqualNull Exp
     Explode Extract FirstValue Floor Generator GetExtract Greatest GroupConcat Hour If Initcap IsNullValue
     JSONExtract JSONExtractScalar JSONObject Lag LastDay LastValue Lead Least Left Length Ln Localtime Log
-    LogicalAnd LogicalOr Lower MD5 Max Median Min Minute Mod Month Monthname NthValue Ntile Nullif Nvl2
+    LogicalAnd LogicalOr Lower MD5 Max Median Min Minute Mod Month Monthname NthValue ObjectAgg Ntile Nullif Nvl2
     Pad ParseJSON PercentRank PercentileCont PercentileDisc Pow Quarter Rand Rank RegexpExtract RegexpLike
     RegexpReplace Repeat Replace Reverse Right Round RowNumber SHA SHA2 Second Seq1 Seq2 Seq4 Seq8 Sign
-    SplitPart Sqrt StartsWith Stddev StddevPop StddevSamp StrPosition StrToDate StrToTime Struct Substring
+    Split SplitPart Sqrt StartsWith Stddev StddevPop StddevSamp StrPosition StrToDate StrToTime Struct Substring
     Sum TimeStrToTime TimeToStr TimestampFromParts TimestampTrunc ToChar ToDouble ToNumber ToVariant Trim
-    Trunc TryCast TsOrDsToDate Uniform UnixToTime Upper Uuid Variance VariancePop Year
+    Trunc TryCast TsOrDsToDate Uniform Unhex UnixToTime Upper Uuid Variance VariancePop Year
 """
 
 SUPPORTED: frozenset[type[exp.Expression]] = frozenset(getattr(exp, name) for name in _SUPPORTED_NAMES.split())
@@ -41,8 +42,8 @@ TIMESTAMP_FUNCTIONS = {
 DATE_FUNCTIONS = {"TO_DATE": False, "TRY_TO_DATE": True, "DATE": False}
 
 #: Functions sqlglot does not model that the emulator implements itself (compile/resolve.py, translate.py).
-EMULATED_ANONYMOUS = frozenset({"SYSTEM$STREAM_HAS_DATA", "SYSTEM$STREAM_GET_TABLE_TIMESTAMP", *TIMESTAMP_FUNCTIONS,
-                                *DATE_FUNCTIONS})
+EMULATED_ANONYMOUS = frozenset({"SYSTEM$STREAM_HAS_DATA", "SYSTEM$STREAM_GET_TABLE_TIMESTAMP", "HAVERSINE",
+                                *TIMESTAMP_FUNCTIONS, *DATE_FUNCTIONS})
 
 
 #: Snowflake's spelling where sqlglot's class name would mislead.

@@ -279,10 +279,79 @@ def _to_timestamp(value: exp.Expression, *, ntz: bool, safe: bool) -> exp.Expres
                          call(name, value))
 
 
+def semistructured_functions(node: exp.Expression) -> exp.Expression:
+    """ARRAY_SIZE, ARRAY_CAT, ARRAY_CONSTRUCT_COMPACT, SPLIT and OBJECT_AGG on VARIANTs (DuckDB JSON).
+
+    ARRAY_SIZE of a non-array is NULL; ARRAY_CONSTRUCT_COMPACT and OBJECT_AGG leave out NULLs.
+    https://docs.snowflake.com/en/sql-reference/functions/array_size
+    """
+    if isinstance(node, exp.ArraySize):
+        is_array = exp.EQ(this=call("json_type", node.this.copy()), expression=exp.Literal.string("ARRAY"))
+        return exp.Case(ifs=[exp.If(this=is_array, true=call("json_array_length", node.this))])
+    if isinstance(node, exp.ArrayConcat):
+        first, second = node.this, node.expressions[0] if len(node.expressions) == 1 else None
+        if second is None:
+            raise NotSupportedError("ARRAY_CAT with other than two arguments")
+        as_list = exp.DataType.build("JSON[]")
+        joined = call("list_concat", exp.cast(first, as_list), exp.cast(second, as_list))
+        return _variant(call("to_json", joined))
+    if isinstance(node, exp.ArrayConstructCompact):
+        items = exp.Array(expressions=[call("to_json", e) for e in node.expressions])
+        return _variant(call("to_json", call("list_filter", items, exp.Var(this="lambda x: x IS NOT NULL"))))
+    if isinstance(node, exp.Split):
+        return _variant(call("to_json", call("str_split", node.this, node.expression)))
+    if isinstance(node, exp.ObjectAgg):
+        present = exp.and_(exp.Not(this=exp.Is(this=node.this.copy(), expression=exp.Null())),
+                           exp.Not(this=exp.Is(this=node.expression.copy(), expression=exp.Null())))
+        entries = call("list", call("struct_pack", exp.PropertyEQ(this=exp.to_identifier("k"), expression=node.this),
+                                    exp.PropertyEQ(this=exp.to_identifier("v"), expression=node.expression)))
+        kept = exp.Filter(this=entries, expression=exp.Where(this=present))
+        return _variant(call("to_json", call("map_from_entries", kept)))
+    return node
+
+
+def text_functions(node: exp.Expression) -> exp.Expression:
+    """UPPER, LOWER and TRIM read a VARIANT's string and a number's text, as Snowflake casts their argument.
+
+    REGEXP_SUBSTR with the 'e' parameter and no group number extracts group 1 (functions/regexp_substr).
+    """
+    if isinstance(node, (exp.Upper, exp.Lower, exp.Trim)) and not node.meta.get("snowsim_done"):
+        node.meta["snowsim_done"] = True
+        value = node.this
+        if _is_variant(value):
+            node.set("this", call("json_extract_string", value, exp.Literal.string("$")))
+        elif not (isinstance(value, exp.Literal) and value.is_string):
+            node.set("this", exp.cast(value, "VARCHAR"))
+        return node
+    if isinstance(node, exp.RegexpExtract):
+        parameters, group = node.args.get("parameters"), node.args.get("group")
+        if (isinstance(parameters, exp.Literal) and "e" in parameters.this and isinstance(group, exp.Literal)
+                and group.this == "0"):
+            node.set("group", exp.Literal.number(1))
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "HAVERSINE":
+        return _haversine(*node.expressions)
+    return node
+
+
+_HAVERSINE = sqlglot.parse_one(
+    "2 * 6371 * ASIN(SQRT(POW(SIN((RADIANS(:lat2) - RADIANS(:lat1)) / 2), 2) "
+    "+ COS(RADIANS(:lat1)) * COS(RADIANS(:lat2)) * POW(SIN((RADIANS(:lon2) - RADIANS(:lon1)) / 2), 2)))",
+    read="duckdb",
+)
+
+
+def _haversine(*args: exp.Expression) -> exp.Expression:
+    """Great-circle distance in kilometres on a sphere of radius 6371 km (functions/haversine)."""
+    if len(args) != 4:
+        raise NotSupportedError(f"HAVERSINE with {len(args)} arguments")
+    names = dict(zip(("lat1", "lon1", "lat2", "lon2"), args, strict=True))
+    return exp.replace_placeholders(_HAVERSINE.copy(), **names)
+
+
 def semistructured_constructors(node: exp.Expression) -> exp.Expression:
     """OBJECT_CONSTRUCT, ARRAY_CONSTRUCT and ARRAY_AGG build VARIANTs (DuckDB JSON), not STRUCTs or LISTs.
 
-    OBJECT_CONSTRUCT omits keys whose value is NULL; OBJECT_CONSTRUCT_KEEP_NULL keeps them.
+    OBJECT_CONSTRUCT omits pairs whose key or value is NULL; OBJECT_CONSTRUCT_KEEP_NULL keeps NULL values.
     https://docs.snowflake.com/en/sql-reference/functions/object_construct
     """
     if isinstance(node, exp.StarMap):
@@ -292,6 +361,8 @@ def semistructured_constructors(node: exp.Expression) -> exp.Expression:
         for item in node.expressions:
             if not isinstance(item, exp.PropertyEQ):
                 raise NotSupportedError("OBJECT_CONSTRUCT with this argument shape")
+            if isinstance(item.this, exp.Null):  # a NULL key leaves the pair out, as a NULL value does
+                continue
             pairs += [_json_key(item.this), item.expression]
         return _variant(call("json_merge_patch", exp.Literal.string("{}"), call("json_object", *pairs)))
     if isinstance(node, exp.JSONObject) and not node.meta.get("snowsim_done"):
@@ -301,8 +372,6 @@ def semistructured_constructors(node: exp.Expression) -> exp.Expression:
         return _variant(call("json_object", *pairs))
     if isinstance(node, exp.Array):
         return _variant(call("json_array", *node.expressions))
-    if isinstance(node, exp.ArraySize):
-        return call("json_array_length", node.this)
     if isinstance(node, exp.ArrayAgg) and not node.meta.get("snowsim_done"):
         node.meta["snowsim_done"] = True
         return _variant(call("to_json", node))
@@ -407,6 +476,8 @@ EXPRESSION_TRANSFORMS = (
     timestamp_conversions,
     variant_casts,
     semistructured_constructors,
+    semistructured_functions,
+    text_functions,
     division_by_zero,
     values_column_names,
     column_qualifiers,
