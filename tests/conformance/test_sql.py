@@ -151,7 +151,8 @@ CASES = [
          "INSERT INTO t VALUES (1, 'a'), (2, 'b')", "CREATE STREAM st ON TABLE t",
          Expect("MERGE INTO t USING (SELECT 1 AS id, 'A' AS v UNION ALL SELECT 2, 'x' UNION ALL SELECT 3, 'c') s "
                 "ON t.id = s.id WHEN MATCHED AND s.v = 'x' THEN DELETE WHEN MATCHED THEN UPDATE SET v = s.v "
-                "WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)", [(1, 1, 1)]),
+                "WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)", [(1, 1, 1)],
+                columns=("number of rows inserted", "number of rows updated", "number of rows deleted")),
          Expect("SELECT id, v FROM t ORDER BY id", [(1, "A"), (3, "c")])),
     case("MERGE with duplicate source rows for one target row fails", "CREATE TABLE t (id INT, v STRING)",
          "INSERT INTO t VALUES (1, 'a')",

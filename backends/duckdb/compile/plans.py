@@ -167,13 +167,18 @@ class MergePlan(SqlPlan):
                         done[kind] += count
             finally:
                 session.duck.execute(f"DROP TABLE IF EXISTS {self.PAIRS}")
-        counts = {f"number of rows {kind.lower()}d": done.get(kind, 0) for kind in self.clause_kinds}
+        counts = {MERGE_COUNT_COLUMNS[kind]: done.get(kind, 0) for kind in self.clause_kinds}
         return counts_result(counts, sum(done.values()))
 
     def _finds_duplicates(self, session: SessionLike, run: StatementRun, params: Sequence[Any]) -> bool:
         return self.duplicate_check is not None and bool(
             self.duplicate_keys is None or session.execute_step(self.duplicate_keys, run, params).fetchone()
         ) and bool(session.execute_step(self.duplicate_check, run, params).fetchone())
+
+
+#: MERGE's result columns, one per kind of clause the statement has, in this order.
+MERGE_COUNT_COLUMNS = {"INSERT": "number of rows inserted", "UPDATE": "number of rows updated",
+                       "DELETE": "number of rows deleted"}
 
 
 def command_plan(

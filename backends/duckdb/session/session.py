@@ -43,7 +43,7 @@ from backends.duckdb.catalog.tracking import CSN
 from backends.duckdb.catalog.warehouses import CostModel, Warehouse
 from backends.duckdb.compile.context import DEFAULT_TIMEZONE, SessionContext, StatementRun
 from backends.duckdb.compile.dml import BOUND_ROWS
-from backends.duckdb.compile.plans import MergePlan, Plan, ResultKind, SqlPlan
+from backends.duckdb.compile.plans import MERGE_COUNT_COLUMNS, MergePlan, Plan, ResultKind, SqlPlan
 from backends.duckdb.compile.results import DuckResult, Result, ResultMetadata, number_column, text_column
 from backends.duckdb.compile.steps import Step
 from backends.duckdb.maintenance.compaction import Compaction, log_floors
@@ -362,7 +362,7 @@ class Session:
         plan = self._plan(text)
         self.release_pending()
         if isinstance(plan, MergePlan):
-            return [number_column(f"number of rows {kind.lower()}d") for kind in plan.clause_kinds]
+            return [number_column(MERGE_COUNT_COLUMNS[kind]) for kind in plan.clause_kinds]
         if isinstance(plan, SqlPlan):
             if plan.result == ResultKind.ROWS:
                 return self._describe_query(plan, values)
