@@ -68,6 +68,10 @@ class DataError(DatabaseError):
     """A value could not be processed (bad cast, string too long, division by zero)."""
 
 
+#: Snowflake's errno for an unsupported feature (`000002 (0A000): Unsupported feature '...'`).
+UNSUPPORTED_FEATURE = 2
+
+
 class NotSupportedError(DatabaseError):
     """A Snowflake feature the backend cannot reproduce faithfully.
 
@@ -79,7 +83,7 @@ class NotSupportedError(DatabaseError):
         message = f"snowsim: {feature} is not supported by the DuckDB emulator"
         if detail:
             message += f" ({detail})"
-        super().__init__(message, errno=-1, sqlstate="0A000", query=query)
+        super().__init__(message, errno=UNSUPPORTED_FEATURE, sqlstate="0A000", query=query)
         self.feature = feature
 
 

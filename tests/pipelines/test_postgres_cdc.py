@@ -141,10 +141,12 @@ REFERENCE_MISTAKES = [
     ("SELECT\n    'raw_changes_stream' as stream_name,\n"
      "    SYSTEM$STREAM_GET_TABLE_TIMESTAMP('raw_changes_stream') as stream_timestamp,\n"
      "    CURRENT_TIMESTAMP() as current_timestamp,\n"
-     "    DATEDIFF('second', stream_timestamp, CURRENT_TIMESTAMP()) as lag_seconds\nFROM dual", "date_diff"),
+     "    DATEDIFF('second', stream_timestamp, CURRENT_TIMESTAMP()) as lag_seconds\nFROM dual",
+     "Invalid argument types for function 'DATEDIFF'"),
     ("SELECT\n    customer_id,\n    valid_from,\n    valid_to,\n"
      "    LEAD(valid_from) OVER (PARTITION BY customer_id ORDER BY valid_from) as next_valid_from\n"
-     "FROM customers_scd\nWHERE valid_to IS NOT NULL\nHAVING valid_to != next_valid_from", "window functions"),
+     "FROM customers_scd\nWHERE valid_to IS NOT NULL\nHAVING valid_to != next_valid_from",
+     "Window function appears outside of SELECT, QUALIFY, and ORDER BY"),
 ]
 
 

@@ -92,6 +92,8 @@ class Resolver:
         return QualifiedName(database, schema, parts[0])
 
     def table_name(self, table: exp.Table, *, action: str = "SELECT") -> QualifiedName:
+        if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
+            raise compilation_error(f"syntax error: {action} expects a table name.", errno=1003, query=self.sql)
         parts = [table.args.get("catalog"), table.args.get("db"), table.this]
         return self.qualify([normalize(p) for p in parts if p is not None], action=action)
 

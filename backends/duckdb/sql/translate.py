@@ -14,7 +14,7 @@ import logging
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.snowflake import Snowflake
-from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
+from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from backends.duckdb.sql import functions
@@ -45,6 +45,12 @@ def parse(sql: str) -> exp.Expression:
         statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
     except ParseError as error:
         raise syntax_error(sql, error) from error
+    except TokenError as error:  # e.g. an unterminated string or quoted name
+        raise compilation_error("syntax error: the statement has an unterminated "
+                                "string, quoted identifier or comment.", errno=1003, query=sql) from error
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError) as error:  # sqlglot's parser gave up
+        raise compilation_error("syntax error: the statement's arguments do not match any form of its functions "
+                                "or clauses.", errno=1003, query=sql) from error
     if not statements:
         raise compilation_error("Empty SQL statement.", errno=900, query=sql)
     if len(statements) > 1:
