@@ -193,13 +193,18 @@ def _database_rows(account: AccountLike, database: str) -> list[dict[str, Any]]:
             for d in sorted(account.catalog.databases.values(), key=lambda d: d.name)]
 
 
+def constraint_name(table: Table) -> str:
+    """The name Snowflake gives a primary key declared without one (TABLE_CONSTRAINTS, SHOW PRIMARY KEYS)."""
+    return f"SYS_CONSTRAINT_{table.uid}"
+
+
 def _constraint_rows(account: AccountLike, database: str) -> list[dict[str, Any]]:
     rows = []
     for schema, obj in _relations(account, database):
         if isinstance(obj, Table) and any(c.primary_key for c in obj.columns):
             created = to_datetime(obj.created_on)
             rows.append({"CONSTRAINT_CATALOG": database, "CONSTRAINT_SCHEMA": schema,
-                         "CONSTRAINT_NAME": f"SYS_CONSTRAINT_{obj.uid}", "TABLE_CATALOG": database,
+                         "CONSTRAINT_NAME": constraint_name(obj), "TABLE_CATALOG": database,
                          "TABLE_SCHEMA": schema, "TABLE_NAME": obj.name.name, "CONSTRAINT_TYPE": "PRIMARY KEY",
                          "IS_DEFERRABLE": "NO", "INITIALLY_DEFERRED": "NO", "ENFORCED": "NO", "COMMENT": None,
                          "CREATED": created, "LAST_ALTERED": created, "RELY": "NO"})

@@ -33,7 +33,8 @@ from backends.errors import NotSupportedError, compilation_error, object_does_no
 _SHOW = re.compile(
     r"""^\s*SHOW\s+(?P<terse>TERSE\s+)?(?P<kind>[A-Z_ ]+?)
         (?:\s+LIKE\s+'(?P<like>(?:[^']|'')*)')?
-        (?:\s+IN\s+(?P<scope>ACCOUNT|DATABASE|SCHEMA|TABLE|VIEW)?(?:\s+(?P<scope_name>(?!STARTS\b|LIMIT\b)[^\s;]+))?)?
+        (?:\s+IN(?:\s+(?P<scope>ACCOUNT|DATABASE|SCHEMA|TABLE|VIEW)\b)?
+           (?:\s+(?P<scope_name>(?!STARTS\b|LIMIT\b)[^\s;]+))?)?
         (?:\s+STARTS\s+WITH\s+'(?P<starts>(?:[^']|'')*)')?
         (?:\s+LIMIT\s+(?P<limit>\d+))?\s*;?\s*$""",
     re.I | re.X | re.S,
@@ -49,6 +50,8 @@ class ShowRequest:
     scope_name: list[str]
     starts_with: str | None
     limit: int | None
+    #: `IN <name>` without ACCOUNT/DATABASE/SCHEMA/TABLE: a table for SHOW ... KEYS, else a database or schema.
+    bare_scope: bool = False
 
 
 def parse_show(sql: str) -> ShowRequest:
@@ -67,6 +70,7 @@ def parse_show(sql: str) -> ShowRequest:
         scope_name=scope_name,
         starts_with=match["starts"],
         limit=int(match["limit"]) if match["limit"] else None,
+        bare_scope=bool(scope_name) and not match["scope"],
     )
 
 
@@ -247,12 +251,85 @@ def show_columns(session: SessionLike, request: ShowRequest, sql: str) -> RowsRe
     return _result(columns, rows)
 
 
+def show_objects(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
+    """Tables and views (https://docs.snowflake.com/en/sql-reference/sql/show-objects)."""
+    found = objects_in_scope(session, request, sql, (Table, View))
+    kind = lambda o: "VIEW" if isinstance(o, View) else o.table_type if o.table_type != "TABLE" else "TABLE"  # noqa: E731
+    if request.terse:
+        columns = [timestamp_column("created_on"), text_column("name"), text_column("kind"),
+                   text_column("database_name"), text_column("schema_name")]
+        return _result(columns, ((local_time(session, o.created_on), o.name.name, kind(o), o.name.database,
+                                  o.name.schema) for o in found))
+    columns = [timestamp_column("created_on"), text_column("name"), text_column("database_name"),
+               text_column("schema_name"), text_column("kind"), text_column("comment"), text_column("cluster_by"),
+               number_column("rows"), number_column("bytes"), text_column("owner"), text_column("retention_time"),
+               text_column("owner_role_type"), text_column("is_hybrid"), text_column("is_dynamic"),
+               text_column("is_iceberg")]
+    rows = []
+    for o in found:
+        table = isinstance(o, Table)
+        count = session.duck.execute(f"SELECT count(*) FROM {o.duck_rows}").fetchall()[0][0] if table else 0
+        rows.append((local_time(session, o.created_on), o.name.name, o.name.database, o.name.schema, kind(o),
+                     o.comment or "", f"LINEAR({o.cluster_by})" if table and o.cluster_by else "", count, 0, o.owner,
+                     "1", "ROLE", "N", "Y" if o.kind == "DYNAMIC TABLE" else "N", "N"))
+    return _result(columns, rows)
+
+
+def show_primary_keys(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
+    """One row per column of each primary key, `key_sequence` its place in the key
+    (https://docs.snowflake.com/en/sql-reference/sql/show-primary-keys); `IN <table>` names one table."""
+    if request.scope == "TABLE" or request.bare_scope:
+        resolver = Resolver(session.catalog, session.context, sql)
+        table = session.catalog.get(resolver.qualify(request.scope_name, action="SHOW PRIMARY KEYS"))
+        if not isinstance(table, Table):
+            raise object_does_not_exist(".".join(request.scope_name), query=sql)
+        tables = [table]
+    else:
+        tables = objects_in_scope(session, request, sql, Table)
+    columns = [timestamp_column("created_on"), text_column("database_name"), text_column("schema_name"),
+               text_column("table_name"), text_column("column_name"), number_column("key_sequence"),
+               text_column("constraint_name"), text_column("rely"), text_column("comment")]
+    rows = []
+    for t in tables:
+        keys = [c for c in t.columns if c.primary_key]
+        rows += [(local_time(session, t.created_on), t.name.database, t.name.schema, t.name.name, c.name, position,
+                  information_schema.constraint_name(t), "false", None) for position, c in enumerate(keys, start=1)]
+    return _result(columns, rows)
+
+
+#: SHOW FUNCTIONS / SHOW PROCEDURES output columns (sql/show-functions, sql/show-procedures).
+_ROUTINE_COLUMNS = ("created_on name schema_name is_builtin is_aggregate is_ansi min_num_arguments max_num_arguments "
+                    "arguments description catalog_name is_table_function valid_for_clustering is_secure secrets "
+                    "external_access_integrations").split()
+_FUNCTION_COLUMNS = (*_ROUTINE_COLUMNS, "is_external_function", "language", "is_memoizable", "is_data_metric")
+
+
+def _routine_columns(names: Sequence[str]) -> list[ResultMetadata]:
+    return [timestamp_column(n) if n == "created_on" else number_column(n) if n.endswith("arguments") and
+            n.startswith(("min", "max")) else text_column(n) for n in names]
+
+
+def show_user_functions(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
+    """The emulator runs no user-defined functions (CREATE FUNCTION is refused): none to show."""
+    return _result(_routine_columns(_FUNCTION_COLUMNS), [])
+
+
+def show_user_procedures(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
+    """The emulator runs no stored procedures (CREATE PROCEDURE is refused): none to show."""
+    return _result(_routine_columns(_ROUTINE_COLUMNS), [])
+
+
+
 SHOW_HANDLERS: dict[str, Callable[[SessionLike, ShowRequest, str], RowsResult]] = {
     "DATABASES": show_databases,
     "SCHEMAS": show_schemas,
     "TABLES": show_tables,
     "VIEWS": show_views,
     "COLUMNS": show_columns,
+    "OBJECTS": show_objects,
+    "PRIMARY KEYS": show_primary_keys,
+    "USER FUNCTIONS": show_user_functions,
+    "USER PROCEDURES": show_user_procedures,
 }
 
 

@@ -166,13 +166,19 @@ def _drop(match: re.Match, sql: str, session: SessionLike) -> Plan:
 def show_warehouses(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     matches = like_matcher(request.like)
     account = session.account
+    # https://docs.snowflake.com/en/sql-reference/sql/show-warehouses (output columns, in order)
     columns = [text_column("name"), text_column("state"), text_column("type"), text_column("size"),
                number_column("min_cluster_count"), number_column("max_cluster_count"),
                number_column("started_clusters"), number_column("running"), number_column("queued"),
                text_column("is_default"), text_column("is_current"), number_column("auto_suspend"),
-               text_column("auto_resume"), timestamp_column("created_on"), timestamp_column("resumed_on"),
-               text_column("owner"), text_column("comment"), text_column("scaling_policy"),
-               text_column("owner_role_type")]
+               text_column("auto_resume"), text_column("available"), text_column("provisioning"),
+               text_column("quiescing"), text_column("other"), timestamp_column("created_on"),
+               timestamp_column("resumed_on"), timestamp_column("updated_on"), text_column("owner"),
+               text_column("comment"), text_column("enable_query_acceleration"),
+               number_column("query_acceleration_max_scale_factor"), text_column("resource_monitor"),
+               number_column("actives"), number_column("pendings"), number_column("failed"),
+               number_column("suspended"), text_column("uuid"), text_column("scaling_policy"), text_column("budget"),
+               text_column("owner_role_type"), text_column("resource_constraint")]
     now = account.clock.now()
     rows = []
     for warehouse in sorted(account.warehouses.values(), key=lambda w: w.name):
@@ -189,8 +195,12 @@ def show_warehouses(session: SessionLike, request: ShowRequest, sql: str) -> Row
             1 if warehouse.state == "STARTED" else 0, running, 0, "N",
             "Y" if session.context.warehouse == warehouse.name else "N",
             warehouse.auto_suspend_s, "true" if warehouse.auto_resume else "false",
+            "100" if warehouse.state == "STARTED" else "", "0", "0", "0",
             local_time(session, warehouse.created_on), local_time(session, resumed) if resumed is not None else None,
-            warehouse.owner, warehouse.comment or "", "STANDARD", "ROLE",
+            local_time(session, resumed if resumed is not None else warehouse.created_on),
+            warehouse.owner, warehouse.comment or "", "false", 8, "null", 1 if warehouse.state == "STARTED" else 0,
+            0, 0, 0 if warehouse.state == "STARTED" else 1, None,
+            "STANDARD", None, "ROLE", None,
         ))
     return RowsResult(columns, rows[: request.limit] if request.limit else rows)
 
