@@ -101,6 +101,12 @@ class Emulator:
             account.ensure_database(current_database)
             if current_schema and current_schema not in account.catalog.databases[current_database].schemas:
                 account.create_schema(current_database, current_schema)
+        # As on Snowflake, naming a database or schema that does not exist leaves the session without one.
+        database = account.catalog.databases.get(current_database) if current_database else None
+        if database is None:
+            current_database = current_schema = None
+        elif current_schema not in database.schemas:
+            current_schema = None
         return connection_class(
             account, current_database=current_database, current_schema=current_schema, warehouse=warehouse,
             role=role, paramstyle=paramstyle, autocommit=autocommit, timezone=timezone,

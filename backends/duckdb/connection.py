@@ -51,6 +51,9 @@ class Connection:
         """The virtual clock every timestamp in this account comes from."""
         return self._account.clock
 
+    def _ran(self, command: str) -> None:
+        """Called after each statement that succeeded (the connector's view of the session follows it)."""
+
     @property
     def database(self) -> str | None:
         return self._session.context.database
@@ -222,6 +225,7 @@ class Cursor:
         except Error as error:
             self._failed(error, command)
         self.sfqid = session.last_query_id
+        self.connection._ran(command)
         return self
 
     def execute_async(self, command: str, params: Any = None, **kwargs: Any) -> dict[str, Any]:

@@ -67,7 +67,30 @@ def _is_client_errno(errno: int) -> bool:
 
 
 class ConnectorConnection(Connection):
-    """A connection as `snowflake.connector.connect` returns one: the connector's errors and cursor classes."""
+    """A connection as `snowflake.connector.connect` returns one: the connector's errors and cursor classes.
+
+    `database` and `schema` are the connector's own record, not the session's: what connect() named, then
+    the session's current one after each statement once the record is set (or after any USE), as
+    `SnowflakeConnection` updates them from the server's replies; a database named but missing stays named.
+    """
+
+    _named_database: str | None = None
+    _named_schema: str | None = None
+
+    def _ran(self, command: str) -> None:
+        context, is_use = self._session.context, command.lstrip()[:4].upper() == "USE "
+        if context.database is not None and (self._named_database is not None or is_use):
+            self._named_database = context.database
+        if context.schema is not None and (self._named_schema is not None or is_use):
+            self._named_schema = context.schema
+
+    @property
+    def database(self) -> str | None:
+        return self._named_database
+
+    @property
+    def schema(self) -> str | None:
+        return self._named_schema
 
     def cursor(self, cursor_class: type | None = None) -> Cursor:
         if cursor_class is None or issubclass(cursor_class, Cursor):
@@ -120,6 +143,8 @@ class Patch:
         connection = self.emulator.connect(
             create_database=self._create_database, connection_class=ConnectorConnection, **options
         )
+        connection._named_database = options["current_database"]  # as connect() named them, in canonical form
+        connection._named_schema = options["current_schema"] if kwargs.get("schema") else None
         for name, value in parameters.items():
             literal = value if isinstance(value, (bool, int, float)) else sql_string(str(value))
             connection.cursor().execute(f"ALTER SESSION SET {name} = {literal}")

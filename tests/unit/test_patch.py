@@ -50,3 +50,25 @@ def test_the_connection_fixture(snowsim_connection) -> None:
         "SNOWSIM",
         "PUBLIC",
     )
+
+
+def test_a_database_named_but_missing_leaves_the_session_without_one() -> None:
+    """As on Snowflake: connect() succeeds, CURRENT_DATABASE() is NULL, and the connector keeps the name."""
+    with local.patch(create_database_on_connect=False):
+        with snowflake.connector.connect(database="marts") as conn:
+            cur = conn.cursor()
+            assert cur.execute("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()").fetchone() == (None, None)
+            try:
+                cur.execute("CREATE TABLE t (i INT)")
+            except connector_errors.ProgrammingError as error:
+                assert error.errno == 90105
+            else:
+                raise AssertionError("CREATE TABLE without a current database should fail")
+            assert conn.database == "MARTS"
+            cur.execute("CREATE DATABASE marts")
+        with snowflake.connector.connect(database="marts") as conn:
+            # The connector records only what connect() named; the session's schema is the database's PUBLIC.
+            assert conn.cursor().execute("SELECT CURRENT_SCHEMA()").fetchone() == ("PUBLIC",)
+            assert conn.schema is None
+            conn.cursor().execute("USE SCHEMA public")
+            assert conn.schema == "PUBLIC"
