@@ -5,7 +5,8 @@ Each row runs as `SELECT <expression>` (aggregates over the values 1, 2, 3 as co
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+import hashlib
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -51,6 +52,19 @@ SCALARS = [
     ("TRY_TO_DATE('nope')", None),
     ("TRY_TO_TIMESTAMP('2024-01-01 10:00')", datetime(2024, 1, 1, 10)),
     ("TRY_TO_TIMESTAMP('bad')", None),
+    ("DATE_TRUNC('hour', '10:35:00'::TIME)", time(10, 0)),
+    ("DATEADD(minute, 3, '2023-04-02 01:15:00')", datetime(2023, 4, 2, 1, 18)),
+    ("DATEADD(hour, 1, '2024-01-01'::DATE)", datetime(2024, 1, 1, 1)),
+    ("DATEADD(minute, PARSE_JSON('{\"n\": 5}'):n, '2024-01-01 10:00'::TIMESTAMP)", datetime(2024, 1, 1, 10, 5)),
+    ("DATEDIFF(day, '2024-01-01', '2024-01-05')", 4),
+    ("CONVERT_TIMEZONE('America/New_York', '2024-01-01 12:00:00 +00:00'::TIMESTAMP_TZ)",
+     datetime(2024, 1, 1, 12, tzinfo=timezone.utc)),
+    ("TYPEOF(PARSE_JSON('1'))", "INTEGER"),
+    ("TYPEOF(PARSE_JSON('1.5'))", "DECIMAL"),
+    ("TYPEOF(PARSE_JSON('[1]'))", "ARRAY"),
+    ("TYPEOF(PARSE_JSON('{\"a\": null}'):a)", "NULL_VALUE"),
+    ("SHA2('abc', 224)", hashlib.sha224(b"abc").hexdigest()),
+    ("SHA2('abc', 512)", hashlib.sha512(b"abc").hexdigest()),
     # semi-structured and text functions
     ("ARRAY_SIZE(PARSE_JSON('{\"a\": 1}'))", None),
     ("ARRAY_SIZE(ARRAY_CONSTRUCT())", 0),

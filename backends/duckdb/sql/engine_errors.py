@@ -53,10 +53,10 @@ def _timestamp_not_recognized(m: re.Match, sql: str | None) -> errors.Error:
     return errors.DataError(f"Timestamp '{m.group(1)}' is not recognized", errno=100035, sqlstate="22007", query=sql)
 
 
-@_rule(duckdb.InvalidInputException, r"Timestamp '(.*)' is not recognized")
-def _timestamp_text_not_recognized(m: re.Match, sql: str | None) -> errors.Error:
-    """The error() that the snowsim_to_ntz/_tz macros raise (macros.py)."""
-    return _timestamp_not_recognized(m, sql)
+@_rule(duckdb.ConversionException, r"Unknown TimeZone '(.*?)'")
+def _unknown_time_zone(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.DataError(f"Timestamp is not recognized: the time zone '{m.group(1)}' is unknown", errno=100035,
+                            sqlstate="22007", query=sql)
 
 
 @_rule(duckdb.ConstraintException, r"NOT NULL constraint failed: (\S+)")
@@ -94,7 +94,8 @@ def _bad_json_file(m: re.Match, sql: str | None) -> errors.Error:
 
 #: DuckDB's names of functions the translation emits, as the user wrote them in Snowflake SQL.
 _SNOWFLAKE_FUNCTION_NAMES = {"date_diff": "DATEDIFF", "date_add": "DATEADD", "str_split": "SPLIT",
-                             "date_trunc": "DATE_TRUNC", "strftime": "TO_CHAR", "strptime": "TO_TIMESTAMP"}
+                             "date_trunc": "DATE_TRUNC", "strftime": "TO_CHAR", "strptime": "TO_TIMESTAMP",
+                             "json_type": "TYPEOF"}
 
 
 @_rule(duckdb.BinderException, r"No function matches the given name and argument types '(\w+)\(")

@@ -27,7 +27,7 @@ _SUPPORTED_NAMES = """
     Pad ParseJSON PercentRank PercentileCont PercentileDisc Pow Quarter Rand Rank RegexpExtract RegexpLike
     RegexpReplace Repeat Replace Reverse Right Round RowNumber SHA SHA2 Second Seq1 Seq2 Seq4 Seq8 Sign
     Split SplitPart Sqrt StartsWith Stddev StddevPop StddevSamp StrPosition StrToDate StrToTime Struct Substring
-    Sum TimeStrToTime TimeToStr TimestampFromParts TimestampTrunc ToChar ToDouble ToNumber ToVariant Trim
+    Sum TimeStrToTime TimeToStr TimestampFromParts TimestampTrunc ToChar ToDouble ToNumber ToVariant Trim Typeof
     Trunc TryCast TsOrDsToDate Uniform Unhex UnixToTime Upper Uuid Variance VariancePop Year
 """
 

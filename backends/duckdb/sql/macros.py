@@ -7,6 +7,10 @@ while DATEADD(day, 1, <TIMESTAMP>) stays a timestamp, as in Snowflake
 
 from __future__ import annotations
 
+import hashlib
+
+import duckdb
+
 
 def _overloads(name: str, bodies: dict[str, str]) -> str:
     return f"CREATE OR REPLACE MACRO {name}" + ",\n".join(f"(x {kind}) AS {body}" for kind, body in bodies.items())
@@ -35,11 +39,12 @@ def _timestamp_macros() -> tuple[str, ...]:
         "DATE": "CAST(x AS TIMESTAMPTZ)", "TIMESTAMP": "CAST(x AS TIMESTAMPTZ)", "TIMESTAMPTZ": "x",
         "DOUBLE": f"{seconds} AT TIME ZONE 'UTC'",
     }
-    fail = "CASE WHEN x IS NOT NULL THEN error('Timestamp ''' || x || ''' is not recognized') END"
+    # The raising forms end in the plain cast, whose conversion error becomes Snowflake's 100035; error()
+    # would do too, but DuckDB counts it a side effect and then refuses select-list aliases over it.
     macros = []
-    for suffix, bodies in (("ntz", ntz), ("tz", tz)):
+    for suffix, bodies, target in (("ntz", ntz, "TIMESTAMP"), ("tz", tz, "TIMESTAMPTZ")):
         macros.append(_overloads(f"snowsim_try_{suffix}", bodies))
-        raising = {**bodies, "VARCHAR": f"COALESCE({bodies['VARCHAR']}, {fail})"}
+        raising = {**bodies, "VARCHAR": bodies["VARCHAR"][:-1] + f", CAST(x AS {target}))"}
         macros.append(_overloads(f"snowsim_to_{suffix}", raising))
     return tuple(macros)
 
@@ -50,11 +55,18 @@ MACROS = (
         (x TIMESTAMP, i INTERVAL) AS x + i,
         (x TIMESTAMPTZ, i INTERVAL) AS x + i,
         (x VARCHAR, i INTERVAL) AS CAST(x AS TIMESTAMP) + i""",
+    # DATEADD by a time part (hour .. nanosecond): a DATE or a string becomes a TIMESTAMP_NTZ.
+    """CREATE OR REPLACE MACRO snowsim_add_time_part(x DATE, i INTERVAL) AS CAST(x AS TIMESTAMP) + i,
+        (x TIMESTAMP, i INTERVAL) AS x + i,
+        (x TIMESTAMPTZ, i INTERVAL) AS x + i,
+        (x TIME, i INTERVAL) AS x + i,
+        (x VARCHAR, i INTERVAL) AS CAST(x AS TIMESTAMP) + i""",
     # DATE_TRUNC: a DATE truncates to a DATE.
     """CREATE OR REPLACE MACRO snowsim_date_trunc(part VARCHAR, x DATE) AS CAST(date_trunc(part, x) AS DATE),
         (part VARCHAR, x TIMESTAMP) AS date_trunc(part, x),
         (part VARCHAR, x TIMESTAMPTZ) AS date_trunc(part, x),
-        (part VARCHAR, x VARCHAR) AS date_trunc(part, CAST(x AS TIMESTAMP))""",
+        (part VARCHAR, x VARCHAR) AS date_trunc(part, CAST(x AS TIMESTAMP)),
+        (part VARCHAR, x TIME) AS CAST(date_trunc(part, DATE '1970-01-01' + x) AS TIME)""",
     # Epoch digits to microseconds by magnitude: under a year of milliseconds they are seconds, and so on.
     """CREATE OR REPLACE MACRO snowsim_epoch_micros(n) AS CAST(CASE WHEN abs(n) < 31536000000 THEN n * 1000000
         WHEN abs(n) < 31536000000000 THEN n * 1000 WHEN abs(n) < 31536000000000000 THEN n ELSE n // 1000 END
@@ -63,6 +75,15 @@ MACROS = (
 )
 
 
-def create_macros(duck: object) -> None:
+def _sha2(text: str, bits: int) -> str:
+    """SHA2 with 224, 384 or 512 bits, which DuckDB does not have (it has SHA-256)."""
+    if bits not in (224, 256, 384, 512):
+        raise ValueError(f"SHA2 digest size {bits} is not one of 224, 256, 384, 512")
+    return hashlib.new(f"sha{bits}", text.encode()).hexdigest()
+
+
+def create_macros(duck: duckdb.DuckDBPyConnection) -> None:
+    """The macros, and the few Python functions, every session's statements may call (cursors share them)."""
     for sql in MACROS:
-        duck.execute(sql)  # type: ignore[attr-defined]
+        duck.execute(sql)
+    duck.create_function("snowsim_sha2", _sha2, ["VARCHAR", "INTEGER"], "VARCHAR")

@@ -346,6 +346,39 @@ _HAVERSINE = sqlglot.parse_one(
 )
 
 
+def typeof_function(node: exp.Expression) -> exp.Expression:
+    """TYPEOF of a VARIANT: INTEGER, DECIMAL, DOUBLE (an exponent), VARCHAR, BOOLEAN, ARRAY, OBJECT, NULL_VALUE.
+
+    https://docs.snowflake.com/en/sql-reference/functions/typeof
+    """
+    if not isinstance(node, exp.Typeof):
+        return node
+    value = node.this
+    if _is_plain_scalar(value) and not _is_variant(value):
+        raise compilation_error("Invalid argument types for function 'TYPEOF'", errno=1044, sqlstate="42P13")
+    kind = call("json_type", value)
+    has_exponent = call("regexp_matches", exp.cast(value.copy(), "VARCHAR"), exp.Literal.string("[eE]"))
+    number = exp.Case(ifs=[exp.If(this=has_exponent, true=exp.Literal.string("DOUBLE"))],
+                      default=exp.Literal.string("DECIMAL"))
+    names = {"UBIGINT": "INTEGER", "BIGINT": "INTEGER", "NULL": "NULL_VALUE"}
+    ifs = [exp.If(this=exp.EQ(this=kind.copy(), expression=exp.Literal.string(k)), true=exp.Literal.string(v))
+           for k, v in names.items()]
+    ifs.append(exp.If(this=exp.EQ(this=kind.copy(), expression=exp.Literal.string("DOUBLE")), true=number))
+    return exp.Case(ifs=ifs, default=kind)
+
+
+def hash_functions(node: exp.Expression) -> exp.Expression:
+    """SHA2 with 224, 384 or 512 bits (a Python function; DuckDB has only SHA-256)."""
+    if isinstance(node, exp.SHA2):
+        length = node.args.get("length")
+        if isinstance(length, exp.Literal) and length.this not in ("224", "256", "384", "512"):
+            raise compilation_error(f"Invalid digest size {length.this} for SHA2: it is one of 224, 256, 384, 512",
+                                    errno=1044, sqlstate="42P13")
+        if isinstance(length, exp.Literal) and length.this != "256":
+            return call("snowsim_sha2", exp.cast(node.this, "VARCHAR"), length)
+    return node
+
+
 def _haversine(*args: exp.Expression) -> exp.Expression:
     """Great-circle distance in kilometres on a sphere of radius 6371 km (functions/haversine)."""
     if len(args) != 4:
@@ -381,7 +414,23 @@ def semistructured_constructors(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.ArrayAgg) and not node.meta.get("snowsim_done"):
         node.meta["snowsim_done"] = True
         return _variant(call("to_json", node))
+    if isinstance(node, exp.WithinGroup) and _json_of_array_agg(node.this):
+        # ARRAY_AGG(x) WITHIN GROUP (ORDER BY y): DuckDB takes the order inside the call.
+        aggregate = node.this.expressions[0]
+        aggregate.set("this", exp.Order(this=aggregate.this, expressions=node.expression.expressions))
+        return node.this
+    if isinstance(node, exp.Window) and _json_of_array_agg(node.this):
+        # ARRAY_AGG(...) OVER (...): the window applies to the aggregate, the JSON conversion to its result.
+        converted = node.this
+        node.set("this", converted.expressions[0])
+        converted.set("expressions", [node])
+        return converted
     return node
+
+
+def _json_of_array_agg(node: exp.Expression) -> bool:
+    return (isinstance(node, exp.Anonymous) and node.name == "to_json" and len(node.expressions) == 1
+            and isinstance(node.expressions[0], exp.ArrayAgg))
 
 
 def _json_key(key: exp.Expression) -> exp.Expression:
@@ -395,21 +444,24 @@ _DATE_PARTS = {"YEAR", "YEARS", "Y", "YY", "YYYY", "QUARTER", "Q", "MONTH", "MON
 
 
 def date_functions(node: exp.Expression) -> exp.Expression:
-    """DATEADD by a date part and DATE_TRUNC keep a DATE argument a DATE (macros.py)."""
+    """DATEADD by a date part and DATE_TRUNC keep a DATE argument a DATE; by a time part a DATE or a string
+    becomes a TIMESTAMP_NTZ (macros.py)."""
     if isinstance(node, exp.DateAdd) and not node.meta.get("snowsim_done"):
         unit = (node.text("unit") or "DAY").upper()
-        if unit in _DATE_PARTS:
-            interval = exp.Interval(this=node.expression, unit=exp.var(unit))
-            return call("snowsim_add_date_part", node.this, interval)
-        return node
+        amount = node.expression
+        if _is_variant(amount):  # DATEADD(day, v:n, ...): the VARIANT's number
+            amount = exp.cast(call("json_extract_string", amount, exp.Literal.string("$")), "BIGINT")
+        interval = exp.Interval(this=amount, unit=exp.var(unit))
+        macro = "snowsim_add_date_part" if unit in _DATE_PARTS else "snowsim_add_time_part"
+        return call(macro, node.this, interval)
     if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc)):
         unit = node.args.get("unit")
         part = unit.name if isinstance(unit, (exp.Var, exp.Literal)) else unit.sql() if unit is not None else "DAY"
         return call("snowsim_date_trunc", exp.Literal.string(part.upper()), node.this)
     if isinstance(node, exp.ConvertTimezone) and node.args.get("source_tz") is None:
-        raise NotSupportedError(
-            "CONVERT_TIMEZONE with two arguments", detail="its TIMESTAMP_TZ result keeps an offset DuckDB cannot keep"
-        )
+        # The TIMESTAMP_TZ result is the same instant; like every TIMESTAMP_TZ here it comes back in the
+        # session time zone rather than carrying the target's offset (docs/emulator.md).
+        return _to_timestamp(node.args["timestamp"], ntz=False, safe=False)
     if isinstance(node, exp.ToVariant):
         return exp.Cast(this=node.this, to=exp.DataType.build("JSON"))
     if isinstance(node, exp.Rand) and node.this is not None:
@@ -484,6 +536,8 @@ EXPRESSION_TRANSFORMS = (
     semistructured_constructors,
     semistructured_functions,
     text_functions,
+    typeof_function,
+    hash_functions,
     division_by_zero,
     values_column_names,
     column_qualifiers,
