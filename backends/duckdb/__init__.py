@@ -68,6 +68,7 @@ class Emulator:
         start: datetime | str | None = None,
         stage_root: str | Path | None = None,
         duckdb_config: dict[str, Any] | None = None,
+        default_database: bool = True,
     ) -> None:
         if database != ":memory:":
             raise NotSupportedError(
@@ -79,7 +80,8 @@ class Emulator:
         self.clock = clock or VirtualClock(start)
         self._account = Account(_duckdb.connect(database, config=DUCKDB_CONFIG | (duckdb_config or {})), self.clock,
                                 stage_root=Path(stage_root) if stage_root is not None else None)
-        self._account.ensure_database(DEFAULT_DATABASE)
+        if default_database:  # patch() leaves the account as empty as a new one: databases are the code's own
+            self._account.ensure_database(DEFAULT_DATABASE)
         self._account.ensure_warehouse(DEFAULT_WAREHOUSE)
 
     def connect(
@@ -174,4 +176,5 @@ def patch(
     # The connector is an optional dependency: its drop-in module loads only when patch() is called.
     from backends.duckdb import connector
 
-    return connector.patch(Emulator(start=start), *extra_targets, create_database_on_connect=create_database_on_connect)
+    return connector.patch(Emulator(start=start, default_database=False), *extra_targets,
+                           create_database_on_connect=create_database_on_connect)

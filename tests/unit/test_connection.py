@@ -31,7 +31,7 @@ def test_description_uses_snowflake_names_and_type_codes(cur) -> None:
     described = [(d.name, d.type_code, d.precision, d.scale) for d in cur.description]
     assert described == [
         ("ID", FIXED, 38, 0), ("NAME", TEXT, None, None), ("PRICE", FIXED, 10, 2), ("OK", BOOLEAN, None, None),
-        ("TS", TIMESTAMP_NTZ, None, 9), ("V", VARIANT, None, None), ("F", REAL, None, None),
+        ("TS", TIMESTAMP_NTZ, 0, 9), ("V", VARIANT, None, None), ("F", REAL, None, None),
         ("COUNT(*) OVER ()", FIXED, 38, 0),
     ]
     assert cur.execute("SELECT CURRENT_TIMESTAMP()").description[0].type_code == TIMESTAMP_LTZ

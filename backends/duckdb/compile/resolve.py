@@ -295,6 +295,9 @@ def tag_relations(query: exp.Expression, resolver: Resolver) -> None:
     """Remember which catalog object each table reference of a view's query names (for view streams)."""
     ctes = {normalize(c.args["alias"].this) for c in query.find_all(exp.CTE) if c.args.get("alias")}
     for table in query.find_all(exp.Table):
+        if table.args.get("db") and normalize(table.args["db"]) == "INFORMATION_SCHEMA":
+            raise NotSupportedError("a view over INFORMATION_SCHEMA", query=resolver.sql,
+                                    detail="its rows are built per statement; query the view directly")
         if isinstance(table.this, exp.Identifier) and not (not table.args.get("db") and normalize(table.this) in ctes):
             table.meta["snowsim_object"] = resolver.lookup(table, action="CREATE VIEW")
 

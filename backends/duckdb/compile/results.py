@@ -84,12 +84,13 @@ def _describe_type(duck_type: str) -> tuple[ResultMetadata, Callable[[Any], Any]
         return meta(BOOLEAN), None
     if t == "DATE":
         return meta(DATE), None
+    # Times and timestamps: precision 0 and scale 9 (nanoseconds), as the connector describes them.
     if t == "TIME":
-        return meta(TIME, scale=9), None
+        return meta(TIME, 0, 9), None
     if t in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"):
-        return meta(TIMESTAMP_NTZ, scale=9), None
+        return meta(TIMESTAMP_NTZ, 0, 9), None
     if t == "TIMESTAMP WITH TIME ZONE":
-        return meta(TIMESTAMP_LTZ, scale=9), None
+        return meta(TIMESTAMP_LTZ, 0, 9), None
     if t == "JSON":
         return meta(VARIANT), variant_text
     if t == "BLOB":

@@ -146,7 +146,8 @@ def _column_rows(account: AccountLike, database: str) -> list[dict[str, Any]]:
             rows.append({"TABLE_CATALOG": database, "TABLE_SCHEMA": schema, "TABLE_NAME": table,
                          "COLUMN_NAME": column.name, "ORDINAL_POSITION": position, "COLUMN_DEFAULT": column.default,
                          "IS_NULLABLE": _yes(column.nullable), "IS_IDENTITY": "NO", "IS_SELF_REFERENCING": "NO",
-                         "COMMENT": column.comment, **column_type_fields(column.type)})
+                         "COMMENT": column.comment, "DATA_TYPE_ALIAS": column.type,
+                         **column_type_fields(column.type)})
 
     for schema, obj in _relations(account, database):
         add(schema, obj.name.name, obj.columns)
@@ -230,7 +231,8 @@ _COLUMN_COLUMNS = (
     "UDT_SCHEMA TEXT, UDT_NAME TEXT, SCOPE_CATALOG TEXT, SCOPE_SCHEMA TEXT, SCOPE_NAME TEXT, "
     "MAXIMUM_CARDINALITY NUMBER, DTD_IDENTIFIER TEXT, IS_SELF_REFERENCING TEXT, IS_IDENTITY TEXT, "
     "IDENTITY_GENERATION TEXT, IDENTITY_START TEXT, IDENTITY_INCREMENT TEXT, IDENTITY_MAXIMUM TEXT, "
-    "IDENTITY_MINIMUM TEXT, IDENTITY_CYCLE TEXT, IDENTITY_ORDERED TEXT, SCHEMA_EVOLUTION_RECORD TEXT, COMMENT TEXT"
+    "IDENTITY_MINIMUM TEXT, IDENTITY_CYCLE TEXT, IDENTITY_ORDERED TEXT, SCHEMA_EVOLUTION_RECORD TEXT, COMMENT TEXT, "
+    "DATA_TYPE_ALIAS TEXT"
 )
 
 VIEWS = (

@@ -505,6 +505,11 @@ def alter_table_action(session: SessionLike, table: Table, action: exp.Expressio
         column, piece, sequence = column_definition(action, table.name, table.uid, len(table.columns), sql)
         if sequence:
             raise NotSupportedError("ALTER TABLE ADD COLUMN with AUTOINCREMENT", query=sql)
+        if "CHECK (length(" in piece:
+            raise NotSupportedError(
+                f"ALTER TABLE ADD COLUMN of type {column.type}", query=sql,
+                detail="DuckDB cannot add the length check to an existing table; declare the column in CREATE "
+                       "TABLE, or add it as VARCHAR")
         statements = [f"ALTER TABLE {data} ADD COLUMN {piece}"]
         if tracked:
             _, duck_type, _ = column_type(action.args["kind"])
