@@ -61,10 +61,22 @@ class Tracking:
     since: int = 0
 
 
+@dataclass(frozen=True)
+class ForeignKey:
+    """A declared FOREIGN KEY (Snowflake records it and does not enforce it): columns -> the referenced table's."""
+
+    columns: tuple[str, ...]
+    table: QualifiedName
+    referenced: tuple[str, ...]
+
+
 @dataclass(eq=False)
 class Table(CatalogObject):
     kind: ClassVar[str] = "TABLE"
     columns: list[Column] = field(default_factory=list)
+    #: Declared UNIQUE keys and FOREIGN KEYs, recorded for SHOW ... KEYS, never enforced (as on Snowflake).
+    unique_keys: list[tuple[str, ...]] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
     table_type: str = "TABLE"  # TABLE, TRANSIENT or TEMPORARY
     tracking: Tracking | None = None
     cluster_by: str | None = None

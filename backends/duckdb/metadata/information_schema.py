@@ -194,21 +194,24 @@ def _database_rows(account: AccountLike, database: str) -> list[dict[str, Any]]:
             for d in sorted(account.catalog.databases.values(), key=lambda d: d.name)]
 
 
-def constraint_name(table: Table) -> str:
-    """The name Snowflake gives a primary key declared without one (TABLE_CONSTRAINTS, SHOW PRIMARY KEYS)."""
-    return f"SYS_CONSTRAINT_{table.uid}"
+def constraint_name(table: Table, kind: str = "PK", index: int = 0) -> str:
+    """The generated name of a key declared without one (TABLE_CONSTRAINTS, SHOW ... KEYS): unique per table."""
+    return f"SYS_CONSTRAINT_{table.uid}" if kind == "PK" else f"SYS_CONSTRAINT_{table.uid}_{kind}{index}"
 
 
 def _constraint_rows(account: AccountLike, database: str) -> list[dict[str, Any]]:
     rows = []
     for schema, obj in _relations(account, database):
-        if isinstance(obj, Table) and any(c.primary_key for c in obj.columns):
-            created = to_datetime(obj.created_on)
-            rows.append({"CONSTRAINT_CATALOG": database, "CONSTRAINT_SCHEMA": schema,
-                         "CONSTRAINT_NAME": constraint_name(obj), "TABLE_CATALOG": database,
-                         "TABLE_SCHEMA": schema, "TABLE_NAME": obj.name.name, "CONSTRAINT_TYPE": "PRIMARY KEY",
-                         "IS_DEFERRABLE": "NO", "INITIALLY_DEFERRED": "NO", "ENFORCED": "NO", "COMMENT": None,
-                         "CREATED": created, "LAST_ALTERED": created, "RELY": "NO"})
+        if not isinstance(obj, Table):
+            continue
+        created = to_datetime(obj.created_on)
+        named = ([(constraint_name(obj), "PRIMARY KEY")] if any(c.primary_key for c in obj.columns) else []) + [
+            (constraint_name(obj, "UK", i), "UNIQUE") for i in range(len(obj.unique_keys))] + [
+            (constraint_name(obj, "FK", i), "FOREIGN KEY") for i in range(len(obj.foreign_keys))]
+        rows += [{"CONSTRAINT_CATALOG": database, "CONSTRAINT_SCHEMA": schema, "CONSTRAINT_NAME": name,
+                  "TABLE_CATALOG": database, "TABLE_SCHEMA": schema, "TABLE_NAME": obj.name.name,
+                  "CONSTRAINT_TYPE": kind, "IS_DEFERRABLE": "NO", "INITIALLY_DEFERRED": "NO", "ENFORCED": "NO",
+                  "COMMENT": None, "CREATED": created, "LAST_ALTERED": created, "RELY": "NO"} for name, kind in named]
     return rows
 
 

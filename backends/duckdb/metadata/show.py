@@ -275,26 +275,66 @@ def show_objects(session: SessionLike, request: ShowRequest, sql: str) -> RowsRe
     return _result(columns, rows)
 
 
-def show_primary_keys(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
-    """One row per column of each primary key, `key_sequence` its place in the key
-    (https://docs.snowflake.com/en/sql-reference/sql/show-primary-keys); `IN <table>` names one table."""
+def _key_tables(session: SessionLike, request: ShowRequest, sql: str) -> list[Table]:
+    """The tables SHOW ... KEYS looks at: `IN [TABLE] <name>` one table, else those of the scope."""
     if request.scope == "TABLE" or request.bare_scope:
         resolver = Resolver(session.catalog, session.context, sql)
-        table = session.catalog.get(resolver.qualify(request.scope_name, action="SHOW PRIMARY KEYS"))
+        table = session.catalog.get(resolver.qualify(request.scope_name, action="SHOW KEYS"))
         if not isinstance(table, Table):
             raise object_does_not_exist(".".join(request.scope_name), query=sql)
-        tables = [table]
-    else:
-        tables = objects_in_scope(session, request, sql, Table)
-    columns = [timestamp_column("created_on"), text_column("database_name"), text_column("schema_name"),
-               text_column("table_name"), text_column("column_name"), number_column("key_sequence"),
-               text_column("constraint_name"), text_column("rely"), text_column("comment")]
+        return [table]
+    return objects_in_scope(session, request, sql, Table)
+
+
+_KEY_COLUMNS = ("created_on", "database_name", "schema_name", "table_name", "column_name", "key_sequence",
+                "constraint_name", "rely", "comment")
+
+
+def _key_columns(names: Sequence[str]) -> list[ResultMetadata]:
+    return [timestamp_column(n) if n == "created_on" else number_column(n) if n == "key_sequence" else
+            text_column(n) for n in names]
+
+
+def show_primary_keys(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
+    """One row per column of each primary key, `key_sequence` its place in the key
+    (https://docs.snowflake.com/en/sql-reference/sql/show-primary-keys)."""
     rows = []
-    for t in tables:
-        keys = [c for c in t.columns if c.primary_key]
-        rows += [(local_time(session, t.created_on), t.name.database, t.name.schema, t.name.name, c.name, position,
+    for t in _key_tables(session, request, sql):
+        keys = [c.name for c in t.columns if c.primary_key]
+        rows += [(local_time(session, t.created_on), t.name.database, t.name.schema, t.name.name, c, position,
                   information_schema.constraint_name(t), "false", None) for position, c in enumerate(keys, start=1)]
-    return _result(columns, rows)
+    return _result(_key_columns(_KEY_COLUMNS), rows)
+
+
+def show_unique_keys(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
+    """One row per column of each UNIQUE key (https://docs.snowflake.com/en/sql-reference/sql/show-unique-keys)."""
+    rows = []
+    for t in _key_tables(session, request, sql):
+        for index, key in enumerate(t.unique_keys):
+            rows += [(local_time(session, t.created_on), t.name.database, t.name.schema, t.name.name, c, position,
+                      information_schema.constraint_name(t, "UK", index), "false", None)
+                     for position, c in enumerate(key, start=1)]
+    return _result(_key_columns(_KEY_COLUMNS), rows)
+
+
+def show_imported_keys(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
+    """One row per column of each FOREIGN KEY, with the key it references
+    (https://docs.snowflake.com/en/sql-reference/sql/show-imported-keys)."""
+    names = ("created_on", "pk_database_name", "pk_schema_name", "pk_table_name", "pk_column_name",
+             "fk_database_name", "fk_schema_name", "fk_table_name", "fk_column_name", "key_sequence", "update_rule",
+             "delete_rule", "fk_name", "pk_name", "deferrability", "rely", "comment")
+    rows = []
+    for t in _key_tables(session, request, sql):
+        for index, key in enumerate(t.foreign_keys):
+            target = session.catalog.get(key.table)
+            primary = [c.name for c in target.columns if c.primary_key] if isinstance(target, Table) else []
+            referenced = key.referenced or tuple(primary)
+            pk_name = information_schema.constraint_name(target) if isinstance(target, Table) and primary else None
+            rows += [(local_time(session, t.created_on), key.table.database, key.table.schema, key.table.name, pk,
+                      t.name.database, t.name.schema, t.name.name, fk, position, "NO ACTION", "NO ACTION",
+                      information_schema.constraint_name(t, "FK", index), pk_name, "NOT DEFERRABLE", "false", None)
+                     for position, (fk, pk) in enumerate(zip(key.columns, referenced, strict=False), start=1)]
+    return _result(_key_columns(names), rows)
 
 
 #: SHOW FUNCTIONS / SHOW PROCEDURES output columns (sql/show-functions, sql/show-procedures).
@@ -328,6 +368,8 @@ SHOW_HANDLERS: dict[str, Callable[[SessionLike, ShowRequest, str], RowsResult]] 
     "COLUMNS": show_columns,
     "OBJECTS": show_objects,
     "PRIMARY KEYS": show_primary_keys,
+    "UNIQUE KEYS": show_unique_keys,
+    "IMPORTED KEYS": show_imported_keys,
     "USER FUNCTIONS": show_user_functions,
     "USER PROCEDURES": show_user_procedures,
 }

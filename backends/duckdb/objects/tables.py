@@ -12,12 +12,13 @@ stale. https://docs.snowflake.com/en/sql-reference/sql/create-table
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlglot import exp
 
 from backends.duckdb.catalog import tracking
-from backends.duckdb.catalog.objects import CatalogObject, Column, Database, Schema, Table, View
+from backends.duckdb.catalog.objects import CatalogObject, Column, Database, ForeignKey, Schema, Table, View
 from backends.duckdb.catalog.tracking import drop_table_sql, duck_columns, enable_tracking
 from backends.duckdb.compile.context import SessionLike
 from backends.duckdb.compile.plans import Plan, ResultKind, SqlPlan, command_plan
@@ -165,7 +166,8 @@ def create_table(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     if not isinstance(schema_node, exp.Schema):
         raise compilation_error("CREATE TABLE needs a column list, AS <query>, LIKE or CLONE.", errno=1003, query=sql)
     columns, statements = table_definition(schema_node, name, uid, sql)
-    return _create_table_command(session, sql, name, uid, options, columns, drops + statements, existing)
+    keys = declared_keys(schema_node, name)
+    return _create_table_command(session, sql, name, uid, options, columns, drops + statements, existing, keys)
 
 
 def _name_in_use(session: SessionLike, existing: CatalogObject | None, kind: type, replace: bool, if_not_exists: bool,
@@ -208,19 +210,56 @@ class TableOptions:
         return options
 
 
+@dataclass
+class Keys:
+    """A column list's declared keys: Snowflake records PRIMARY KEY, UNIQUE and FOREIGN KEY, enforces none."""
+
+    primary: set[str] = field(default_factory=set)
+    unique: list[tuple[str, ...]] = field(default_factory=list)
+    foreign: list[ForeignKey] = field(default_factory=list)
+
+
+def declared_keys(schema: exp.Schema, name: QualifiedName) -> Keys:
+    keys = Keys()
+
+    def referenced(reference: exp.Reference) -> tuple[QualifiedName, tuple[str, ...]]:
+        target = reference.this.this if isinstance(reference.this, exp.Schema) else reference.this
+        parts = [normalize(p) for p in (target.args.get("catalog"), target.args.get("db"), target.this) if p]
+        full = [name.database, name.schema][: 3 - len(parts)] + parts
+        columns = reference.this.expressions if isinstance(reference.this, exp.Schema) else []
+        return QualifiedName(*full), tuple(normalize(c) for c in columns)
+
+    def add(item: exp.Expression, column: str | None = None) -> None:
+        if isinstance(item, exp.Constraint):
+            for inner in item.expressions:
+                add(inner, column)
+        elif isinstance(item, exp.PrimaryKey):
+            keys.primary.update(normalize(i) for i in item.expressions)
+        elif isinstance(item, exp.UniqueColumnConstraint):
+            inner = item.this.expressions if isinstance(item.this, exp.Schema) else []
+            keys.unique.append(tuple(normalize(i) for i in inner) or (column,))
+        elif isinstance(item, exp.ForeignKey):
+            table, columns = referenced(item.args["reference"])
+            keys.foreign.append(ForeignKey(tuple(normalize(i) for i in item.expressions), table, columns))
+        elif isinstance(item, exp.Reference) and column is not None:
+            table, columns = referenced(item)
+            keys.foreign.append(ForeignKey((column,), table, columns))
+
+    for item in schema.expressions:
+        if isinstance(item, exp.ColumnDef):
+            for constraint in item.constraints:
+                add(constraint.kind, normalize(item.this))
+        else:
+            add(item)
+    return keys
+
+
 def table_definition(schema: exp.Schema, name: QualifiedName, uid: int, sql: str) -> tuple[list[Column], list[str]]:
     """Catalog columns and the DuckDB statements (sequences, then CREATE TABLE) for a column list."""
     columns: list[Column] = []
     pieces: list[str] = []
     before: list[str] = []
-    primary: set[str] = set()
-    for item in schema.expressions:
-        if isinstance(item, exp.Constraint):
-            for inner in item.expressions:
-                if isinstance(inner, exp.PrimaryKey):
-                    primary.update(normalize(i) for i in inner.expressions)
-        elif isinstance(item, exp.PrimaryKey):
-            primary.update(normalize(i) for i in item.expressions)
+    primary = declared_keys(schema, name).primary
     for item in schema.expressions:
         if not isinstance(item, exp.ColumnDef):
             continue  # table constraints: recorded above, never enforced
@@ -287,12 +326,13 @@ def column_definition(
 
 def _create_table_command(
     session: SessionLike, sql: str, name: QualifiedName, uid: int, options: TableOptions, columns: list[Column],
-    statements: list[str], existing: Any,
+    statements: list[str], existing: Any, keys: Keys | None = None,
 ) -> Plan:
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         run_in_transaction(session.duck, statements)
         table = Table(uid, name, session.account.clock.now(), options.comment, columns=columns,
-                      table_type=options.table_type, cluster_by=options.cluster_by)
+                      table_type=options.table_type, cluster_by=options.cluster_by,
+                      unique_keys=keys.unique if keys else [], foreign_keys=keys.foreign if keys else [])
         _replace_in_catalog(session, existing, table, "replaced")
         if options.change_tracking:
             enable_tracking(session.duck, session.catalog, table, session.account.clock.now())
