@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlglot
 from sqlglot import exp
 
 from backends.duckdb.catalog import tracking
@@ -162,7 +163,15 @@ def create_table(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     if query is not None:
         return _create_table_as(ast, sql, session, name, uid, options, drops, existing, schema_node)
     if clone is not None or like is not None:
-        raise NotSupportedError("CREATE TABLE ... CLONE" if clone is not None else "CREATE TABLE ... LIKE", query=sql)
+        source_node = (clone or like).this
+        source = lookup_source_table(resolver, source_node, "CLONE" if clone is not None else "LIKE", sql)
+        schema_node = definition_of(source, sql)
+        columns, statements = table_definition(schema_node, name, uid, sql)
+        if clone is not None:  # a clone starts with the source's rows; LIKE with none
+            names = ", ".join(quote(c.name) for c in source.columns if not c.expression)
+            statements.append(f"INSERT INTO {name.duck} ({names}) SELECT {names} FROM {source.duck_rows}")
+        keys = Keys(unique=list(source.unique_keys), foreign=list(source.foreign_keys))
+        return _create_table_command(session, sql, name, uid, options, columns, drops + statements, existing, keys)
     if not isinstance(schema_node, exp.Schema):
         raise compilation_error("CREATE TABLE needs a column list, AS <query>, LIKE or CLONE.", errno=1003, query=sql)
     columns, statements = table_definition(schema_node, name, uid, sql)
@@ -341,26 +350,66 @@ def _create_table_command(
     return command_plan(session, run)
 
 
+def lookup_source_table(resolver: Resolver, node: exp.Expression, verb: str, sql: str) -> Table:
+    """The table CREATE TABLE ... CLONE / LIKE copies; time travel (AT | BEFORE) is refused by name."""
+    if isinstance(node, exp.Table) and (node.args.get("when") or node.args.get("version")):
+        raise NotSupportedError(f"CREATE TABLE ... {verb} with time travel (AT | BEFORE)", query=sql)
+    source = resolver.lookup(node, action=f"CREATE TABLE ... {verb}")
+    if not isinstance(source, Table) or source.kind != "TABLE":
+        raise NotSupportedError(f"CREATE TABLE ... {verb} of a {source.kind.lower()}", query=sql)
+    return source
+
+
+def definition_of(table: Table, sql: str) -> exp.Schema:
+    """The column list that would create `table` again: types, NOT NULL, defaults, virtual columns, comments, PK."""
+    items = []
+    for c in table.columns:
+        if c.default and ".NEXTVAL" in c.default.upper():
+            raise NotSupportedError("copying a table with an AUTOINCREMENT column", query=sql)
+        text = f"{display(c.name)} {c.type}"
+        text += f" AS ({c.expression})" if c.expression else ""
+        text += "" if c.nullable else " NOT NULL"
+        text += f" DEFAULT {c.default}" if c.default else ""
+        text += f" COMMENT {sql_string(c.comment)}" if c.comment else ""
+        items.append(text)
+    primary = [display(c.name) for c in table.columns if c.primary_key]
+    if primary:
+        items.append(f"PRIMARY KEY ({', '.join(primary)})")
+    return sqlglot.parse_one(f"CREATE TABLE t ({', '.join(items)})", read="snowflake").this
+
+
 def _create_table_as(
     ast: exp.Create, sql: str, session: SessionLike, name: QualifiedName, uid: int, options: TableOptions,
     drops: list[str], existing: Any, schema_node: exp.Expression,
 ) -> Plan:
-    if isinstance(schema_node, exp.Schema):
-        raise NotSupportedError("CREATE TABLE with a column list AS <query>", query=sql)
     query = compile_query(ast.args["expression"], sql, session)
-    create = f"CREATE TABLE {name.duck} AS {query.steps[0].template.text}"
+    select = query.steps[0].template.text
+    declared: list[Column] | None = None
+    creates = [f"CREATE TABLE {name.duck} AS {select}"]
+    if isinstance(schema_node, exp.Schema):
+        items = schema_node.expressions
+        if all(isinstance(i, exp.ColumnDef) and i.args.get("kind") is not None for i in items):
+            # CREATE TABLE t (a INT, b VARCHAR) AS <query>: the query's columns, by position, cast to the list's.
+            declared, creates = table_definition(schema_node, name, uid, sql)
+            creates = creates + [f"INSERT INTO {name.duck} SELECT * FROM ({select})"]
+        elif all(isinstance(i, (exp.Identifier, exp.ColumnDef)) and not i.args.get("kind") for i in items):
+            names = ", ".join(quote(normalize(i.this if isinstance(i, exp.ColumnDef) else i)) for i in items)
+            creates = [f"CREATE TABLE {name.duck} AS SELECT * FROM ({select}) AS q({names})"]
+        else:
+            raise compilation_error("CREATE TABLE ... AS <query>: give every column a type, or none.", errno=1003,
+                                    query=sql)
 
     def register(session: SessionLike) -> Result:
         table = Table(uid, name, session.account.clock.now(), options.comment,
-                      columns=derived_columns(session, name.duck), table_type=options.table_type,
-                      cluster_by=options.cluster_by)
+                      columns=declared if declared is not None else derived_columns(session, name.duck),
+                      table_type=options.table_type, cluster_by=options.cluster_by)
         _replace_in_catalog(session, existing, table, "replaced")
         if options.change_tracking:
             enable_tracking(session.duck, session.catalog, table, session.account.clock.now(), in_transaction=True)
         return status_result(f"Table {display(name.name)} successfully created.")
 
     return SqlPlan(
-        session.catalog.version, steps=[Step(s) for s in drops] + [Step(create)], bindings=query.bindings,
+        session.catalog.version, steps=[Step(s) for s in drops + creates], bindings=query.bindings,
         result=ResultKind.DDL, consumes=True, ddl=True, cacheable=False, after=register,
     )
 

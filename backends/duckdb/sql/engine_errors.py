@@ -105,6 +105,12 @@ def _invalid_argument_types(m: re.Match, sql: str | None) -> errors.Error:
                              query=sql)
 
 
+@_rule(duckdb.BinderException, r"table \S+ has (\d+) columns but (\d+) values were supplied")
+def _insert_width(m: re.Match, sql: str | None) -> errors.Error:
+    return compilation_error(f"Insert value list does not match column list expecting {m[1]} but got {m[2]}",
+                             errno=2020, sqlstate="21S01", query=sql)
+
+
 @_rule(duckdb.BinderException, r"(?:HAVING|WHERE|GROUP BY) clause cannot contain window functions")
 def _misplaced_window_function(m: re.Match, sql: str | None) -> errors.Error:
     return compilation_error("Window function appears outside of SELECT, QUALIFY, and ORDER BY clauses.",
