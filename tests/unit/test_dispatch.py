@@ -10,7 +10,7 @@ from backends.duckdb.session import dispatch
 
 def test_show_and_describe_kinds_come_from_every_object_module() -> None:
     assert {"TABLES", "STREAMS", "TASKS", "DYNAMIC TABLES", "WAREHOUSES"} <= dispatch.SHOW.keys()
-    assert {"TABLE", "VIEW", "DYNAMIC TABLE", "STREAM", "TASK"} == dispatch.DESCRIBE.keys()
+    assert {"TABLE", "VIEW", "DYNAMIC TABLE", "STREAM", "TASK", "SEQUENCE"} == dispatch.DESCRIBE.keys()
     assert {"TASK_HISTORY", "DYNAMIC_TABLE_REFRESH_HISTORY", "COPY_HISTORY",
             "WAREHOUSE_METERING_HISTORY"} <= table_functions.FUNCTIONS.keys()
 

@@ -95,6 +95,15 @@ class Table(CatalogObject):
 
 
 @dataclass(eq=False)
+class Sequence(CatalogObject):
+    """A sequence: `<name>.NEXTVAL` draws from the DuckDB sequence of the same qualified name (objects/sequences.py)."""
+
+    kind: ClassVar[str] = "SEQUENCE"
+    start: int = 1
+    increment: int = 1
+
+
+@dataclass(eq=False)
 class View(CatalogObject):
     kind: ClassVar[str] = "VIEW"
     text: str = ""  # the CREATE VIEW statement as written

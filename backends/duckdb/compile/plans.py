@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from backends.duckdb.catalog.objects import Stream, Table
+from backends.duckdb.catalog.objects import CatalogObject, Stream, Table
 from backends.duckdb.compile.context import SessionLike, StatementRun
 from backends.duckdb.compile.resolve import Bindings
 from backends.duckdb.compile.results import DuckResult, Result, counts_result, status_result
 from backends.duckdb.compile.steps import Step
-from backends.errors import duplicate_merge_row
+from backends.duckdb.sql.names import display
+from backends.errors import compilation_error, duplicate_merge_row, object_already_exists
 
 
 class ResultKind(StrEnum):
@@ -205,3 +206,19 @@ def text_commands(
         return None
 
     return compile_command
+
+
+def name_in_use(session: SessionLike, existing: CatalogObject | None, kind: type, replace: bool, if_not_exists: bool,
+                sql: str) -> Plan | None:
+    """CREATE's rules for a name in use: IF NOT EXISTS makes it a no-op (this plan); without OR REPLACE, or held
+    by an object of another kind, it is an error; else None (go on and replace it)."""
+    if existing is None:
+        return None
+    if not replace:
+        if if_not_exists:
+            message = f"{display(existing.name.name)} already exists, statement succeeded."
+            return command_plan(session, lambda s, p: status_result(message))
+        raise object_already_exists(display(existing.name.name), query=sql)
+    if not isinstance(existing, kind):
+        raise compilation_error(f"Object '{existing.name}' already exists as {existing.kind}", errno=2002, query=sql)
+    return None

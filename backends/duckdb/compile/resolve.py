@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from backends.duckdb.catalog.objects import Catalog, CatalogObject, Stream, Table, View
+from backends.duckdb.catalog.objects import Catalog, CatalogObject, Sequence, Stream, Table, View
 from backends.duckdb.compile import table_functions
 from backends.duckdb.compile.context import SessionContext
 from backends.duckdb.maintenance import stream_changes as streams
@@ -145,7 +145,24 @@ class Resolver:
             self.rewrite_table(table, bindings)
         check_column_case(ast, self.seen, self.sql)
         self.rewrite_functions(ast, bindings)
+        self.rewrite_sequences(ast)
         return bindings
+
+    def rewrite_sequences(self, ast: exp.Expression) -> None:
+        """`<sequence>.NEXTVAL` draws from the sequence (objects/sequences.py); unaliased, its column is NEXTVAL."""
+        for column in list(ast.find_all(exp.Column)):
+            if not (column.table and isinstance(column.this, exp.Identifier) and not column.this.quoted
+                    and column.name.upper() == "NEXTVAL"):
+                continue
+            parts = [normalize(p) for p in (column.args.get("catalog"), column.args.get("db"), column.args["table"])
+                     if p is not None]
+            sequence = self.catalog.get(self.qualify(parts, action="NEXTVAL"))
+            if not isinstance(sequence, Sequence):
+                continue
+            draw: exp.Expression = exp.Anonymous(this="nextval", expressions=[exp.Literal.string(sequence.name.duck)])
+            if isinstance(column.parent, exp.Select):
+                draw = exp.alias_(draw, "NEXTVAL", quoted=True)
+            column.replace(draw)
 
     def rewrite_dual(self, table: exp.Table) -> None:
         """FROM DUAL: one row and no columns, whatever table of that name exists (only "DUAL" quoted names one).

@@ -391,7 +391,8 @@ def describe_relation(session: SessionLike, obj: CatalogObject | list[Column]) -
 
 
 _DESCRIBE = re.compile(
-    r"^\s*DESC(?:RIBE)?\s+(?P<kind>DYNAMIC\s+TABLE|TABLE|VIEW|STREAM|TASK)?\s*(?P<name>[^\s;]+)\s*;?\s*$", re.I | re.S
+    r"^\s*DESC(?:RIBE)?\s+(?P<kind>DYNAMIC\s+TABLE|TABLE|VIEW|STREAM|TASK|SEQUENCE)?\s*(?P<name>[^\s;]+)\s*;?\s*$",
+    re.I | re.S
 )
 
 

@@ -19,10 +19,10 @@ import sqlglot
 from sqlglot import exp
 
 from backends.duckdb.catalog import tracking
-from backends.duckdb.catalog.objects import CatalogObject, Column, Database, ForeignKey, Schema, Table, View
+from backends.duckdb.catalog.objects import Column, Database, ForeignKey, Schema, Table, View
 from backends.duckdb.catalog.tracking import drop_table_sql, duck_columns, enable_tracking
 from backends.duckdb.compile.context import SessionLike
-from backends.duckdb.compile.plans import Plan, ResultKind, SqlPlan, command_plan
+from backends.duckdb.compile.plans import Plan, ResultKind, SqlPlan, command_plan, name_in_use
 from backends.duckdb.compile.queries import compile_query
 from backends.duckdb.compile.resolve import Resolver, tag_relations
 from backends.duckdb.compile.results import Result, status_result
@@ -156,7 +156,7 @@ def create_table(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     if session.catalog.schema(name.database, name.schema) is None:
         raise object_does_not_exist(f"{display(name.database)}.{display(name.schema)}", query=sql)
     existing = session.catalog.get(name)
-    if (exists := _name_in_use(session, existing, Table, replace, if_not_exists, sql)) is not None:
+    if (exists := name_in_use(session, existing, Table, replace, if_not_exists, sql)) is not None:
         return exists
     uid = session.catalog.new_uid()
     drops = drop_table_sql(existing) if isinstance(existing, Table) else []
@@ -177,22 +177,6 @@ def create_table(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     columns, statements = table_definition(schema_node, name, uid, sql)
     keys = declared_keys(schema_node, name)
     return _create_table_command(session, sql, name, uid, options, columns, drops + statements, existing, keys)
-
-
-def _name_in_use(session: SessionLike, existing: CatalogObject | None, kind: type, replace: bool, if_not_exists: bool,
-                 sql: str) -> Plan | None:
-    """CREATE's rules for a name in use: IF NOT EXISTS makes it a no-op (this plan); without OR REPLACE, or held
-    by an object of another kind, it is an error; else None (go on and replace it)."""
-    if existing is None:
-        return None
-    if not replace:
-        if if_not_exists:
-            message = f"{display(existing.name.name)} already exists, statement succeeded."
-            return command_plan(session, lambda s, p: status_result(message))
-        raise object_already_exists(display(existing.name.name), query=sql)
-    if not isinstance(existing, kind):
-        raise compilation_error(f"Object '{existing.name}' already exists as {existing.kind}", errno=2002, query=sql)
-    return None
 
 
 class TableOptions:
@@ -436,7 +420,7 @@ def create_view(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     name = resolver.table_name(view_node, action="CREATE VIEW")
     replace, if_not_exists = bool(ast.args.get("replace")), bool(ast.args.get("exists"))
     existing = session.catalog.get(name)
-    if (exists := _name_in_use(session, existing, View, replace, if_not_exists, sql)) is not None:
+    if (exists := name_in_use(session, existing, View, replace, if_not_exists, sql)) is not None:
         return exists
     original = ast.args["expression"].copy()
     tag_relations(original, resolver)

@@ -21,7 +21,7 @@ from backends.duckdb.compile.context import SessionLike
 from backends.duckdb.compile.plans import Plan, command_plan
 from backends.duckdb.compile.queries import compile_query
 from backends.duckdb.metadata import information_schema, show
-from backends.duckdb.objects import pipes, streams, tables, warehouses
+from backends.duckdb.objects import pipes, sequences, streams, tables, warehouses
 from backends.duckdb.objects.dynamic_tables import commands as dynamic_tables
 from backends.duckdb.objects.tasks import commands as tasks
 from backends.duckdb.session import commands as session_commands
@@ -45,8 +45,9 @@ def merged(*tables: Mapping[str, Any]) -> dict[str, Any]:
 
 #: SHOW <kind> and DESCRIBE <kind>, by object kind.
 SHOW = merged(show.SHOW_HANDLERS, streams.SHOW_HANDLERS, tasks.SHOW_HANDLERS, dynamic_tables.SHOW_HANDLERS,
-              warehouses.SHOW_HANDLERS, session_commands.SHOW_HANDLERS)
-DESCRIBE = merged(show.DESCRIBE_HANDLERS, streams.DESCRIBE_HANDLERS, tasks.DESCRIBE_HANDLERS)
+              warehouses.SHOW_HANDLERS, session_commands.SHOW_HANDLERS, sequences.SHOW_HANDLERS)
+DESCRIBE = merged(show.DESCRIBE_HANDLERS, streams.DESCRIBE_HANDLERS, tasks.DESCRIBE_HANDLERS,
+                  sequences.DESCRIBE_HANDLERS)
 #: TABLE(INFORMATION_SCHEMA.<function>(...)), declared by the modules whose state each reads.
 table_functions.register(*information_schema.TABLE_FUNCTIONS, *tasks.TABLE_FUNCTIONS, *dynamic_tables.TABLE_FUNCTIONS,
                          *pipes.TABLE_FUNCTIONS)
@@ -136,14 +137,14 @@ _HANDLERS = {
     exp.Delete: dml.compile_delete,
     exp.Merge: dml.compile_merge,
     exp.TruncateTable: dml.compile_truncate,
-    exp.Create: _by_object_kind("CREATE", {
+    exp.Create: _by_object_kind("CREATE", merged({
         "DATABASE": tables.create_database, "SCHEMA": tables.create_schema, "TABLE": tables.create_table,
         "VIEW": tables.create_view,
-    }),
-    exp.Drop: _by_object_kind("DROP", {
+    }, sequences.CREATE_HANDLERS)),
+    exp.Drop: _by_object_kind("DROP", merged({
         "DATABASE": tables.drop_database, "SCHEMA": tables.drop_schema, "TABLE": tables.drop_relation,
         "VIEW": tables.drop_relation,
-    }),
+    }, sequences.DROP_HANDLERS)),
     exp.Alter: _by_object_kind("ALTER", {"TABLE": tables.alter_table, "SESSION": session_commands.alter_session}),
     exp.Use: session_commands.compile_use,
     exp.Transaction: session_commands.compile_transaction,

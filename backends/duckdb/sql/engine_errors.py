@@ -30,6 +30,11 @@ def _invalid_identifier(m: re.Match, sql: str | None) -> errors.Error:
     return compilation_error(f"invalid identifier '{m.group(1)}'", errno=904, query=sql)
 
 
+@_rule(duckdb.BinderException, r'Referenced table "([^"]+)" not found')
+def _unknown_qualifier(m: re.Match, sql: str | None) -> errors.Error:
+    return compilation_error(f"invalid identifier '{m.group(1).upper()}'", errno=904, query=sql)
+
+
 @_rule(duckdb.CatalogException, r"with name ([^\s!]+) does not exist")
 def _missing_object(m: re.Match, sql: str | None) -> errors.Error:
     return errors.object_does_not_exist(m.group(1).strip('"'), query=sql)
