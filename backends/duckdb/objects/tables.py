@@ -643,13 +643,64 @@ def alter_table_action(session: SessionLike, table: Table, action: exp.Expressio
     elif isinstance(action, exp.ClusterProperty):
         table.cluster_by = ", ".join(e.sql(dialect="snowflake") for e in action.expressions)
     elif isinstance(action, exp.AddConstraint):
-        for constraint in action.expressions:
-            if isinstance(constraint, exp.PrimaryKey):
-                keys = {normalize(i) for i in constraint.expressions}
-                for column in table.columns:
-                    column.primary_key = column.primary_key or column.name in keys
+        declared = declared_keys(exp.Schema(expressions=[c.copy() for c in action.expressions]), table.name)
+        for column in table.columns:
+            column.primary_key = column.primary_key or column.name in declared.primary
+        table.unique_keys += declared.unique
+        table.foreign_keys += declared.foreign
+    elif isinstance(action, exp.AlterColumn) and action.args.get("comment") is not None and not any(
+            v for k, v in action.args.items() if k not in ("this", "comment")):
+        _column(table, normalize(action.this), sql).comment = action.args["comment"].this
     else:
         raise NotSupportedError(f"ALTER TABLE {action.sql(dialect='snowflake')}", query=sql)
+
+
+def _column(table: Table, name: str, sql: str) -> Column:
+    column = next((c for c in table.columns if c.name == name), None)
+    if column is None:
+        raise compilation_error(f"invalid identifier '{display(name)}'", errno=904, query=sql)
+    return column
+
+
+def comment_on(ast: exp.Comment, sql: str, session: SessionLike) -> Plan:
+    """COMMENT [IF EXISTS] ON TABLE | VIEW | COLUMN | SCHEMA | DATABASE <name> IS '<text>'."""
+    kind = (ast.args.get("kind") or "").upper()
+    text = ast.args["expression"].this
+    resolver = Resolver(session.catalog, session.context, sql)
+    target = ast.this
+
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        if kind in ("TABLE", "VIEW"):
+            obj = session.catalog.get(resolver.table_name(target, action="COMMENT"))
+            if obj is None or (kind == "VIEW") != isinstance(obj, View):
+                if ast.args.get("exists"):
+                    return status_result("Statement executed successfully.")
+                raise object_does_not_exist(target.sql(dialect="snowflake").upper(), query=sql)
+            obj.comment = text
+        elif kind == "COLUMN":
+            table_node = exp.Table(this=target.args["table"], db=target.args.get("db"),
+                                   catalog=target.args.get("catalog"))
+            obj = session.catalog.get(resolver.table_name(table_node, action="COMMENT"))
+            if not isinstance(obj, (Table, View)):
+                raise object_does_not_exist(table_node.sql(dialect="snowflake").upper(), query=sql)
+            _column(obj, normalize(target.this), sql).comment = text
+        elif kind in ("SCHEMA", "DATABASE"):
+            parts = [normalize(p) for p in target.parts]
+            if kind == "DATABASE":
+                found = session.catalog.databases.get(parts[-1])
+            else:
+                database = parts[0] if len(parts) == 2 else session.context.database
+                found = session.catalog.schema(database or "", parts[-1])
+            if found is None:
+                if ast.args.get("exists"):
+                    return status_result("Statement executed successfully.")
+                raise object_does_not_exist(".".join(display(p) for p in parts), query=sql)
+            found.comment = text
+        else:
+            raise NotSupportedError(f"COMMENT ON {kind}", query=sql)
+        return status_result("Statement executed successfully.")
+
+    return command_plan(session, run)
 
 
 def _alter_and_refresh_view(session: SessionLike, table: Table, statements: list[str]) -> None:

@@ -146,6 +146,7 @@ _HANDLERS = {
         "VIEW": tables.drop_relation,
     }, sequences.DROP_HANDLERS)),
     exp.Alter: _by_object_kind("ALTER", {"TABLE": tables.alter_table, "SESSION": session_commands.alter_session}),
+    exp.Comment: tables.comment_on,
     exp.Use: session_commands.compile_use,
     exp.Transaction: session_commands.compile_transaction,
     exp.Commit: session_commands.compile_transaction,
