@@ -170,6 +170,22 @@ def test_autocommit_off_keeps_changes_until_commit(snowsim_connection) -> None:
     assert cur.execute("SELECT a FROM t").fetchall() == [(2,)]
 
 
+def test_with_autocommit_off_a_query_does_not_begin_a_transaction() -> None:
+    """Only DML begins the implicit transaction: a reader with AUTOCOMMIT off sees each new commit."""
+    emulator = local.Emulator()
+    writer, reader = emulator.connect(), emulator.connect(autocommit=False)
+    writer.cursor().execute("CREATE TABLE t (a INT)")
+    writer.cursor().execute("INSERT INTO t VALUES (1)")
+    assert reader.cursor().execute("SELECT COUNT(*) FROM t").fetchone() == (1,)
+    writer.cursor().execute("INSERT INTO t VALUES (2)")
+    assert reader.cursor().execute("SELECT COUNT(*) FROM t").fetchone() == (2,)
+    reader.cursor().execute("INSERT INTO t VALUES (3)")  # DML: now a transaction, with its snapshot
+    writer.cursor().execute("INSERT INTO t VALUES (4)")
+    assert reader.cursor().execute("SELECT COUNT(*) FROM t").fetchone() == (3,)
+    reader.rollback()
+    assert reader.cursor().execute("SELECT COUNT(*) FROM t").fetchone() == (3,)
+
+
 def test_sessions_of_one_emulator_share_data_but_not_transactions() -> None:
     emulator = local.Emulator()
     first, second = emulator.connect(), emulator.connect()

@@ -436,7 +436,9 @@ class Session:
 
     def run_statement(self, plan: SqlPlan, params: Sequence[Any]) -> Result:
         """Run a query or DML plan with Snowflake's transaction rules around it."""
-        if self.txn is None and not self.autocommit:
+        if self.txn is None and not self.autocommit and plan.result != ResultKind.ROWS:
+            # With AUTOCOMMIT off the first DML statement begins a transaction; a query does not
+            # (https://docs.snowflake.com/en/sql-reference/transactions#autocommit).
             self.begin(implicit=True)
         txn = self.txn
         if txn is not None and txn.aborted:
