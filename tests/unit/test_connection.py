@@ -186,6 +186,21 @@ def test_with_autocommit_off_a_query_does_not_begin_a_transaction() -> None:
     assert reader.cursor().execute("SELECT COUNT(*) FROM t").fetchone() == (3,)
 
 
+def test_selects_that_differ_only_in_filter_values_share_one_plan(snowsim_connection) -> None:
+    cur = snowsim_connection.cursor()
+    cur.execute("CREATE TABLE t (id INT, name VARCHAR, ts TIMESTAMP_NTZ)")
+    cur.execute("INSERT INTO t SELECT SEQ4(), 'n' || (SEQ4() % 3), '2024-01-01'::TIMESTAMP "
+                "FROM TABLE(GENERATOR(ROWCOUNT => 30))")
+    plans = cur.connection._account.plans
+    before = len(plans)
+    counts = [cur.execute(f"SELECT COUNT(*) FROM t WHERE id < {n} AND name IN ('n0', 'n1') "
+                          f"AND ts >= '2023-12-3{n % 2}'::TIMESTAMP").fetchone()[0] for n in range(10, 16)]
+    assert counts == [7, 8, 8, 9, 10, 10]
+    assert len(plans) == before + 1
+    with pytest.raises(ProgrammingError, match="invalid identifier 'NOPE'"):  # errors name the text as written
+        cur.execute("SELECT COUNT(*) FROM t WHERE nope = 5")
+
+
 def test_sessions_of_one_emulator_share_data_but_not_transactions() -> None:
     emulator = local.Emulator()
     first, second = emulator.connect(), emulator.connect()

@@ -180,7 +180,7 @@ def test_a_runtime_error_ends_the_transaction_loudly(conn) -> None:
         ("ALTER SESSION SET WEEK_START = 1", "session parameter WEEK_START"),
         ("INSERT ALL INTO t VALUES (1) SELECT 1", "multi-table INSERT"),
         ("GRANT SELECT ON TABLE t TO ROLE r", "GRANT"),
-        ("CREATE TABLE c CLONE t", "CLONE"),
+        ("CREATE TABLE c CLONE t AT (OFFSET => -60)", "CLONE with time travel"),
         ("SELECT OBJECT_CONSTRUCT(*) FROM t", "OBJECT_CONSTRUCT(*)"),
         ("MERGE INTO t USING t s ON t.a = s.a WHEN MATCHED THEN DELETE WHEN MATCHED AND s.a > 1 THEN DELETE",
          "a WHEN MATCHED clause after one without AND"),

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from backends.duckdb.sql.params import decode_string, lift_insert_literals, normalize
+from backends.duckdb.sql.params import decode_string, lift_filter_literals, lift_insert_literals, normalize
 from backends.errors import ProgrammingError
 
 NORMALIZE = [
@@ -90,3 +90,27 @@ def test_lifted_and_literal_inserts_store_the_same_values(snowsim_connection) ->
     cur.execute("INSERT INTO t SELECT 1, 2.505, 'it''s', '2024-02-29'::DATE, 1e-3")
     rows = cur.execute("SELECT * FROM t").fetchall()
     assert rows[0] == rows[1]
+
+
+LIFT_FILTERS = [
+    ("SELECT n, COUNT(*) FROM t WHERE id < 50 GROUP BY n",
+     ("SELECT n, COUNT(*) FROM t WHERE id < :1 GROUP BY n", [50])),
+    ("SELECT a FROM t WHERE s = 'it''s' AND b IN (1, 'z') AND c BETWEEN 1 AND 2.5 AND d LIKE 'a%'",
+     ("SELECT a FROM t WHERE s = :1 AND b IN (:2, :3) AND c BETWEEN :4 AND :5 AND d LIKE :6",
+      ["it's", 1, "z", 1, Decimal("2.5"), "a%"])),
+    ("UPDATE t SET v = 5 WHERE k = 3", ("UPDATE t SET v = 5 WHERE k = :1", [3])),
+    ("SELECT * FROM a JOIN b ON a.x = b.x AND b.y = 10", ("SELECT * FROM a JOIN b ON a.x = b.x AND b.y = :1", [10])),
+    ("SELECT * FROM t WHERE ts > '2024-01-01'::TIMESTAMP",
+     ("SELECT * FROM t WHERE ts > :1::TIMESTAMP", ["2024-01-01"])),
+    # left as written: no filter, a literal that is not compared, a subquery's own filter, binds already there
+    ("SELECT 1, 'a' FROM t GROUP BY 1 ORDER BY 2", None),
+    ("SELECT * FROM t WHERE TO_CHAR(d, 'YYYY') = x AND DATEADD('day', 1, d) > d", None),
+    ("SELECT * FROM (SELECT * FROM t WHERE a = 1) s", None),
+    ("SELECT * FROM t WHERE a = :1 AND b = 2", None),
+    ("INSERT INTO t SELECT * FROM s WHERE a = 1", None),
+]
+
+
+@pytest.mark.parametrize(("sql", "expected"), LIFT_FILTERS)
+def test_lift_filter_literals(sql, expected) -> None:
+    assert lift_filter_literals(sql) == expected

@@ -57,7 +57,7 @@ from backends.duckdb.sql.names import duck_schema, quote
 from backends.duckdb.sql.substitution import MAY_SUBSTITUTE, Variable, substitute
 from backends.duckdb.sql.template import Template
 from backends.duckdb.sql.translate import NOW_VARIABLE
-from backends.errors import NotSupportedError, OperationalError, ProgrammingError
+from backends.errors import Error, NotSupportedError, OperationalError, ProgrammingError
 from backends.lineage import Lineage
 
 try:  # DuckDB's bind-without-running, used to validate statements inside explicit transactions.
@@ -77,6 +77,9 @@ _DML_COLUMNS = {
     ResultKind.UPDATE: [number_column("number of rows updated"), number_column("number of multi-joined rows updated")],
     ResultKind.DELETE: [number_column("number of rows deleted")],
 }
+#: Statements whose filter literals are lifted into binds (sql/params.py lift_filter_literals).
+_LIFTED_FILTERS = ("SELECT", "UPDATE", "DELETE")
+
 #: Commands that only read, so describe() may run them for their columns.
 _READ_ONLY_COMMAND = re.compile(r"\s*(SHOW|DESC|DESCRIBE|LIST|LS)\b", re.I)
 
@@ -321,12 +324,21 @@ class Session:
         text, values = params_module.normalize(sql, params, self.paramstyle)
         if MAY_SUBSTITUTE.search(text):
             text, values = substitute(text, values, self.variables)
-        # Statements that already bind their values rarely carry literals worth lifting.
-        if not values and text.lstrip()[:6].upper() == "INSERT":
-            lifted = params_module.lift_insert_literals(text, values)
+        plan = None
+        # Literals become binds so statements that differ only in values share a plan; statements that
+        # already bind their values rarely carry literals worth lifting.
+        if not values:
+            head = text.lstrip()[:6].upper()
+            lifted = (params_module.lift_insert_literals(text, values) if head == "INSERT"
+                      else params_module.lift_filter_literals(text) if head in _LIFTED_FILTERS else None)
             if lifted is not None:
-                text, values = lifted
-        plan = self._plan(text)
+                try:
+                    plan = self._plan(lifted[0])
+                    text, values = lifted
+                except Error:
+                    plan = None  # compile the statement as written: its error then names what the user wrote
+        if plan is None:
+            plan = self._plan(text)
         self.last_query_id = self.account.next_query_id()
         return self.run(plan, values)
 

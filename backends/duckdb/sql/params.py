@@ -199,3 +199,71 @@ def lift_insert_literals(sql: str, values: Sequence[Any]) -> tuple[str, list[Any
     if not changed:
         return None
     return "".join(out), lifted
+
+
+# --- literals of filters ----------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"(?P<str>'(?:[^'\\]|\\.|'')*')|(?P<quoted>\"(?:[^\"]|\"\")*\")|(?P<skip>--[^\n]*|/\*.*?\*/|\s+)"
+    r"|(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.])|(?P<word>[A-Za-z_][\w$]*)|(?P<ph>:\d+|\?)"
+    r"|(?P<op><=|>=|<>|!=|::|\|\||[=<>(),.;\[\]{}+\-*/%:])|(?P<other>.)",
+    re.S,
+)
+#: Clause keywords that end a WHERE / HAVING / QUALIFY / ON region at the statement's top level.
+_CLAUSES = {"SELECT", "FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "ORDER", "LIMIT", "OFFSET", "FETCH", "UNION",
+            "EXCEPT", "INTERSECT", "MINUS", "WINDOW", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL",
+            "ON", "USING", "SET", "WHEN", "RETURNING", "LATERAL"}
+_FILTERS = {"WHERE", "HAVING", "QUALIFY", "ON"}
+_COMPARISONS = {"=", "<", ">", "<=", ">=", "<>", "!=", "LIKE", "ILIKE"}
+
+
+def lift_filter_literals(sql: str) -> tuple[str, list[Any]] | None:
+    """A query's, UPDATE's or DELETE's top-level filter literals replaced by placeholders, or None.
+
+    Only a literal compared with something (`= 5`, `< 'x'`, `LIKE 'a%'`, `IN (1, 2)`, `BETWEEN 1 AND 9`)
+    inside a WHERE, HAVING, QUALIFY or ON of the outermost statement is lifted: nowhere does its text name
+    a column, select a group by position or feed a translation that reads it (formats, date parts,
+    paths). Statements that differ only in such values then share one compiled plan. None when there is
+    nothing to lift, or a placeholder is already there.
+    """
+    tokens = [t for t in _TOKEN.finditer(sql) if t.lastgroup != "skip"]
+    if not tokens or tokens[0].group(0).upper() not in ("SELECT", "WITH", "UPDATE", "DELETE"):
+        return None
+    out: list[str] = []
+    lifted: list[Any] = []
+    last = 0
+    depth, in_filter, between = 0, False, False
+    in_lists: list[int] = []  # depths of open IN ( ... ) lists
+    for i, token in enumerate(tokens):
+        kind, text = token.lastgroup, token.group(0)
+        upper = text.upper() if kind in ("word", "op") else ""
+        if kind == "ph":
+            return None
+        if upper == "(":
+            depth += 1
+            if i > 0 and tokens[i - 1].group(0).upper() == "IN":
+                in_lists.append(depth)
+        elif upper == ")":
+            if in_lists and in_lists[-1] == depth:
+                in_lists.pop()
+            depth -= 1
+        elif kind == "word" and depth == 0 and upper in _CLAUSES:
+            in_filter, between = upper in _FILTERS, False
+        elif kind in ("str", "num") and in_filter:
+            before = tokens[i - 1].group(0).upper() if i > 0 else ""
+            listed = bool(in_lists) and in_lists[-1] == depth and before in ("(", ",")
+            after = tokens[i + 1].group(0) if i + 1 < len(tokens) else ""
+            ranged = before == "BETWEEN" or (before == "AND" and between)
+            if (before in _COMPARISONS or listed or ranged) and after not in (".", "(", "["):
+                lifted.append(decode_string(text) if kind == "str" else _number(text))
+                out.append(sql[last:token.start()])
+                out.append(f":{len(lifted)}")
+                last = token.end()
+            if before == "AND":
+                between = False
+        if upper == "BETWEEN":
+            between = True
+    if not lifted:
+        return None
+    out.append(sql[last:])
+    return "".join(out), lifted
