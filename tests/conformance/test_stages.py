@@ -72,6 +72,33 @@ def test_a_bad_file_aborts_the_copy_and_loads_nothing(backend, tmp_path) -> None
     assert cur.execute("SELECT COUNT(*) FROM t").fetchall() == [(0,)]
 
 
+def test_on_error_continue_and_skip_file_n_load_the_good_records(backend, tmp_path) -> None:
+    """ON_ERROR = CONTINUE loads every record the table accepts; SKIP_FILE_n skips a file with n bad ones."""
+    _, conn = backend
+    cur = conn.cursor()
+    (tmp_path / "a.csv").write_text("1,x\n2,y\n")
+    (tmp_path / "b.csv").write_text("3,z\nbad,w\n4,q\n")
+    cur.execute("CREATE TABLE t (id INT, s VARCHAR)")
+    cur.execute("CREATE STAGE st")
+    for name in ("a.csv", "b.csv"):
+        _put(cur, tmp_path / name, "st")
+    rows = cur.execute("COPY INTO t FROM @st FILE_FORMAT = (TYPE = CSV) ON_ERROR = CONTINUE").fetchall()
+    assert [d[0] for d in cur.description] == [
+        "file", "status", "rows_parsed", "rows_loaded", "error_limit", "errors_seen", "first_error",
+        "first_error_line", "first_error_character", "first_error_column_name"]
+    assert sorted((r[1], r[2], r[3], r[5], r[7], r[9]) for r in rows) == [
+        ("LOADED", 2, 2, 0, None, None), ("PARTIALLY_LOADED", 3, 2, 1, 2, '"T"["ID":1]')]
+    assert "not recognized" in next(r[6] for r in rows if r[1] == "PARTIALLY_LOADED")
+    assert cur.execute("SELECT COUNT(*) FROM t").fetchall() == [(4,)]
+    again = cur.execute("COPY INTO t FROM @st FILE_FORMAT = (TYPE = CSV) ON_ERROR = SKIP_FILE_1 FORCE = TRUE "
+                        "PATTERN = '.*b[.]csv.*'").fetchall()
+    assert [(r[1], r[3]) for r in again] == [("LOAD_FAILED", 0)]
+    cur.execute("COPY INTO t FROM @st FILE_FORMAT = (TYPE = CSV) ON_ERROR = 'SKIP_FILE_50%' FORCE = TRUE "
+                "FILES = ('b.csv.gz') PURGE = TRUE")
+    assert cur.execute("SELECT COUNT(*) FROM t").fetchall() == [(6,)]
+    assert [r[0] for r in cur.execute("LIST @st").fetchall()] == ["st/a.csv.gz"]
+
+
 DDL = [
     case("CREATE STAGE on a name in use fails; IF NOT EXISTS and OR REPLACE do not",
          "CREATE STAGE st", Fails("CREATE STAGE st", "already exists"), "CREATE STAGE IF NOT EXISTS st",
@@ -84,7 +111,7 @@ DDL = [
     case("COPY options the emulator cannot honour are refused by name",
          "CREATE TABLE t (a INT)", "CREATE STAGE st",
          Fails("COPY INTO t FROM @st FILE_FORMAT = (TYPE = PARQUET)", "TYPE = PARQUET"),
-         Fails("COPY INTO t FROM @st ON_ERROR = CONTINUE", "ON_ERROR = CONTINUE"),
+         Fails("COPY INTO t FROM @st VALIDATION_MODE = RETURN_ERRORS", "VALIDATION_MODE"),
          Fails("COPY INTO t FROM (SELECT $1 FROM @st)", "COPY INTO"), snowflake="asserts the emulator's refusals"),
 ]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
 import re
 import shutil
 from collections import deque
@@ -32,6 +33,7 @@ import pyarrow as pa
 from backends.clock import Millis, to_datetime
 from backends.duckdb.catalog.objects import CatalogObject, Table
 from backends.duckdb.compile.context import AccountLike, SessionLike
+from backends.duckdb.compile.load_errors import LoadError, refused_rows
 from backends.duckdb.compile.plans import Plan, command_plan, text_commands
 from backends.duckdb.compile.resolve import Resolver
 from backends.duckdb.compile.results import (
@@ -142,7 +144,22 @@ class CopyInto:
     path: str
     file_format: FileFormat
     match_by_column_name: bool
-    on_error: str
+    on_error: str  # ABORT_STATEMENT, CONTINUE or SKIP_FILE
+    #: SKIP_FILE_<n>: skip a file with this many refused records or more (a fraction of its records with `%`).
+    skip_limit: float = 1
+    skip_limit_percent: bool = False
+    force: bool = False
+    files: tuple[str, ...] = ()
+    pattern: str | None = None
+    purge: bool = False
+
+    def error_limit(self, parsed: int) -> int:
+        """COPY's `error_limit` column for a file of `parsed` records."""
+        if self.on_error == "CONTINUE":
+            return parsed
+        if self.skip_limit_percent:
+            return max(1, math.ceil(parsed * self.skip_limit / 100))
+        return int(self.skip_limit)
 
 
 @dataclass
@@ -164,6 +181,10 @@ class LoadRecord:
     csn: int | None = None
     #: The file's ETag when loaded (its MD5, as an internal stage's): a file staged again with new content is new.
     etag: str = ""
+    #: Records refused (ON_ERROR = CONTINUE / SKIP_FILE_n), and where the first one is.
+    error_count: int = 0
+    error_limit: int = 1
+    first_error: LoadError | None = None
 
 
 class LoadHistory:
@@ -314,7 +335,12 @@ def _stage_files(stage: Stage, path: str) -> list[tuple[str, int]]:
 # --- COPY INTO ------------------------------------------------------------------------------------
 
 
+_ON_ERROR = re.compile(r"^(?:(?P<kind>ABORT_STATEMENT|CONTINUE)|SKIP_FILE(?:_(?P<limit>\d+(?:\.\d+)?)(?P<pct>%)?)?)$",
+                       re.I)
+
+
 def parse_copy(text: str, session: SessionLike, sql: str) -> CopyInto:
+    """https://docs.snowflake.com/en/sql-reference/sql/copy-into-table (copy options)."""
     match = _COPY.match(text)
     if match is None:
         raise NotSupportedError("this form of COPY INTO", detail="COPY INTO <table> FROM @<stage>[/path] is emulated; "
@@ -322,28 +348,55 @@ def parse_copy(text: str, session: SessionLike, sql: str) -> CopyInto:
     resolver = Resolver(session.catalog, session.context, sql)
     options = parse_options(match["rest"], sql)
     for key in options:
-        if key not in ("FILE_FORMAT", "MATCH_BY_COLUMN_NAME", "ON_ERROR", "PATTERN", "FILES"):
+        if key not in ("FILE_FORMAT", "MATCH_BY_COLUMN_NAME", "ON_ERROR", "PATTERN", "FILES", "FORCE", "PURGE"):
             raise NotSupportedError(f"COPY INTO option {key}", query=sql)
-        if key in ("PATTERN", "FILES"):
-            raise NotSupportedError(
-                f"COPY INTO ... {key} =", detail="a COPY loads every file under its path", query=sql
-            )
     match_by = option(options, "MATCH_BY_COLUMN_NAME", "NONE").upper()
     if match_by not in ("NONE", "CASE_INSENSITIVE"):
         raise NotSupportedError(f"MATCH_BY_COLUMN_NAME = {match_by}", query=sql)
-    on_error = option(options, "ON_ERROR", "ABORT_STATEMENT").upper()
-    if on_error not in ("ABORT_STATEMENT", "SKIP_FILE"):
-        raise NotSupportedError(
-            f"ON_ERROR = {on_error}", detail="whole files load or fail (ABORT_STATEMENT, SKIP_FILE)", query=sql
-        )
+    on_error = _ON_ERROR.match(option(options, "ON_ERROR", "ABORT_STATEMENT").strip())
+    if on_error is None:
+        raise compilation_error(f"invalid value [{options['ON_ERROR'].value}] for parameter 'ON_ERROR'", errno=2018,
+                                query=sql)
+    files = tuple(f.strip().strip("'") for f in option(options, "FILES", "").split(",") if f.strip())
+    pattern = option(options, "PATTERN", "") or None
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise compilation_error(f"invalid regular expression in PATTERN: {error}", errno=2018, query=sql) from None
     return CopyInto(
         resolver.qualify(parse_name_parts(match["table"]), action="COPY"),
         resolver.qualify(parse_name_parts(match["stage"])),
         (match["path"] or "").strip("/"),
         FileFormat.parse(option(options, "FILE_FORMAT", "TYPE = CSV"), sql),
         match_by == "CASE_INSENSITIVE",
-        on_error,
+        (on_error["kind"] or "SKIP_FILE").upper(),
+        skip_limit=float(on_error["limit"] or 1),
+        skip_limit_percent=bool(on_error["pct"]),
+        force=option(options, "FORCE", "FALSE").upper() == "TRUE",
+        files=files,
+        pattern=pattern,
+        purge=option(options, "PURGE", "FALSE").upper() == "TRUE",
     )
+
+
+def copy_candidates(stage: Stage, copy: CopyInto) -> list[str]:
+    """The staged files a COPY considers: under its path, then those FILES names or PATTERN matches."""
+    names = [name for name, _size in _stage_files(stage, copy.path)]
+    if copy.files:
+        prefix = f"{copy.path}/" if copy.path else ""
+        wanted = {prefix + f.strip("/") for f in copy.files}
+        names = [n for n in names if n in wanted]
+    if copy.pattern is not None:
+        names = [n for n in names if re.fullmatch(copy.pattern, n)]
+    return names
+
+
+#: COPY INTO's result columns for a load (sql/copy-into-table, output).
+_COPY_RESULT = [text_column("file"), text_column("status")] + [number_column(c) for c in (
+    "rows_parsed", "rows_loaded", "error_limit", "errors_seen")] + [
+    text_column("first_error"), number_column("first_error_line"), number_column("first_error_character"),
+    text_column("first_error_column_name")]
 
 
 def _copy(match: re.Match, sql: str, session: SessionLike) -> Plan:
@@ -358,27 +411,61 @@ def _copy(match: re.Match, sql: str, session: SessionLike) -> Plan:
             raise object_does_not_exist(str(copy.table), query=sql)
         now = session.account.clock.now()
         loads = []
-        for name, _size in _stage_files(stage, copy.path):
+        for name in copy_candidates(stage, copy):
             etag = file_etag(stage.directory / name)
             loaded_at = table.loaded_files.get((name, etag))
-            if loaded_at is not None and now - loaded_at < BULK_HISTORY_MS:
+            if not copy.force and loaded_at is not None and now - loaded_at < BULK_HISTORY_MS:
                 continue  # loaded before, unchanged: COPY's load metadata skips it (R50)
             record, rows = read_staged(session, copy, stage, name, pipe=None, received_at=None)
             if rows is None and copy.on_error == "ABORT_STATEMENT":
                 raise ProgrammingError(f"{record.first_error_message} (file {name})", errno=100069, query=sql)
+            if rows is not None:
+                rows = _keep_accepted(session, copy, table, record, rows, sql)
             loads.append((record, rows))
         _insert_in_one_transaction(session, copy, loads, table, sql)
+        if copy.purge:
+            session.on_commit(lambda: _purge(stage, [r for r, _ in loads if r.status != "Load failed"]))
         if not loads:
             return status_result("Copy executed with 0 files processed.")
-        columns = [text_column("file"), text_column("status")] + [number_column(c) for c in
-                   ("rows_parsed", "rows_loaded", "error_limit", "errors_seen")] + [text_column("first_error")]
-        return RowsResult(columns, [
-            (f"{stage.name.name.lower()}/{r.file_name}", "LOADED" if r.status == "Loaded" else "LOAD_FAILED",
-             r.row_parsed, r.row_count, 1, 0 if r.status == "Loaded" else 1, r.first_error_message)
-            for r, _ in loads
-        ])
+        return RowsResult(_COPY_RESULT, [_result_row(stage, r) for r, _ in loads])
 
     return command_plan(session, run, ddl=False)
+
+
+def _keep_accepted(session: SessionLike, copy: CopyInto, table: Table, record: LoadRecord, rows: pa.Table,
+                   sql: str) -> pa.Table | None:
+    """The rows of a file that load under the COPY's ON_ERROR; None when the file is skipped."""
+    first_line = copy.file_format.skip_header + 1 if copy.file_format.type == "CSV" else 1
+    kept, refused, error = refused_rows(session.account.duck, rows, table.columns, table.name.name,
+                                        first_line=first_line)
+    record.error_count, record.first_error = refused, error
+    record.error_limit = copy.error_limit(rows.num_rows)
+    if not refused:
+        return rows
+    record.first_error_message = error.message if error else None
+    if copy.on_error == "ABORT_STATEMENT":
+        raise ProgrammingError(f"{error.message}\n  File '{record.file_name}', line {error.line}, character "
+                               f"{error.character}\n  Row {error.line - first_line + 1}, column {error.column_name}",
+                               errno=100038, sqlstate="22018", query=sql)
+    if copy.on_error == "SKIP_FILE" and refused >= record.error_limit:
+        record.status, record.row_count = "Load failed", 0
+        return None
+    return kept
+
+
+def _result_row(stage: Stage, r: LoadRecord) -> tuple:
+    status = "LOAD_FAILED" if r.status == "Load failed" else "PARTIALLY_LOADED" if r.error_count else "LOADED"
+    errors = r.error_count or (1 if r.status == "Load failed" else 0)
+    error = r.first_error
+    return (f"{stage.name.name.lower()}/{r.file_name}", status, r.row_parsed, r.row_count, r.error_limit, errors,
+            r.first_error_message, error.line if error else None, error.character if error else None,
+            error.column_name if error else None)
+
+
+def _purge(stage: Stage, records: list[LoadRecord]) -> None:
+    """PURGE = TRUE: the files a committed COPY loaded leave the stage."""
+    for record in records:
+        (stage.directory / record.file_name).unlink(missing_ok=True)
 
 
 def _insert_in_one_transaction(session: SessionLike, copy: CopyInto, loads: list[tuple[LoadRecord, pa.Table | None]],
@@ -423,7 +510,7 @@ def _insert_in_one_transaction(session: SessionLike, copy: CopyInto, loads: list
 def _remember(account: AccountLike, table: Table, records: list[LoadRecord]) -> None:
     """A COPY committed: its files join the table's load metadata (those loaded) and COPY_HISTORY (all)."""
     for record in records:
-        if record.status == "Loaded":
+        if record.status != "Load failed":  # a partially loaded file is loaded: COPY skips it next time
             table.loaded_files[(record.file_name, record.etag)] = record.last_load_time
             record.csn = account.committed_csn if record.row_count else None
     account.state(LoadHistory).records.extend(records)
@@ -472,7 +559,7 @@ def insert_staged(session: SessionLike, copy: CopyInto, record: LoadRecord, rows
     """Insert a staged file's rows into the COPY's table (in the session's transaction, or as its own)."""
     if rows.num_rows:
         record.csn = session.insert_arrow(_sql_name(copy.table), rows)
-    record.row_count, record.status = rows.num_rows, "Loaded"
+    record.row_count, record.status = rows.num_rows, "Partially loaded" if record.error_count else "Loaded"
 
 
 def load_file(session: SessionLike, copy: CopyInto, stage: Stage, name: str, *, pipe: Pipe,
@@ -481,6 +568,9 @@ def load_file(session: SessionLike, copy: CopyInto, stage: Stage, name: str, *, 
     account = session.account
     with account.activity("pipe load", pipe.name.name):
         record, rows = read_staged(session, copy, stage, name, pipe=pipe, received_at=received_at)
+        table = account.catalog.get(copy.table)
+        if rows is not None and isinstance(table, Table) and copy.on_error != "ABORT_STATEMENT":
+            rows = _keep_accepted(session, copy, table, record, rows, copy.table.name)
         if rows is not None:
             try:
                 insert_staged(session, copy, record, rows)
@@ -563,6 +653,11 @@ def _create_pipe(match: re.Match, sql: str, session: SessionLike) -> Plan:
         if key not in ("AUTO_INGEST", "COMMENT"):
             raise NotSupportedError(f"CREATE PIPE option {key}", query=sql)
     copy = parse_copy(match["copy"], session, sql)
+    # Copy options a pipe does not take (https://docs.snowflake.com/en/sql-reference/sql/create-pipe, usage notes).
+    refused = [o for o, given in (("FILES", copy.files), ("FORCE", copy.force), ("PURGE", copy.purge)) if given]
+    if refused:
+        raise compilation_error(f"Copy option {refused[0]} is not supported in a pipe definition.", errno=2021,
+                                query=sql)
     name = Resolver(session.catalog, session.context, sql).qualify(
         parse_name_parts(match["name"]), action="CREATE PIPE"
     )
@@ -632,7 +727,7 @@ def load_next(session: SessionLike, pipe: Pipe) -> LoadRecord | None:
         return None
     stage = _stage(session, str(pipe.copy.stage), pipe.definition)
     record = load_file(session, pipe.copy, stage, name, pipe=pipe, received_at=received_at)
-    if record.status == "Loaded":
+    if record.status != "Load failed":
         pipe.loaded[name] = now
     pipe.last_ingested = record
     return record
@@ -661,8 +756,9 @@ def _copy_history_rows(account: AccountLike) -> list[dict[str, Any]]:
     return [{
         "FILE_NAME": r.file_name, "STAGE_LOCATION": r.stage_location, "LAST_LOAD_TIME": r.last_load_time,
         "ROW_COUNT": r.row_count, "ROW_PARSED": r.row_parsed, "FILE_SIZE": r.file_size,
-        "FIRST_ERROR_MESSAGE": r.first_error_message, "ERROR_COUNT": 0 if r.status == "Loaded" else 1,
-        "ERROR_LIMIT": 1, "STATUS": r.status, "TABLE_CATALOG_NAME": r.table.database,
+        "FIRST_ERROR_MESSAGE": r.first_error_message,
+        "ERROR_COUNT": r.error_count or (1 if r.status == "Load failed" else 0), "ERROR_LIMIT": r.error_limit,
+        "STATUS": r.status, "TABLE_CATALOG_NAME": r.table.database,
         "TABLE_SCHEMA_NAME": r.table.schema, "TABLE_NAME": r.table.name,
         "PIPE_CATALOG_NAME": r.pipe.database if r.pipe else None, "PIPE_SCHEMA_NAME": r.pipe.schema if r.pipe else None,
         "PIPE_NAME": r.pipe.name if r.pipe else None, "PIPE_RECEIVED_TIME": r.pipe_received_time,
