@@ -272,6 +272,13 @@ GRAPHS = [
         Expect(history("STATE, SCHEDULED_FROM"), [("SUCCEEDED", "EXECUTE_TASK")]),
         Expect(SHOW, [("suspended",)], columns=("state",)),
     ),
+    case(
+        "EXECUTE TASK runs a standalone or root task, not a child",
+        *SETUP,
+        EVERY_MINUTE,
+        "CREATE TASK t2 WAREHOUSE = COMPUTE_WH AFTER t1 AS INSERT INTO t VALUES (2)",
+        Fails("EXECUTE TASK t2", "t2"),  # Snowflake documents the refusal, not its wording
+    ),
 ]
 
 SERVERLESS = [

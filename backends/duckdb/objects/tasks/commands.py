@@ -312,7 +312,13 @@ def _execute(match: re.Match, sql: str, session: SessionLike) -> Plan:
         raise NotSupportedError(f"EXECUTE TASK ... {match['rest'].strip()[:30]}", query=sql)
 
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
-        session.account.state(TaskScheduler).execute(_task_or_error(session, name, sql))
+        task = _task_or_error(session, name, sql)
+        if task.predecessors:  # https://docs.snowflake.com/en/sql-reference/sql/execute-task: standalone or root
+            # The documentation gives no error code for this refusal; 003030 is the emulator's choice.
+            raise compilation_error(
+                f"Task {display(name.name)} has predecessors: EXECUTE TASK runs a standalone task or the root "
+                "task of a task graph.", errno=3030, query=sql)
+        session.account.state(TaskScheduler).execute(task)
         return status_result(f"Task {display(name.name)} is scheduled to run immediately.")
 
     return command_plan(session, run, ddl=False)
