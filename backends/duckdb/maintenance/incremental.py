@@ -41,7 +41,8 @@ def plan_maintenance(query: exp.Expression, columns: list[str], full_sql: str,
     try:
         maintenance, reason = _incremental(query, columns), None
     except NotIncremental as error:
-        reason = f"This dynamic table contains {error.reason}, which is not supported for incremental refresh."
+        reason = error.reason if error.verbatim else (
+            f"This dynamic table contains {error.reason}, which is not supported for incremental refresh.")
         if requested == RequestedMode.INCREMENTAL:
             raise NotIncremental(reason) from error
         return FullMaintenance(full_sql, columns), reason

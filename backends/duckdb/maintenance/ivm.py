@@ -45,11 +45,15 @@ _KEY = quote(KEY)
 
 
 class NotIncremental(Exception):
-    """The query's shape has no incremental form; `reason` says which construct (as SHOW shows it)."""
+    """The query's shape has no incremental form; `reason` says which construct (as SHOW shows it).
 
-    def __init__(self, reason: str) -> None:
+    `verbatim`: the reason is already Snowflake's whole sentence (refresh_mode_reason), not a construct.
+    """
+
+    def __init__(self, reason: str, *, verbatim: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.verbatim = verbatim
 
 
 def branches(query: exp.Expression) -> list[exp.Select]:
@@ -58,6 +62,9 @@ def branches(query: exp.Expression) -> list[exp.Select]:
         return branches(query.this) + branches(query.expression)
     if isinstance(query, exp.Select):
         return [query]
+    if isinstance(query, exp.SetOperation):  # Snowflake's words (SHOW DYNAMIC TABLES refresh_mode_reason)
+        operator = {exp.Union: "UNION", exp.Except: "EXCEPT", exp.Intersect: "INTERSECT"}.get(type(query), "SET")
+        raise NotIncremental(f"Unsupported query operator type: SetOperation[{operator}]", verbatim=True)
     raise NotIncremental("set operations other than UNION ALL")
 
 
