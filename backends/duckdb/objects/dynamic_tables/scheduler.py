@@ -197,7 +197,9 @@ class DynamicTableScheduler:
         upstream_ok = True
         cascade = dt.scheduler_enabled or trigger != "MANUAL"
         for upstream in dt.upstreams if cascade else []:
-            if upstream.data_timestamp != data_timestamp or upstream.source_csn < self.account.committed_csn:
+            # Once per data timestamp: two tables sharing an upstream refresh it once, unless its sources
+            # changed since (a commit in the same millisecond).
+            if upstream.data_timestamp != data_timestamp or _sources_changed(upstream):
                 upstream_ok = self.refresh(upstream, data_timestamp, trigger) and upstream_ok
             elif self._tick_failures.get((upstream.uid, data_timestamp)):
                 upstream_ok = False
@@ -401,3 +403,8 @@ def _write(dt: DynamicTable, dml_sql: str, kind: int, stored: list[str], logged:
 def _statistics(inserted: int, deleted: int, *, queued: int = 0, execution: int = 0) -> dict:
     return {"numInsertedRows": inserted, "numDeletedRows": deleted, "numCopiedRows": 0, "numAddedPartitions": 0,
             "numRemovedPartitions": 0, "queuedTimeMs": queued, "compilationTimeMs": 0, "executionTimeMs": execution}
+
+
+def _sources_changed(dt: DynamicTable) -> bool:
+    """Whether a table `dt` reads committed a change after `dt`'s last refresh read it."""
+    return not dt.initialized or any(s.tracking and s.tracking.last_change_csn > dt.source_csn for s in dt.sources)
