@@ -72,6 +72,7 @@ SCALARS = [
     ("ARRAY_CONSTRUCT_COMPACT(1, NULL, 2)::VARCHAR", "[1,2]"),
     ("SPLIT('a,b,c', ',')::VARCHAR", '["a","b","c"]'),
     ("OBJECT_CONSTRUCT('a', 1, NULL, 'no key', 'c', NULL)::VARCHAR", '{"a":1}'),
+    ("OBJECT_CONSTRUCT_KEEP_NULL('a', 1, NULL, 'no key', 'c', NULL)::VARCHAR", '{"a":1,"c":null}'),
     ("HEX_DECODE_BINARY('EDF1')", b"\xed\xf1"),
     ("ROUND(HAVERSINE(37.7749, -122.4194, 34.0522, -118.2437), 0)", 559),
     ("TRIM(1)", "1"),

@@ -55,6 +55,10 @@ CASES = [
          Expect("SHOW TERSE OBJECTS IN SCHEMA shown", [("T", "TABLE"), ("V", "VIEW")], columns=("name", "kind")),
          Expect("SHOW PRIMARY KEYS IN shown.t", [("ID", 1), ("NAME", 2)], columns=("column_name", "key_sequence")),
          Expect("SHOW USER FUNCTIONS IN SCHEMA shown", []),
+         Expect("SHOW COLUMNS IN shown.t", [
+             ("ID", '{"type":"FIXED","precision":38,"scale":0,"nullable":false}'),
+             ("NAME", '{"type":"TEXT","length":16777216,"byteLength":16777216,"nullable":false,"fixed":false}')],
+             columns=("column_name", "data_type")),
          "CREATE TABLE shown.u (code VARCHAR UNIQUE, t_id INT, t_name VARCHAR, "
          "FOREIGN KEY (t_id, t_name) REFERENCES shown.t (id, name))",
          Expect("SHOW UNIQUE KEYS IN TABLE shown.u", [("CODE", 1)], columns=("column_name", "key_sequence")),

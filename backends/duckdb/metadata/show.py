@@ -7,6 +7,7 @@ current database, else the account. https://docs.snowflake.com/en/sql-reference/
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -225,9 +226,7 @@ def show_views(session: SessionLike, request: ShowRequest, sql: str) -> RowsResu
 
 
 def show_columns(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
-    import json
-
-    if request.scope in ("TABLE", "VIEW"):
+    if request.scope in ("TABLE", "VIEW") or request.bare_scope:  # SHOW COLUMNS IN [TABLE | VIEW] <name>
         resolver = Resolver(session.catalog, session.context, sql)
         obj = session.catalog.get(resolver.qualify(request.scope_name, action="SHOW COLUMNS"))
         if obj is None:
@@ -244,7 +243,7 @@ def show_columns(session: SessionLike, request: ShowRequest, sql: str) -> RowsRe
     for rel in relations:
         for c in rel.columns:
             if matches(c.name):
-                data_type = json.dumps({"type": c.type.split("(")[0], "nullable": c.nullable})
+                data_type = column_data_type(c.type, c.nullable)
                 rows.append((rel.name.name, rel.name.schema, c.name, data_type, "true" if c.nullable else "false",
                              c.default or "", "VIRTUAL_COLUMN" if c.expression else "COLUMN", c.expression or "",
                              c.comment or "", rel.name.database, "", None))
@@ -358,6 +357,27 @@ def show_user_procedures(session: SessionLike, request: ShowRequest, sql: str) -
     """The emulator runs no stored procedures (CREATE PROCEDURE is refused): none to show."""
     return _result(_routine_columns(_ROUTINE_COLUMNS), [])
 
+
+
+def column_data_type(snowflake_type: str, nullable: bool) -> str:
+    """SHOW COLUMNS' data_type: the type as Snowflake's JSON, e.g. {"type":"FIXED","precision":38,"scale":0,...}."""
+    fields = information_schema.column_type_fields(snowflake_type)
+    kind = fields["DATA_TYPE"]
+    if kind == "NUMBER":
+        shape = {"type": "FIXED", "precision": fields["NUMERIC_PRECISION"], "scale": fields["NUMERIC_SCALE"]}
+    elif kind in ("TEXT", "BINARY"):
+        shape = {"type": kind, "length": fields["CHARACTER_MAXIMUM_LENGTH"],
+                 "byteLength": fields["CHARACTER_OCTET_LENGTH"]}
+    elif kind == "FLOAT":
+        shape = {"type": "REAL"}
+    elif "DATETIME_PRECISION" in fields:
+        shape = {"type": kind, "precision": 0, "scale": fields["DATETIME_PRECISION"]}
+    else:
+        shape = {"type": kind}
+    shape["nullable"] = nullable
+    if kind in ("TEXT", "BINARY"):
+        shape["fixed"] = kind == "BINARY"
+    return json.dumps(shape, separators=(",", ":"))
 
 
 SHOW_HANDLERS: dict[str, Callable[[SessionLike, ShowRequest, str], RowsResult]] = {

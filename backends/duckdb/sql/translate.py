@@ -407,6 +407,8 @@ def semistructured_constructors(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.JSONObject) and not node.meta.get("snowsim_done"):
         pairs = []
         for item in node.expressions:
+            if isinstance(item.this, exp.Null):  # OBJECT_CONSTRUCT_KEEP_NULL keeps NULL values, not NULL keys
+                continue
             pairs += [_json_key(item.this), item.expression]
         return _variant(call("json_object", *pairs))
     if isinstance(node, exp.Array):
