@@ -208,6 +208,12 @@ CASES = [
                 "WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)", [(1, 1, 1)],
                 columns=("number of rows inserted", "number of rows updated", "number of rows deleted")),
          Expect("SELECT id, v FROM t ORDER BY id", [(1, "A"), (3, "c")])),
+    case("MERGE ... UPDATE ALL BY NAME and INSERT ALL BY NAME match columns by name",
+         "CREATE TABLE t (id INT, v STRING)", "CREATE TABLE s (v STRING, id INT)",
+         "INSERT INTO t VALUES (1, 'old')", "INSERT INTO s VALUES ('a', 1), ('b', 2)",
+         Expect("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE ALL BY NAME "
+                "WHEN NOT MATCHED THEN INSERT ALL BY NAME", [(1, 1)]),
+         Expect("SELECT id, v FROM t", [(1, "a"), (2, "b")])),
     case("MERGE with duplicate source rows for one target row fails", "CREATE TABLE t (id INT, v STRING)",
          "INSERT INTO t VALUES (1, 'a')",
          Fails("MERGE INTO t USING (SELECT 1 AS id, 'x' AS v UNION ALL SELECT 1, 'y') s ON t.id = s.id "

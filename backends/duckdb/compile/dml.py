@@ -6,6 +6,8 @@ statement through a data-modifying CTE, or, for MERGE, as steps the session driv
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from backends.duckdb.catalog import tracking
@@ -211,11 +213,43 @@ def compile_truncate(ast: exp.TruncateTable, sql: str, session: SessionLike) -> 
     )
 
 
+#: MERGE's `UPDATE ALL BY NAME` / `INSERT ALL BY NAME`, which sqlglot does not parse: a placeholder clause
+#: stands in for them until the target's columns are known (compile_merge).
+_BY_NAME = re.compile(r"\b(UPDATE|INSERT)\s+ALL\s+BY\s+NAME\b", re.I)
+BY_NAME_COLUMN = "__SNOWSIM_BY_NAME"
+
+
+def merge_by_name_placeholders(sql: str) -> str:
+    """The MERGE text with its ALL BY NAME clauses as placeholders sqlglot parses."""
+    return _BY_NAME.sub(lambda m: f"UPDATE SET {BY_NAME_COLUMN} = 1" if m[1].upper() == "UPDATE"
+                        else f"INSERT ({BY_NAME_COLUMN}) VALUES (1)", sql)
+
+
+def _expand_by_name(when: exp.When, table: Table, source: str) -> None:
+    """UPDATE / INSERT ALL BY NAME: every target column from the source's column of the same name.
+
+    https://docs.snowflake.com/en/sql-reference/sql/merge (the source has the target's columns, in any order)
+    """
+    then = when.args["then"]
+    columns = writable_columns(table)
+    if isinstance(then, exp.Update) and [e.this.name for e in then.expressions] == [BY_NAME_COLUMN]:
+        then.set("expressions", [exp.EQ(this=exp.column(c, quoted=True), expression=exp.column(c, source, quoted=True))
+                                 for c in columns])
+    elif (isinstance(then, exp.Insert) and isinstance(then.this, exp.Tuple)
+          and [e.name for e in then.this.expressions] == [BY_NAME_COLUMN]):
+        then.set("this", exp.Tuple(expressions=[exp.column(c, quoted=True) for c in columns]))
+        then.set("expression", exp.Tuple(expressions=[exp.column(c, source, quoted=True) for c in columns]))
+
+
 def compile_merge(ast: exp.Merge, sql: str, session: SessionLike) -> SqlPlan:
     resolver = Resolver(session.catalog, session.context, sql)
     target = ast.this
     table = lookup_table(resolver, target, "MERGE")
     alias = quote(target_alias(target, table))
+    using = ast.args["using"]
+    source = using.alias_or_name
+    for when in ast.args["whens"].expressions:
+        _expand_by_name(when, table, source)
     kinds: list[str] = []
     unconditional: set[bool] = set()  # matched / not matched kinds that already had a clause without AND
     for when in ast.args["whens"].expressions:

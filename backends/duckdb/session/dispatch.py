@@ -65,7 +65,7 @@ def compile_statement(sql: str, session: SessionLike) -> Plan:
         plan = compile_text(sql, session)
         if plan is not None:
             return plan
-    ast = translate.parse(sql)
+    ast = translate.parse(dml.merge_by_name_placeholders(sql) if "BY NAME" in sql.upper() else sql)
     if isinstance(ast, exp.Command):
         words = " ".join(sql.split()[:3]).upper()
         raise NotSupportedError(f"the statement '{words} ...'", query=sql)

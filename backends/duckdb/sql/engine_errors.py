@@ -30,6 +30,11 @@ def _invalid_identifier(m: re.Match, sql: str | None) -> errors.Error:
     return compilation_error(f"invalid identifier '{m.group(1)}'", errno=904, query=sql)
 
 
+@_rule(duckdb.BinderException, r'(?:Values list|Table) "([^"]+)" does not have a column named "([^"]+)"')
+def _no_such_column(m: re.Match, sql: str | None) -> errors.Error:
+    return compilation_error(f"invalid identifier '{m.group(1).upper()}.{m.group(2)}'", errno=904, query=sql)
+
+
 @_rule(duckdb.BinderException, r'Referenced table "([^"]+)" not found')
 def _unknown_qualifier(m: re.Match, sql: str | None) -> errors.Error:
     return compilation_error(f"invalid identifier '{m.group(1).upper()}'", errno=904, query=sql)
