@@ -99,6 +99,22 @@ def test_on_error_continue_and_skip_file_n_load_the_good_records(backend, tmp_pa
     assert [r[0] for r in cur.execute("LIST @st").fetchall()] == ["st/a.csv.gz"]
 
 
+def test_a_named_file_format_is_used_by_format_name(backend, tmp_path) -> None:
+    _, conn = backend
+    cur = conn.cursor()
+    (tmp_path / "a.csv").write_text("id|s\n1|x\n2|y\n")
+    cur.execute("CREATE TABLE t (id INT, s VARCHAR)")
+    cur.execute("CREATE STAGE st")
+    _put(cur, tmp_path / "a.csv", "st")
+    cur.execute("CREATE FILE FORMAT pipe_csv TYPE = CSV FIELD_DELIMITER = '|' SKIP_HEADER = 1")
+    assert [r[1] for r in cur.execute("SHOW FILE FORMATS LIKE 'PIPE_CSV'").fetchall()] == ["PIPE_CSV"]
+    cur.execute("COPY INTO t FROM @st FILE_FORMAT = (FORMAT_NAME = 'pipe_csv')")
+    assert sorted(cur.execute("SELECT id, s FROM t").fetchall()) == [(1, "x"), (2, "y")]
+    cur.execute("DROP FILE FORMAT pipe_csv")
+    with pytest.raises(Exception, match="does not exist"):
+        cur.execute("COPY INTO t FROM @st FILE_FORMAT = (FORMAT_NAME = 'pipe_csv') FORCE = TRUE")
+
+
 DDL = [
     case("CREATE STAGE on a name in use fails; IF NOT EXISTS and OR REPLACE do not",
          "CREATE STAGE st", Fails("CREATE STAGE st", "already exists"), "CREATE STAGE IF NOT EXISTS st",

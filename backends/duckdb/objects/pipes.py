@@ -42,9 +42,11 @@ from backends.duckdb.compile.results import (
     number_column,
     status_result,
     text_column,
+    timestamp_column,
 )
 from backends.duckdb.compile.table_functions import TIMESTAMP, Argument, TableFunction
 from backends.duckdb.metadata import information_schema
+from backends.duckdb.metadata.show import ShowRequest, local_time, objects_in_scope
 from backends.duckdb.sql import engine_errors
 from backends.duckdb.sql.names import (
     OBJECT_NAME_PATTERN,
@@ -86,8 +88,14 @@ _CREATE_PIPE = re.compile(
     rf"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?PIPE\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})(?P<options>.*?)\s+AS\s+(?P<copy>COPY\s+INTO\b.*?)\s*;?\s*$",
     re.I | re.S,
 )
+_CREATE_FILE_FORMAT = re.compile(
+    rf"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?FILE\s+FORMAT\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?"
+    rf"(?P<name>{_NAME})(?P<rest>.*?)\s*;?\s*$",
+    re.I | re.S,
+)
 _DROP = re.compile(
-    rf"^\s*DROP\s+(?P<kind>STAGE|PIPE)\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*;?\s*$", re.I | re.S
+    rf"^\s*DROP\s+(?P<kind>STAGE|PIPE|FILE\s+FORMAT)\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*;?\s*$",
+    re.I | re.S
 )
 _PIPE_STATUS = re.compile(
     r"^\s*SELECT\s+SYSTEM\$PIPE_STATUS\s*\(\s*'(?P<name>(?:[^']|'')+)'\s*\)\s*;?\s*$", re.I | re.S
@@ -112,8 +120,6 @@ class FileFormat:
     @classmethod
     def parse(cls, text: str, sql: str) -> FileFormat:
         options = parse_options(text, sql)
-        if "FORMAT_NAME" in options:
-            raise NotSupportedError("named file formats (FORMAT_NAME)", query=sql)
         known = {
             "TYPE",
             "SKIP_HEADER",
@@ -133,6 +139,15 @@ class FileFormat:
             raise NotSupportedError(f"COMPRESSION = {compression}", query=sql)
         return cls(kind, int(option(options, "SKIP_HEADER", "0")), option(options, "FIELD_DELIMITER", ","),
                    option(options, "STRIP_OUTER_ARRAY", "FALSE").upper() == "TRUE")
+
+
+@dataclass(eq=False)
+class NamedFileFormat(CatalogObject):
+    """CREATE FILE FORMAT: options a COPY names with FILE_FORMAT = (FORMAT_NAME = '<name>')."""
+
+    kind: ClassVar[str] = "FILE FORMAT"
+    file_format: FileFormat = field(default_factory=FileFormat)
+    options: str = ""
 
 
 @dataclass(frozen=True)
@@ -237,6 +252,58 @@ def _create_stage(match: re.Match, sql: str, session: SessionLike) -> Plan:
         return status_result(f"Stage area {display(name.name)} successfully created.")
 
     return command_plan(session, run)
+
+
+def _create_file_format(match: re.Match, sql: str, session: SessionLike) -> Plan:
+    """https://docs.snowflake.com/en/sql-reference/sql/create-file-format"""
+    options = parse_options(match["rest"], sql)
+    comment = options.pop("COMMENT").value if "COMMENT" in options else None
+    text = " ".join(f"{o.name} = {sql_string(o.value) if o.quoted else o.value}" for o in options.values())
+    file_format = FileFormat.parse(text, sql)
+    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]),
+                                                                    action="CREATE FILE FORMAT")
+
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        existing = _existing(session, name, NamedFileFormat, match, sql)
+        if isinstance(existing, Result):
+            return existing
+        if existing is not None:
+            session.catalog.remove(existing)
+        session.catalog.put(NamedFileFormat(session.catalog.new_uid(), name, session.account.clock.now(), comment,
+                                            file_format=file_format, options=text))
+        return status_result(f"File format {display(name.name)} successfully created.")
+
+    return command_plan(session, run)
+
+
+def _file_format(session: SessionLike, text: str, sql: str) -> FileFormat:
+    """A COPY's FILE_FORMAT = ( ... ): its options, or the named format's (FORMAT_NAME = '<name>')."""
+    options = parse_options(text, sql)
+    if "FORMAT_NAME" not in options:
+        return FileFormat.parse(text, sql)
+    if len(options) > 1:
+        raise compilation_error("FORMAT_NAME cannot be combined with other file format options.", errno=2018,
+                                query=sql)
+    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(options["FORMAT_NAME"].value))
+    found = session.catalog.get(name)
+    if not isinstance(found, NamedFileFormat):
+        raise object_does_not_exist(str(name), query=sql)
+    return found.file_format
+
+
+def show_file_formats(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
+    """https://docs.snowflake.com/en/sql-reference/sql/show-file-formats"""
+    columns = [timestamp_column("created_on"), text_column("name"), text_column("database_name"),
+               text_column("schema_name"), text_column("type"), text_column("owner"), text_column("comment"),
+               text_column("format_options"), text_column("owner_role_type")]
+    return RowsResult(columns, [
+        (local_time(session, f.created_on), f.name.name, f.name.database, f.name.schema, f.file_format.type, f.owner,
+         f.comment or "", f.options, "ROLE")
+        for f in objects_in_scope(session, request, sql, NamedFileFormat)
+    ])
+
+
+SHOW_HANDLERS = {"FILE FORMATS": show_file_formats}
 
 
 def _existing(session: SessionLike, name: QualifiedName, kind: type, match: re.Match, sql: str) -> Any:
@@ -368,7 +435,7 @@ def parse_copy(text: str, session: SessionLike, sql: str) -> CopyInto:
         resolver.qualify(parse_name_parts(match["table"]), action="COPY"),
         resolver.qualify(parse_name_parts(match["stage"])),
         (match["path"] or "").strip("/"),
-        FileFormat.parse(option(options, "FILE_FORMAT", "TYPE = CSV"), sql),
+        _file_format(session, option(options, "FILE_FORMAT", "TYPE = CSV"), sql),
         match_by == "CASE_INSENSITIVE",
         (on_error["kind"] or "SKIP_FILE").upper(),
         skip_limit=float(on_error["limit"] or 1),
@@ -679,12 +746,13 @@ def _create_pipe(match: re.Match, sql: str, session: SessionLike) -> Plan:
 
 
 def _drop(match: re.Match, sql: str, session: SessionLike) -> Plan:
-    kind = match["kind"].upper()
+    kind = " ".join(match["kind"].upper().split())
     name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]))
+    wanted = {"STAGE": Stage, "PIPE": Pipe, "FILE FORMAT": NamedFileFormat}[kind]
 
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
         existing = session.catalog.get(name)
-        if not isinstance(existing, Stage if kind == "STAGE" else Pipe):
+        if not isinstance(existing, wanted):
             if match["exists"]:
                 return status_result("Drop statement executed successfully (object does not exist).")
             raise object_does_not_exist(str(name), query=sql)
@@ -871,6 +939,7 @@ def _sql_name(name: QualifiedName) -> str:
 
 _COMMANDS = text_commands(
     (_CREATE_STAGE, _create_stage),
+    (_CREATE_FILE_FORMAT, _create_file_format),
     (_PUT, _put),
     (_LIST, _list),
     (_CREATE_PIPE, _create_pipe),

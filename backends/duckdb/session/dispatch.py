@@ -45,7 +45,8 @@ def merged(*tables: Mapping[str, Any]) -> dict[str, Any]:
 
 #: SHOW <kind> and DESCRIBE <kind>, by object kind.
 SHOW = merged(show.SHOW_HANDLERS, streams.SHOW_HANDLERS, tasks.SHOW_HANDLERS, dynamic_tables.SHOW_HANDLERS,
-              warehouses.SHOW_HANDLERS, session_commands.SHOW_HANDLERS, sequences.SHOW_HANDLERS)
+              warehouses.SHOW_HANDLERS, session_commands.SHOW_HANDLERS, sequences.SHOW_HANDLERS,
+              pipes.SHOW_HANDLERS)
 DESCRIBE = merged(show.DESCRIBE_HANDLERS, streams.DESCRIBE_HANDLERS, tasks.DESCRIBE_HANDLERS,
                   sequences.DESCRIBE_HANDLERS)
 #: TABLE(INFORMATION_SCHEMA.<function>(...)), declared by the modules whose state each reads.
