@@ -66,6 +66,9 @@ SCALARS = [
     ("SHA2('abc', 224)", hashlib.sha224(b"abc").hexdigest()),
     ("SHA2('abc', 512)", hashlib.sha512(b"abc").hexdigest()),
     # semi-structured and text functions
+    ("PARSE_JSON('{a: 1, \"b\": TRUE, c: [False, NULL]}')::VARCHAR", '{"a":1,"b":true,"c":[false,null]}'),
+    ("TRY_PARSE_JSON('not json')", None),
+    ("TRY_PARSE_JSON('{a: 1}'):a::INT", 1),
     ("ARRAY_SIZE(PARSE_JSON('{\"a\": 1}'))", None),
     ("ARRAY_SIZE(ARRAY_CONSTRUCT())", 0),
     ("ARRAY_CAT(ARRAY_CONSTRUCT('a', 'b'), ARRAY_CONSTRUCT('c'))::VARCHAR", '["a","b","c"]'),
@@ -296,6 +299,12 @@ def test_flatten_outer_keeps_rows_with_empty_arrays(backend) -> None:
         LATERAL FLATTEN(input => t.arr, outer => TRUE) f ORDER BY t.id
     """
     assert _select(backend, sql) == [(1, 7), (2, None)]
+
+
+def test_text_that_is_not_json_is_an_error_naming_where(backend) -> None:
+    _, conn = backend
+    with pytest.raises(Exception, match="Error parsing JSON"):
+        conn.cursor().execute("SELECT PARSE_JSON('{a: }')")
 
 
 def test_text_that_is_not_a_timestamp_is_an_error(backend) -> None:

@@ -127,6 +127,16 @@ def _misplaced_window_function(m: re.Match, sql: str | None) -> errors.Error:
                              errno=1003, query=sql)
 
 
+@_rule(duckdb.InvalidInputException, r"snowsim-unsupported: ([^\n]*)")
+def _refused_in_a_function(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.NotSupportedError(m.group(1), query=sql)
+
+
+@_rule(duckdb.InvalidInputException, r"(Error parsing JSON: [^\n]*)")
+def _lenient_json_error(m: re.Match, sql: str | None) -> errors.Error:
+    return errors.DataError(m.group(1), errno=100069, sqlstate="22000", query=sql)
+
+
 @_rule(duckdb.InvalidInputException, r"Malformed JSON")
 def _bad_json(m: re.Match, sql: str | None) -> errors.Error:
     return errors.DataError("Error parsing JSON: the text is not a JSON document", errno=100069, sqlstate="22000",

@@ -11,6 +11,8 @@ import hashlib
 
 import duckdb
 
+from backends.duckdb.sql.json_text import lenient_json
+
 
 def _overloads(name: str, bodies: dict[str, str]) -> str:
     return f"CREATE OR REPLACE MACRO {name}" + ",\n".join(f"(x {kind}) AS {body}" for kind, body in bodies.items())
@@ -87,3 +89,5 @@ def create_macros(duck: duckdb.DuckDBPyConnection) -> None:
     for sql in MACROS:
         duck.execute(sql)
     duck.create_function("snowsim_sha2", _sha2, ["VARCHAR", "INTEGER"], "VARCHAR")
+    duck.create_function("snowsim_lenient_json", lenient_json, ["VARCHAR", "BOOLEAN"], "VARCHAR",
+                         null_handling="special")

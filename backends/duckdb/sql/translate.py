@@ -291,6 +291,14 @@ def semistructured_functions(node: exp.Expression) -> exp.Expression:
     ARRAY_SIZE of a non-array is NULL; ARRAY_CONSTRUCT_COMPACT and OBJECT_AGG leave out NULLs.
     https://docs.snowflake.com/en/sql-reference/functions/array_size
     """
+    if isinstance(node, exp.ParseJSON) and not node.meta.get("snowsim_done"):
+        # Strict JSON is DuckDB's to parse; the rest goes through Snowflake's leniency (json_text.py).
+        text = node.this
+        strict = exp.cast(text.copy(), "JSON")
+        lenient = exp.cast(call("snowsim_lenient_json", text.copy(), exp.Boolean(this=bool(node.args.get("safe")))),
+                           "JSON")
+        valid = call("json_valid", text)
+        return _variant(exp.Case(ifs=[exp.If(this=valid, true=strict)], default=lenient))
     if isinstance(node, exp.ArraySize):
         is_array = exp.EQ(this=call("json_type", node.this.copy()), expression=exp.Literal.string("ARRAY"))
         return exp.Case(ifs=[exp.If(this=is_array, true=call("json_array_length", node.this))])
