@@ -109,6 +109,11 @@ def lenient_json(text: str | None, safe: bool) -> str | None:
     """`text` as strict JSON; None for NULL or blank text, and for TRY_PARSE_JSON (`safe`) when it is not JSON."""
     if text is None or not text.strip():  # an empty string is SQL NULL, as in Snowflake
         return None
+    try:  # DuckDB may evaluate this branch for strict JSON too (a constant folded): keep that cheap
+        json.loads(text)
+        return text
+    except ValueError:
+        pass
     reader = _Reader(text)
     try:
         value = reader.value()
