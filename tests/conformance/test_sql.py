@@ -103,6 +103,13 @@ CASES = [
          "ALTER TABLE ingredients ALTER COLUMN id COMMENT 'the key'",
          Expect("DESCRIBE TABLE ingredients", [("ID", "the key")], columns=("name", "comment")),
          "COMMENT IF EXISTS ON TABLE no_such_table IS 'ignored'"),
+    case("a select-list alias can be used in a JOIN's ON; a column of that name wins",
+         "CREATE TABLE test (col VARCHAR)", "INSERT INTO test VALUES ('VARCHAR1'), ('VARCHAR2')",
+         "CREATE TABLE joined (col VARCHAR, another VARCHAR)", "INSERT INTO joined VALUES ('CHAR1', 'JOIN')",
+         Expect("SELECT t.col, SUBSTR(t.col, 4) AS alias, j.another FROM test AS t LEFT JOIN joined AS j "
+                "ON alias = j.col", [("VARCHAR1", "CHAR1", "JOIN"), ("VARCHAR2", "CHAR2", None)]),
+         Expect("SELECT t.col AS another, j.another FROM test t LEFT JOIN joined j ON another = 'JOIN'",
+                [("VARCHAR1", "JOIN"), ("VARCHAR2", "JOIN")])),
     case("session variables: SET, $name, SHOW VARIABLES, UNSET", "SET v1 = 1", "SET v2 = 'hello'",
          "SET (a, b) = (2, 'x')", Expect("SELECT $v1 + $a, $v2, $b", [(3, "hello", "x")]),
          "CREATE TABLE t (id INT, name VARCHAR)", "INSERT INTO t VALUES (10, 'hello'), (20, 'world')",

@@ -143,6 +143,7 @@ class Resolver:
                 self.rewrite_information_schema(table, bindings)
                 continue
             self.rewrite_table(table, bindings)
+        expand_aliases_in_join_conditions(ast, self.seen)
         check_column_case(ast, self.seen, self.sql)
         self.rewrite_functions(ast, bindings)
         self.rewrite_sequences(ast)
@@ -279,6 +280,29 @@ def _is_dual(table: exp.Table) -> bool:
     """An unqualified, unquoted DUAL in a FROM clause: Snowflake's one-row pseudo-table."""
     return (not table.args.get("db") and not table.args.get("catalog") and isinstance(table.this, exp.Identifier)
             and not table.this.quoted and table.this.name.upper() == "DUAL")
+
+
+def expand_aliases_in_join_conditions(ast: exp.Expression, objects: list[CatalogObject]) -> None:
+    """A select-list alias used in a JOIN's ON, where Snowflake resolves it (DuckDB does not): its expression.
+
+    Only a bare name that no column of the statement's tables has, and that the SELECT defines, is
+    replaced, so a real column always wins as in Snowflake.
+    """
+    columns: set[str] = set()
+    for obj in objects:
+        source = obj.source if isinstance(obj, Stream) else obj
+        columns.update(c.name for c in getattr(source, "columns", []))
+    for select in ast.find_all(exp.Select):
+        aliases = {normalize(e.args["alias"]): e.this for e in select.expressions
+                   if isinstance(e, exp.Alias) and e.args.get("alias") is not None}
+        if not aliases:
+            continue
+        for join in select.args.get("joins") or []:
+            on = join.args.get("on")
+            for column in list(on.find_all(exp.Column)) if on is not None else []:
+                name = normalize(column.this) if isinstance(column.this, exp.Identifier) else None
+                if not column.table and name in aliases and name not in columns:
+                    column.replace(exp.Paren(this=aliases[name].copy()))
 
 
 def check_column_case(ast: exp.Expression, objects: list[CatalogObject], sql: str | None) -> None:
