@@ -144,6 +144,7 @@ class Resolver:
                 continue
             self.rewrite_table(table, bindings)
         expand_aliases_in_join_conditions(ast, self.seen)
+        cast_text_of_numeric_aggregates(ast, self.seen)
         check_column_case(ast, self.seen, self.sql)
         self.rewrite_functions(ast, bindings)
         self.rewrite_sequences(ast)
@@ -303,6 +304,29 @@ def expand_aliases_in_join_conditions(ast: exp.Expression, objects: list[Catalog
                 name = normalize(column.this) if isinstance(column.this, exp.Identifier) else None
                 if not column.table and name in aliases and name not in columns:
                     column.replace(exp.Paren(this=aliases[name].copy()))
+
+
+#: Aggregates that take a number; Snowflake casts a VARCHAR argument to FLOAT for them.
+_NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Variance, exp.VariancePop, exp.Stddev, exp.StddevSamp, exp.StddevPop,
+                       exp.Median)
+
+
+def cast_text_of_numeric_aggregates(ast: exp.Expression, objects: list[CatalogObject]) -> None:
+    """SUM(<VARCHAR column>) and the like: the column's text as FLOAT, as Snowflake casts it implicitly.
+
+    Only a column whose name has a VARCHAR type in every table the statement reads is cast; anything
+    else is left to the engine (whose error, for a text it cannot add, is Snowflake's as well).
+    """
+    types: dict[str, set[str]] = {}
+    for obj in objects:
+        source = obj.source if isinstance(obj, Stream) else obj
+        for c in getattr(source, "columns", []):
+            types.setdefault(c.name, set()).add(c.type.split("(")[0].upper())
+    for node in ast.find_all(*_NUMERIC_AGGREGATES):
+        arg = node.this
+        if isinstance(arg, exp.Column) and isinstance(arg.this, exp.Identifier):
+            if types.get(normalize(arg.this)) == {"VARCHAR"}:
+                node.set("this", exp.cast(arg.copy(), "DOUBLE"))
 
 
 def check_column_case(ast: exp.Expression, objects: list[CatalogObject], sql: str | None) -> None:
