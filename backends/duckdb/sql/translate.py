@@ -262,15 +262,14 @@ def timestamp_conversions(node: exp.Expression) -> exp.Expression:
             exp.IntDiv(this=micros, expression=exp.Literal.number(10 ** (digits - 6))))
         value = call("make_timestamp", exp.cast(micros, "BIGINT"))
         return value if ntz else exp.AtTimeZone(this=value, zone=exp.Literal.string("UTC"))
-    if isinstance(node, exp.Anonymous) and str(node.this).upper() in functions.TIMESTAMP_FUNCTIONS:
-        ntz, safe = functions.TIMESTAMP_FUNCTIONS[str(node.this).upper()]
+    name = str(node.this).upper() if isinstance(node, exp.Anonymous) else ""
+    if name in functions.TIMESTAMP_FUNCTIONS or name in functions.DATE_FUNCTIONS:
         if len(node.expressions) != 1:
-            raise NotSupportedError(f"{str(node.this).upper()} with {len(node.expressions)} arguments")
+            raise NotSupportedError(f"{name} with {len(node.expressions)} arguments")
+        if name in functions.DATE_FUNCTIONS:
+            return exp.TsOrDsToDate(this=node.expressions[0], safe=functions.DATE_FUNCTIONS[name])
+        ntz, safe = functions.TIMESTAMP_FUNCTIONS[name]
         return _to_timestamp(node.expressions[0], ntz=ntz, safe=safe)
-    if isinstance(node, exp.Anonymous) and str(node.this).upper() in functions.DATE_FUNCTIONS:
-        if len(node.expressions) != 1:
-            raise NotSupportedError(f"{str(node.this).upper()} with {len(node.expressions)} arguments")
-        return exp.TsOrDsToDate(this=node.expressions[0], safe=functions.DATE_FUNCTIONS[str(node.this).upper()])
     return node
 
 
