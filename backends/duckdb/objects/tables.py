@@ -579,10 +579,14 @@ def alter_table_action(session: SessionLike, table: Table, action: exp.Expressio
         if sequence:
             raise NotSupportedError("ALTER TABLE ADD COLUMN with AUTOINCREMENT", query=sql)
         if "CHECK (length(" in piece:
-            raise NotSupportedError(
-                f"ALTER TABLE ADD COLUMN of type {column.type}", query=sql,
-                detail="DuckDB cannot add the length check to an existing table; declare the column in CREATE "
-                       "TABLE, or add it as VARCHAR")
+            # DuckDB cannot add a CHECK to an existing table: the table is rebuilt with the column instead.
+            if tracked:
+                raise NotSupportedError(
+                    f"ALTER TABLE ADD COLUMN of type {column.type} on a change-tracked table", query=sql,
+                    detail="DuckDB cannot add the length check to an existing table, and a tracked one is not "
+                           "rebuilt; declare the column in CREATE TABLE, or add it as VARCHAR")
+            _rebuild_with_column(session, table, action, sql)
+            return
         statements = [f"ALTER TABLE {data} ADD COLUMN {piece}"]
         if tracked:
             _, duck_type, _ = column_type(action.args["kind"])
@@ -653,6 +657,23 @@ def alter_table_action(session: SessionLike, table: Table, action: exp.Expressio
         _column(table, normalize(action.this), sql).comment = action.args["comment"].this
     else:
         raise NotSupportedError(f"ALTER TABLE {action.sql(dialect='snowflake')}", query=sql)
+
+
+def _rebuild_with_column(session: SessionLike, table: Table, definition: exp.ColumnDef, sql: str) -> None:
+    """ALTER TABLE ADD COLUMN that needs a CHECK (a VARCHAR(n)): the table again, with the column, in one
+    transaction; existing rows keep their values and take the column's default."""
+    schema = definition_of(table, sql)
+    schema.append("expressions", definition.copy())
+    rebuilt = QualifiedName(table.name.database, table.name.schema, internal_name("rebuild", table.uid))
+    columns, statements = table_definition(schema, rebuilt, table.uid, sql)
+    kept = ", ".join(quote(c.name) for c in table.columns if not c.expression)
+    run_in_transaction(session.duck, [
+        *statements,
+        f"INSERT INTO {rebuilt.duck} ({kept}) SELECT {kept} FROM {table.name.duck}",
+        f"DROP TABLE {table.name.duck}",
+        f"ALTER TABLE {rebuilt.duck} RENAME TO {quote(table.name.name)}",
+    ])
+    table.columns.append(columns[-1])
 
 
 def _column(table: Table, name: str, sql: str) -> Column:
