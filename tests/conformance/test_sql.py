@@ -9,6 +9,8 @@ import pytest
 
 from .cases import Expect, Fails, case, run_case_on
 
+CLUSTERING = ("cluster_by", "automatic_clustering")
+
 CASES = [
     # names
     case("unquoted identifiers are case-insensitive", "CREATE TABLE Mixed (Id INT)",
@@ -122,6 +124,14 @@ CASES = [
          Fails("INSERT INTO t (id, n, name) VALUES (2, 'b', 'toolong')", "too long"),
          Expect("DESCRIBE TABLE t", [("ID", "NUMBER(38,0)"), ("N", "VARCHAR(3)"), ("NAME", "VARCHAR(5)"),
                                      ("A", "NUMBER(38,0)"), ("B", "VARCHAR(2)")], columns=("name", "type"))),
+    case("ALTER TABLE ... SUSPEND/RESUME RECLUSTER and DROP CLUSTERING KEY",
+         "CREATE TABLE clustered (id INT, name VARCHAR)", "ALTER TABLE clustered CLUSTER BY (name)",
+         "ALTER TABLE clustered SUSPEND RECLUSTER",
+         Expect("SHOW TABLES LIKE 'CLUSTERED'", [("LINEAR(NAME)", "OFF")], columns=CLUSTERING),
+         "ALTER TABLE clustered RESUME RECLUSTER",
+         Expect("SHOW TABLES LIKE 'CLUSTERED'", [("LINEAR(NAME)", "ON")], columns=CLUSTERING),
+         "ALTER TABLE clustered DROP CLUSTERING KEY",
+         Expect("SHOW TABLES LIKE 'CLUSTERED'", [("", "OFF")], columns=CLUSTERING)),
     case("session variables: SET, $name, SHOW VARIABLES, UNSET", "SET v1 = 1", "SET v2 = 'hello'",
          "SET (a, b) = (2, 'x')", Expect("SELECT $v1 + $a, $v2, $b", [(3, "hello", "x")]),
          "CREATE TABLE t (id INT, name VARCHAR)", "INSERT INTO t VALUES (10, 'hello'), (20, 'world')",

@@ -80,6 +80,8 @@ class Table(CatalogObject):
     table_type: str = "TABLE"  # TABLE, TRANSIENT or TEMPORARY
     tracking: Tracking | None = None
     cluster_by: str | None = None
+    #: ALTER TABLE ... SUSPEND / RESUME RECLUSTER (SHOW TABLES' automatic_clustering).
+    recluster_suspended: bool = False
     #: Bulk COPY's load metadata: (file name, ETag) -> when it was loaded. It belongs to the table: a replaced
     #: or re-created table starts with none, and TRUNCATE forgets it (R50).
     loaded_files: dict[tuple[str, str], int] = field(default_factory=dict)

@@ -205,9 +205,10 @@ def show_tables(session: SessionLike, request: ShowRequest, sql: str) -> RowsRes
     rows = []
     for t in tables:
         count = session.duck.execute(f"SELECT count(*) FROM {t.duck_rows}").fetchall()[0][0]
+        clustering = "ON" if t.cluster_by and not t.recluster_suspended else "OFF"
         rows.append((local_time(session, t.created_on), t.name.name, t.name.database, t.name.schema, t.table_type,
                      t.comment or "", f"LINEAR({t.cluster_by})" if t.cluster_by else "", count, None, t.owner,
-                     "1", "OFF" if not t.cluster_by else "ON", "ON" if t.tracking else "OFF", "OFF", None, None, "N",
+                     "1", clustering, "ON" if t.tracking else "OFF", "OFF", None, None, "N",
                      "N", "ROLE", "N", None, "N", "N", "Y" if t.kind == "DYNAMIC TABLE" else "N", "N"))
     return _result(columns, rows)
 

@@ -11,6 +11,7 @@ stale. https://docs.snowflake.com/en/sql-reference/sql/create-table
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,19 +23,21 @@ from backends.duckdb.catalog import tracking
 from backends.duckdb.catalog.objects import Column, Database, ForeignKey, Schema, Table, View
 from backends.duckdb.catalog.tracking import drop_table_sql, duck_columns, enable_tracking
 from backends.duckdb.compile.context import SessionLike
-from backends.duckdb.compile.plans import Plan, ResultKind, SqlPlan, command_plan, name_in_use
+from backends.duckdb.compile.plans import Plan, ResultKind, SqlPlan, command_plan, name_in_use, text_commands
 from backends.duckdb.compile.queries import compile_query
 from backends.duckdb.compile.resolve import Resolver, tag_relations
 from backends.duckdb.compile.results import Result, status_result
 from backends.duckdb.compile.steps import Step
 from backends.duckdb.sql.engine_errors import run_in_transaction
 from backends.duckdb.sql.names import (
+    OBJECT_NAME_PATTERN,
     QualifiedName,
     check_column_name,
     display,
     duck_schema,
     internal_name,
     normalize,
+    parse_name_parts,
     quote,
     sql_string,
 )
@@ -674,6 +677,36 @@ def _rebuild_with_column(session: SessionLike, table: Table, definition: exp.Col
         f"ALTER TABLE {rebuilt.duck} RENAME TO {quote(table.name.name)}",
     ])
     table.columns.append(columns[-1])
+
+
+_CLUSTERING = re.compile(
+    rf"^\s*ALTER\s+TABLE\s+(?P<exists>IF\s+EXISTS\s+)?(?P<name>{OBJECT_NAME_PATTERN})\s+"
+    r"(?:(?P<verb>SUSPEND|RESUME)\s+RECLUSTER|(?P<drop>DROP\s+CLUSTERING\s+KEY))\s*;?\s*$", re.I | re.S)
+
+
+def _clustering(match: re.Match, sql: str, session: SessionLike) -> Plan:
+    """ALTER TABLE ... SUSPEND | RESUME RECLUSTER and DROP CLUSTERING KEY: clustering is bookkeeping here
+    (no micro-partitions); SHOW TABLES' cluster_by and automatic_clustering follow it."""
+    name = Resolver(session.catalog, session.context, sql).qualify(parse_name_parts(match["name"]),
+                                                                    action="ALTER TABLE")
+
+    def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        table = session.catalog.get(name)
+        if not isinstance(table, Table) or table.kind != "TABLE":
+            if table is None and match["exists"]:
+                return status_result("Statement executed successfully.")
+            raise object_does_not_exist(display(name.name), query=sql)
+        if match["drop"]:
+            table.cluster_by = None
+        else:
+            table.recluster_suspended = match["verb"].upper() == "SUSPEND"
+        return status_result("Statement executed successfully.")
+
+    return command_plan(session, run)
+
+
+compile_table_command = text_commands((_CLUSTERING, _clustering))
+"""The plan for one of the table statements sqlglot does not parse, or None."""
 
 
 def _column(table: Table, name: str, sql: str) -> Column:

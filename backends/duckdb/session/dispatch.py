@@ -120,6 +120,7 @@ _COMMANDS_WITHOUT_COMMENTS = (
     _show_or_describe,
     warehouses.compile_warehouse_command,
     streams.compile_stream_command,
+    tables.compile_table_command,
 )
 _COMMANDS_WITH_BODIES = (
     tasks.compile_task_command,
