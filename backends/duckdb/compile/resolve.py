@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from backends.duckdb.catalog.objects import Catalog, CatalogObject, Sequence, Stream, Table, View
+from backends.duckdb.catalog.objects import Catalog, CatalogObject, Column, Sequence, Stream, Table, View
 from backends.duckdb.compile import table_functions
 from backends.duckdb.compile.context import SessionContext
 from backends.duckdb.maintenance import stream_changes as streams
@@ -139,7 +139,7 @@ class Resolver:
             if _is_dual(table):
                 self.rewrite_dual(table)
                 continue
-            if table.args.get("db") and normalize(table.args["db"]) == "INFORMATION_SCHEMA":
+            if _in_information_schema(table):
                 self.rewrite_information_schema(table, bindings)
                 continue
             self.rewrite_table(table, bindings)
@@ -277,10 +277,19 @@ class Resolver:
         return stream
 
 
+def _in_information_schema(table: exp.Table) -> bool:
+    return bool(table.args.get("db")) and normalize(table.args["db"]) == "INFORMATION_SCHEMA"
+
+
 def _is_dual(table: exp.Table) -> bool:
     """An unqualified, unquoted DUAL in a FROM clause: Snowflake's one-row pseudo-table."""
     return (not table.args.get("db") and not table.args.get("catalog") and isinstance(table.this, exp.Identifier)
             and not table.this.quoted and table.this.name.upper() == "DUAL")
+
+
+def columns_read(objects: list[CatalogObject]) -> list[Column]:
+    """The columns of the tables and views a statement reads (a stream's are its source's)."""
+    return [c for obj in objects for c in getattr(obj.source if isinstance(obj, Stream) else obj, "columns", [])]
 
 
 def expand_aliases_in_join_conditions(ast: exp.Expression, objects: list[CatalogObject]) -> None:
@@ -289,10 +298,7 @@ def expand_aliases_in_join_conditions(ast: exp.Expression, objects: list[Catalog
     Only a bare name that no column of the statement's tables has, and that the SELECT defines, is
     replaced, so a real column always wins as in Snowflake.
     """
-    columns: set[str] = set()
-    for obj in objects:
-        source = obj.source if isinstance(obj, Stream) else obj
-        columns.update(c.name for c in getattr(source, "columns", []))
+    columns = {c.name for c in columns_read(objects)}
     for select in ast.find_all(exp.Select):
         aliases = {normalize(e.args["alias"]): e.this for e in select.expressions
                    if isinstance(e, exp.Alias) and e.args.get("alias") is not None}
@@ -318,10 +324,8 @@ def cast_text_of_numeric_aggregates(ast: exp.Expression, objects: list[CatalogOb
     else is left to the engine (whose error, for a text it cannot add, is Snowflake's as well).
     """
     types: dict[str, set[str]] = {}
-    for obj in objects:
-        source = obj.source if isinstance(obj, Stream) else obj
-        for c in getattr(source, "columns", []):
-            types.setdefault(c.name, set()).add(c.type.split("(")[0].upper())
+    for c in columns_read(objects):
+        types.setdefault(c.name, set()).add(c.type.split("(")[0].upper())
     for node in ast.find_all(*_NUMERIC_AGGREGATES):
         arg = node.this
         if isinstance(arg, exp.Column) and isinstance(arg.this, exp.Identifier):
@@ -335,10 +339,7 @@ def check_column_case(ast: exp.Expression, objects: list[CatalogObject], sql: st
     A column reference naming no column or alias of the statement exactly, but a column of a table
     it reads up to case, is Snowflake's invalid identifier (`"col"` vs unquoted col).
     """
-    known: set[str] = set()
-    for obj in objects:
-        source = obj.source if isinstance(obj, Stream) else obj
-        known.update(c.name for c in getattr(source, "columns", []))
+    known = {c.name for c in columns_read(objects)}
     if not known:
         return
     exact = set(known) | {"METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID"}
@@ -360,7 +361,7 @@ def tag_relations(query: exp.Expression, resolver: Resolver) -> None:
     """Remember which catalog object each table reference of a view's query names (for view streams)."""
     ctes = {normalize(c.args["alias"].this) for c in query.find_all(exp.CTE) if c.args.get("alias")}
     for table in query.find_all(exp.Table):
-        if table.args.get("db") and normalize(table.args["db"]) == "INFORMATION_SCHEMA":
+        if _in_information_schema(table):
             raise NotSupportedError("a view over INFORMATION_SCHEMA", query=resolver.sql,
                                     detail="its rows are built per statement; query the view directly")
         if isinstance(table.this, exp.Identifier) and not (not table.args.get("db") and normalize(table.this) in ctes):

@@ -72,8 +72,6 @@ def view(name: str, columns: str, rows) -> InformationSchemaView:
     )
 
 
-
-
 def _yes(flag: bool) -> str:
     return "YES" if flag else "NO"
 

@@ -254,7 +254,7 @@ def show_columns(session: SessionLike, request: ShowRequest, sql: str) -> RowsRe
 def show_objects(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     """Tables and views (https://docs.snowflake.com/en/sql-reference/sql/show-objects)."""
     found = objects_in_scope(session, request, sql, (Table, View))
-    kind = lambda o: "VIEW" if isinstance(o, View) else o.table_type if o.table_type != "TABLE" else "TABLE"  # noqa: E731
+    kind = lambda o: "VIEW" if isinstance(o, View) else o.table_type  # noqa: E731
     if request.terse:
         columns = [timestamp_column("created_on"), text_column("name"), text_column("kind"),
                    text_column("database_name"), text_column("schema_name")]
@@ -357,7 +357,6 @@ def show_user_functions(session: SessionLike, request: ShowRequest, sql: str) ->
 def show_user_procedures(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     """The emulator runs no stored procedures (CREATE PROCEDURE is refused): none to show."""
     return _result(_routine_columns(_ROUTINE_COLUMNS), [])
-
 
 
 def column_data_type(snowflake_type: str, nullable: bool) -> str:

@@ -201,6 +201,11 @@ class LoadRecord:
     error_limit: int = 1
     first_error: LoadError | None = None
 
+    @property
+    def errors_seen(self) -> int:
+        """Records refused, or 1 for a file that failed as a whole (COPY's errors_seen, COPY_HISTORY's ERROR_COUNT)."""
+        return self.error_count or (1 if self.status == "Load failed" else 0)
+
 
 class LoadHistory:
     """The account's load metadata: every file COPY INTO and pipes loaded or failed to load, oldest first
@@ -522,9 +527,8 @@ def _keep_accepted(session: SessionLike, copy: CopyInto, table: Table, record: L
 
 def _result_row(stage: Stage, r: LoadRecord) -> tuple:
     status = "LOAD_FAILED" if r.status == "Load failed" else "PARTIALLY_LOADED" if r.error_count else "LOADED"
-    errors = r.error_count or (1 if r.status == "Load failed" else 0)
     error = r.first_error
-    return (f"{stage.name.name.lower()}/{r.file_name}", status, r.row_parsed, r.row_count, r.error_limit, errors,
+    return (f"{stage.name.name.lower()}/{r.file_name}", status, r.row_parsed, r.row_count, r.error_limit, r.errors_seen,
             r.first_error_message, error.line if error else None, error.character if error else None,
             error.column_name if error else None)
 
@@ -637,7 +641,7 @@ def load_file(session: SessionLike, copy: CopyInto, stage: Stage, name: str, *, 
         record, rows = read_staged(session, copy, stage, name, pipe=pipe, received_at=received_at)
         table = account.catalog.get(copy.table)
         if rows is not None and isinstance(table, Table) and copy.on_error != "ABORT_STATEMENT":
-            rows = _keep_accepted(session, copy, table, record, rows, copy.table.name)
+            rows = _keep_accepted(session, copy, table, record, rows, pipe.definition)
         if rows is not None:
             try:
                 insert_staged(session, copy, record, rows)
@@ -825,7 +829,7 @@ def _copy_history_rows(account: AccountLike) -> list[dict[str, Any]]:
         "FILE_NAME": r.file_name, "STAGE_LOCATION": r.stage_location, "LAST_LOAD_TIME": r.last_load_time,
         "ROW_COUNT": r.row_count, "ROW_PARSED": r.row_parsed, "FILE_SIZE": r.file_size,
         "FIRST_ERROR_MESSAGE": r.first_error_message,
-        "ERROR_COUNT": r.error_count or (1 if r.status == "Load failed" else 0), "ERROR_LIMIT": r.error_limit,
+        "ERROR_COUNT": r.errors_seen, "ERROR_LIMIT": r.error_limit,
         "STATUS": r.status, "TABLE_CATALOG_NAME": r.table.database,
         "TABLE_SCHEMA_NAME": r.table.schema, "TABLE_NAME": r.table.name,
         "PIPE_CATALOG_NAME": r.pipe.database if r.pipe else None, "PIPE_SCHEMA_NAME": r.pipe.schema if r.pipe else None,

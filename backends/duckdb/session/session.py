@@ -77,9 +77,6 @@ _DML_COLUMNS = {
     ResultKind.UPDATE: [number_column("number of rows updated"), number_column("number of multi-joined rows updated")],
     ResultKind.DELETE: [number_column("number of rows deleted")],
 }
-#: Statements whose filter literals are lifted into binds (sql/params.py lift_filter_literals).
-_LIFTED_FILTERS = ("SELECT", "UPDATE", "DELETE")
-
 #: Commands that only read, so describe() may run them for their columns.
 _READ_ONLY_COMMAND = re.compile(r"\s*(SHOW|DESC|DESCRIBE|LIST|LS)\b", re.I)
 
@@ -328,9 +325,8 @@ class Session:
         # Literals become binds so statements that differ only in values share a plan; statements that
         # already bind their values rarely carry literals worth lifting.
         if not values:
-            head = text.lstrip()[:6].upper()
-            lifted = (params_module.lift_insert_literals(text, values) if head == "INSERT"
-                      else params_module.lift_filter_literals(text) if head in _LIFTED_FILTERS else None)
+            lifted = (params_module.lift_insert_literals(text, values) if text.lstrip()[:6].upper() == "INSERT"
+                      else params_module.lift_filter_literals(text))
             if lifted is not None:
                 try:
                     plan = self._plan(lifted[0])

@@ -214,11 +214,13 @@ _CLAUSES = {"SELECT", "FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "ORDER", "L
             "EXCEPT", "INTERSECT", "MINUS", "WINDOW", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL",
             "ON", "USING", "SET", "WHEN", "RETURNING", "LATERAL"}
 _FILTERS = {"WHERE", "HAVING", "QUALIFY", "ON"}
+#: The statements whose filters are lifted (checked before any tokenizing: every other statement passes here).
+_LIFTED_STATEMENT = re.compile(r"\s*(?:SELECT|UPDATE|DELETE)\b", re.I)
 _COMPARISONS = {"=", "<", ">", "<=", ">=", "<>", "!=", "LIKE", "ILIKE"}
 
 
 def lift_filter_literals(sql: str) -> tuple[str, list[Any]] | None:
-    """A query's, UPDATE's or DELETE's top-level filter literals replaced by placeholders, or None.
+    """A SELECT's, UPDATE's or DELETE's top-level filter literals replaced by placeholders, or None.
 
     Only a literal compared with something (`= 5`, `< 'x'`, `LIKE 'a%'`, `IN (1, 2)`, `BETWEEN 1 AND 9`)
     inside a WHERE, HAVING, QUALIFY or ON of the outermost statement is lifted: nowhere does its text name
@@ -226,9 +228,9 @@ def lift_filter_literals(sql: str) -> tuple[str, list[Any]] | None:
     paths). Statements that differ only in such values then share one compiled plan. None when there is
     nothing to lift, or a placeholder is already there.
     """
-    tokens = [t for t in _TOKEN.finditer(sql) if t.lastgroup != "skip"]
-    if not tokens or tokens[0].group(0).upper() not in ("SELECT", "WITH", "UPDATE", "DELETE"):
+    if not _LIFTED_STATEMENT.match(sql):
         return None
+    tokens = [t for t in _TOKEN.finditer(sql) if t.lastgroup != "skip"]
     out: list[str] = []
     lifted: list[Any] = []
     last = 0

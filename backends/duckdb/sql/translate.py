@@ -115,6 +115,11 @@ def _is_plain_scalar(node: exp.Expression) -> bool:
     return isinstance(node, exp.Cast) and node.to.this not in JSON_TYPES
 
 
+def _variant_text(node: exp.Expression) -> exp.Expression:
+    """A VARIANT's value as text: a string without its JSON quotes, anything else as its JSON."""
+    return call("json_extract_string", node, exp.Literal.string("$"))
+
+
 def _variant(node: exp.Expression) -> exp.Expression:
     node.meta["snowsim_variant"] = True
     return node
@@ -224,10 +229,10 @@ def variant_casts(node: exp.Expression) -> exp.Expression:
         scalar = exp.JSONExtractScalar(this=value.this, expression=value.expression)
         cast = make(this=scalar, to=target)
     elif _is_variant(value):
-        cast = make(this=call("json_extract_string", value, exp.Literal.string("$")), to=target)
+        cast = make(this=_variant_text(value), to=target)
     else:
         as_json = exp.TryCast(this=value.copy(), to=exp.DataType.build("JSON"))
-        from_json = make(this=call("json_extract_string", as_json, exp.Literal.string("$")), to=target.copy())
+        from_json = make(this=_variant_text(as_json), to=target.copy())
         from_json.meta["snowsim_done"] = True
         plain = make(this=value, to=target)
         plain.meta["snowsim_done"] = True
@@ -276,11 +281,11 @@ def timestamp_conversions(node: exp.Expression) -> exp.Expression:
 def _to_timestamp(value: exp.Expression, *, ntz: bool, safe: bool) -> exp.Expression:
     name = f"snowsim_{'try' if safe else 'to'}_{'ntz' if ntz else 'tz'}"
     if _is_variant(value):
-        return call(name, call("json_extract_string", value, exp.Literal.string("$")))
+        return call(name, _variant_text(value))
     if _is_plain_scalar(value):
         return call(name, value)
     as_json = exp.TryCast(this=value.copy(), to=exp.DataType.build("JSON"))
-    return _when_variant(value, call(name, call("json_extract_string", as_json, exp.Literal.string("$"))),
+    return _when_variant(value, call(name, _variant_text(as_json)),
                          call(name, value))
 
 
@@ -332,7 +337,7 @@ def text_functions(node: exp.Expression) -> exp.Expression:
         node.meta["snowsim_done"] = True
         value = node.this
         if _is_variant(value):
-            node.set("this", call("json_extract_string", value, exp.Literal.string("$")))
+            node.set("this", _variant_text(value))
         elif not (isinstance(value, exp.Literal) and value.is_string):
             node.set("this", exp.cast(value, "VARCHAR"))
         return node
@@ -341,8 +346,6 @@ def text_functions(node: exp.Expression) -> exp.Expression:
         if (isinstance(parameters, exp.Literal) and "e" in parameters.this and isinstance(group, exp.Literal)
                 and group.this == "0"):
             node.set("group", exp.Literal.number(1))
-    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "HAVERSINE":
-        return _haversine(*node.expressions)
     return node
 
 
@@ -353,15 +356,23 @@ _HAVERSINE = sqlglot.parse_one(
 )
 
 
-def typeof_function(node: exp.Expression) -> exp.Expression:
+def scalar_functions(node: exp.Expression) -> exp.Expression:
+    """TYPEOF, SHA2 beyond 256 bits and HAVERSINE, which DuckDB has not (or not with Snowflake's results)."""
+    if isinstance(node, exp.Typeof):
+        return _typeof(node.this)
+    if isinstance(node, exp.SHA2):
+        return _sha2(node)
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "HAVERSINE":
+        return _haversine(*node.expressions)
+    return node
+
+
+def _typeof(value: exp.Expression) -> exp.Expression:
     """TYPEOF of a VARIANT: INTEGER, DECIMAL, DOUBLE (an exponent), VARCHAR, BOOLEAN, ARRAY, OBJECT, NULL_VALUE.
 
     https://docs.snowflake.com/en/sql-reference/functions/typeof
     """
-    if not isinstance(node, exp.Typeof):
-        return node
-    value = node.this
-    if _is_plain_scalar(value) and not _is_variant(value):
+    if _is_plain_scalar(value):
         raise compilation_error("Invalid argument types for function 'TYPEOF'", errno=1044, sqlstate="42P13")
     kind = call("json_type", value)
     has_exponent = call("regexp_matches", exp.cast(value.copy(), "VARCHAR"), exp.Literal.string("[eE]"))
@@ -374,15 +385,14 @@ def typeof_function(node: exp.Expression) -> exp.Expression:
     return exp.Case(ifs=ifs, default=kind)
 
 
-def hash_functions(node: exp.Expression) -> exp.Expression:
+def _sha2(node: exp.SHA2) -> exp.Expression:
     """SHA2 with 224, 384 or 512 bits (a Python function; DuckDB has only SHA-256)."""
-    if isinstance(node, exp.SHA2):
-        length = node.args.get("length")
-        if isinstance(length, exp.Literal) and length.this not in ("224", "256", "384", "512"):
-            raise compilation_error(f"Invalid digest size {length.this} for SHA2: it is one of 224, 256, 384, 512",
-                                    errno=1044, sqlstate="42P13")
-        if isinstance(length, exp.Literal) and length.this != "256":
-            return call("snowsim_sha2", exp.cast(node.this, "VARCHAR"), length)
+    length = node.args.get("length")
+    if isinstance(length, exp.Literal) and length.this not in ("224", "256", "384", "512"):
+        raise compilation_error(f"Invalid digest size {length.this} for SHA2: it is one of 224, 256, 384, 512",
+                                errno=1044, sqlstate="42P13")
+    if isinstance(length, exp.Literal) and length.this != "256":
+        return call("snowsim_sha2", exp.cast(node.this, "VARCHAR"), length)
     return node
 
 
@@ -459,7 +469,7 @@ def date_functions(node: exp.Expression) -> exp.Expression:
         unit = (node.text("unit") or "DAY").upper()
         amount = node.expression
         if _is_variant(amount):  # DATEADD(day, v:n, ...): the VARIANT's number
-            amount = exp.cast(call("json_extract_string", amount, exp.Literal.string("$")), "BIGINT")
+            amount = exp.cast(_variant_text(amount), "BIGINT")
         interval = exp.Interval(this=amount, unit=exp.var(unit))
         macro = "snowsim_add_date_part" if unit in _DATE_PARTS else "snowsim_add_time_part"
         return call(macro, node.this, interval)
@@ -545,8 +555,7 @@ EXPRESSION_TRANSFORMS = (
     semistructured_constructors,
     semistructured_functions,
     text_functions,
-    typeof_function,
-    hash_functions,
+    scalar_functions,
     division_by_zero,
     values_column_names,
     column_qualifiers,

@@ -220,7 +220,7 @@ class DynamicTableScheduler:
         now = account.clock.now()
         hi = account.committed_csn
         completion_target = dt.data_timestamp + dt.target_lag_ms if dt.initialized and dt.target_lag_ms else None
-        changed_inputs = [s for s in dt.sources if s.tracking and s.tracking.last_change_csn > dt.source_csn]
+        changed_inputs = _changed_sources(dt)
         if dt.initialized and not changed_inputs:
             dt.data_timestamp, dt.source_csn = data_timestamp, hi
             self._record(
@@ -405,6 +405,10 @@ def _statistics(inserted: int, deleted: int, *, queued: int = 0, execution: int 
             "numRemovedPartitions": 0, "queuedTimeMs": queued, "compilationTimeMs": 0, "executionTimeMs": execution}
 
 
+def _changed_sources(dt: DynamicTable) -> list:
+    """The tables `dt` reads that committed a change after `dt`'s last refresh read them."""
+    return [s for s in dt.sources if s.tracking and s.tracking.last_change_csn > dt.source_csn]
+
+
 def _sources_changed(dt: DynamicTable) -> bool:
-    """Whether a table `dt` reads committed a change after `dt`'s last refresh read it."""
-    return not dt.initialized or any(s.tracking and s.tracking.last_change_csn > dt.source_csn for s in dt.sources)
+    return not dt.initialized or bool(_changed_sources(dt))
