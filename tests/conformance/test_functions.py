@@ -292,6 +292,11 @@ def test_lateral_flatten_over_an_array_and_an_object(backend) -> None:
     assert _select(backend, sql) == [("j", 6), ("k", 5)]
 
 
+def test_flatten_of_a_constant_yields_elements_in_index_order(backend) -> None:
+    sql = "SELECT value::VARCHAR, index FROM LATERAL FLATTEN(input => ['a', 'b', 'c'])"
+    assert _select(backend, sql) == [("a", 0), ("b", 1), ("c", 2)]
+
+
 def test_flatten_outer_keeps_rows_with_empty_arrays(backend) -> None:
     sql = """
         SELECT t.id, f.value::INT FROM (SELECT column1 AS id, PARSE_JSON(column2) AS arr

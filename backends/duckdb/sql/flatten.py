@@ -15,7 +15,7 @@ from backends.errors import NotSupportedError
 
 FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")
 
-_FLATTEN_SQL = """
+_FLATTEN_SELECT = """
 SELECT
   CAST(NULL AS BIGINT) AS c0,
   CASE WHEN json_type(i.x) = 'OBJECT' THEN e.key END AS c1,
@@ -24,9 +24,13 @@ SELECT
   CASE WHEN json_type(i.x) = 'ARRAY' THEN CAST(e.key AS BIGINT) END AS c3,
   e.value AS c4,
   i.x AS c5
-FROM (SELECT CAST(__snowsim_input AS JSON) AS x, __snowsim_path AS p) AS i, json_each(i.x) AS e
-WHERE json_type(i.x) IN ('ARRAY', 'OBJECT')
 """
+_INPUT = "(SELECT CAST(__snowsim_input AS JSON) AS x, __snowsim_path AS p) AS i"
+_WHERE = "WHERE json_type(i.x) IN ('ARRAY', 'OBJECT')"
+# An input that reads no column is flattened by json_each alone: a join with the one-row input
+# would be a hash join, whose output comes back in reverse index order.
+_FLATTEN_SQL = f"{_FLATTEN_SELECT} FROM {_INPUT}, json_each(i.x) AS e {_WHERE}"
+_FLATTEN_CONSTANT_SQL = f"{_FLATTEN_SELECT} FROM {_INPUT}, json_each(CAST(__snowsim_input AS JSON)) AS e {_WHERE}"
 
 
 def flatten(node: exp.Lateral | exp.TableFromRows) -> None:
@@ -63,7 +67,8 @@ def flatten(node: exp.Lateral | exp.TableFromRows) -> None:
             this=source,
             expression=exp.Literal.string("$." + path_text if not path_text.startswith("[") else "$" + path_text),
         )
-    query = sqlglot.parse_one(_FLATTEN_SQL, read="duckdb")
+    template = _FLATTEN_SQL if source.find(exp.Column) else _FLATTEN_CONSTANT_SQL
+    query = sqlglot.parse_one(template, read="duckdb")
     for column in list(query.find_all(exp.Column)):
         if column.name == "__snowsim_input":
             column.replace(source.copy())
