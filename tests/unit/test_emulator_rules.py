@@ -216,7 +216,7 @@ def test_show_and_describe_have_snowflakes_columns(conn) -> None:
     assert cur.execute("DESCRIBE STREAM s").fetchall()[0][1] == "S"
     assert [r[1] for r in cur.execute("SHOW TABLES").fetchall()] == ["T"]
     assert cur.execute("SHOW TERSE TABLES LIKE 't%'").fetchall()[0][1:3] == ("T", "TABLE")
-    assert [r[1] for r in cur.execute("SHOW SCHEMAS").fetchall()] == ["PUBLIC"]
+    assert [r[1] for r in cur.execute("SHOW SCHEMAS").fetchall()] == ["INFORMATION_SCHEMA", "PUBLIC"]
     assert "SNOWSIM" in [r[1] for r in cur.execute("SHOW DATABASES").fetchall()]
 
 

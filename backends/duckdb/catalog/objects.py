@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlglot import exp
 
@@ -113,6 +113,9 @@ class View(CatalogObject):
     columns: list[Column] = field(default_factory=list)
     change_tracking: bool = False
     secure: bool = False
+    #: INFORMATION_SCHEMA views the query reads (directly or through other views): their rows are
+    #: registered in DuckDB before any statement reading this view runs.
+    information_schema: list[Any] = field(default_factory=list)
 
 
 @dataclass(eq=False)

@@ -217,7 +217,9 @@ class Resolver:
                     "scheduled refresh before querying.", errno=2213, sqlstate="55000", query=self.sql,
                 )
             bindings.add_table(obj)
-        elif not isinstance(obj, View):
+        elif isinstance(obj, View):
+            bindings.functions.extend(v for v in obj.information_schema if v not in bindings.functions)
+        else:
             raise NotSupportedError(f"reading a {obj.kind.lower()} in a query", query=self.sql)
         point_at(table, obj.name)
 
@@ -362,8 +364,7 @@ def tag_relations(query: exp.Expression, resolver: Resolver) -> None:
     ctes = {normalize(c.args["alias"].this) for c in query.find_all(exp.CTE) if c.args.get("alias")}
     for table in query.find_all(exp.Table):
         if _in_information_schema(table):
-            raise NotSupportedError("a view over INFORMATION_SCHEMA", query=resolver.sql,
-                                    detail="its rows are built per statement; query the view directly")
+            continue
         if isinstance(table.this, exp.Identifier) and not (not table.args.get("db") and normalize(table.this) in ctes):
             table.meta["snowsim_object"] = resolver.lookup(table, action="CREATE VIEW")
 

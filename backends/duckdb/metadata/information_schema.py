@@ -18,14 +18,26 @@ from typing import Any
 import pyarrow as pa
 
 from backends.clock import to_datetime
-from backends.duckdb.catalog.objects import CatalogObject, Column, Table, View
+from backends.duckdb.catalog.objects import CatalogObject, Column, Database, Schema, Table, View
 from backends.duckdb.catalog.warehouses import hourly_credits
 from backends.duckdb.compile import table_functions
 from backends.duckdb.compile.context import AccountLike
 from backends.duckdb.compile.table_functions import TIMESTAMP, Argument, InformationSchemaView, TableFunction
+from backends.duckdb.sql.names import QualifiedName
 from backends.duckdb.sql.types import MAX_VARCHAR
 
 SCHEMA_NAME = "INFORMATION_SCHEMA"
+SCHEMA_COMMENT = "Views describing the contents of schemas in this database"
+
+
+def schema_of(database: Database) -> Schema:
+    """A database's INFORMATION_SCHEMA as SHOW lists it: a schema holding its views (built, not stored)."""
+    views = {
+        name: View(0, QualifiedName(database.name, SCHEMA_NAME, name), database.created_on, owner="",
+                   columns=view_columns(view))
+        for name, view in sorted(table_functions.VIEWS.items())
+    }
+    return Schema(SCHEMA_NAME, database.name, database.created_on, SCHEMA_COMMENT, views)
 
 
 def _metering_rows(account: AccountLike) -> list[dict[str, Any]]:
@@ -180,7 +192,7 @@ def _schema_rows(account: AccountLike, database: str) -> list[dict[str, Any]]:
     created = to_datetime(db.created_on)
     rows.append({"CATALOG_NAME": database, "SCHEMA_NAME": SCHEMA_NAME, "SCHEMA_OWNER": "", "IS_TRANSIENT": "NO",
                  "IS_MANAGED_ACCESS": "NO", "RETENTION_TIME": 1, "CREATED": created, "LAST_ALTERED": created,
-                 "COMMENT": "Views describing the contents of schemas in this database"})
+                 "COMMENT": SCHEMA_COMMENT})
     return sorted(rows, key=lambda r: r["SCHEMA_NAME"])
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from backends.duckdb.catalog.objects import CatalogObject, Column, Schema, Table, View
+from backends.duckdb.catalog.objects import CatalogObject, Column, Database, Schema, Table, View
 from backends.duckdb.compile import table_functions
 from backends.duckdb.compile.context import SessionLike
 from backends.duckdb.compile.resolve import Resolver
@@ -61,10 +61,12 @@ def parse_show(sql: str) -> ShowRequest:
         raise compilation_error(f"syntax error in SHOW command: {sql.strip()[:80]}", errno=1003, query=sql)
     scope_name = parse_name_parts(match["scope_name"]) if match["scope_name"] else []
     scope = (match["scope"] or "").upper() or None
+    kind = " ".join(match["kind"].upper().split())
     if scope is None and scope_name:
-        scope = "SCHEMA" if len(scope_name) == 2 else "DATABASE"
+        # `IN <name>` names a schema (`[ SCHEMA ] <schema_name>` in SHOW TABLES' syntax); SHOW SCHEMAS's, a database.
+        scope = "DATABASE" if kind in ("SCHEMAS", "DATABASES") and len(scope_name) == 1 else "SCHEMA"
     return ShowRequest(
-        kind=" ".join(match["kind"].upper().split()),
+        kind=kind,
         terse=bool(match["terse"]),
         like=match["like"].replace("''", "'") if match["like"] is not None else None,
         scope=scope,
@@ -95,22 +97,29 @@ def schemas_in_scope(session: SessionLike, request: ShowRequest, sql: str) -> li
     if scope is None:
         scope = "SCHEMA" if context.schema and context.database else "DATABASE" if context.database else "ACCOUNT"
     if scope == "ACCOUNT":
-        return [s for db in catalog.databases.values() for s in db.schemas.values()]
+        return [s for db in catalog.databases.values() for s in _schemas(db)]
     if scope == "DATABASE":
         database = names[0] if names else context.database
         if database is None or database not in catalog.databases:
             raise object_does_not_exist(display(database or ""), query=sql)
-        return list(catalog.databases[database].schemas.values())
+        return _schemas(catalog.databases[database])
     if scope == "SCHEMA":
         if len(names) == 2:
             database, schema = names
         else:
             database, schema = context.database, names[0] if names else context.schema
+        if schema == information_schema.SCHEMA_NAME and database in catalog.databases:
+            return [information_schema.schema_of(catalog.databases[database])]
         found = catalog.schema(database or "", schema or "")
         if found is None:
             raise object_does_not_exist(f"{display(database or '')}.{display(schema or '')}", query=sql)
         return [found]
     raise NotSupportedError(f"SHOW ... IN {scope}", query=sql)
+
+
+def _schemas(database: Database) -> list[Schema]:
+    """A database's schemas, its INFORMATION_SCHEMA included, as SHOW lists them."""
+    return [*database.schemas.values(), information_schema.schema_of(database)]
 
 
 def objects_in_scope(session: SessionLike, request: ShowRequest, sql: str, kind: type) -> list[Any]:
@@ -182,7 +191,7 @@ def show_schemas(session: SessionLike, request: ShowRequest, sql: str) -> RowsRe
     current = (session.context.database, session.context.schema)
     return _result(columns, (
         (local_time(session, s.created_on), s.name, "N", "Y" if (s.database, s.name) == current else "N", s.database,
-         "SYSADMIN", s.comment or "", "", "1", "ROLE", None)
+         "" if s.name == information_schema.SCHEMA_NAME else "SYSADMIN", s.comment or "", "", "1", "ROLE", None)
         for s in schemas[: request.limit]
     ))
 
@@ -229,7 +238,10 @@ def show_views(session: SessionLike, request: ShowRequest, sql: str) -> RowsResu
 def show_columns(session: SessionLike, request: ShowRequest, sql: str) -> RowsResult:
     if request.scope in ("TABLE", "VIEW") or request.bare_scope:  # SHOW COLUMNS IN [TABLE | VIEW] <name>
         resolver = Resolver(session.catalog, session.context, sql)
-        obj = session.catalog.get(resolver.qualify(request.scope_name, action="SHOW COLUMNS"))
+        name = resolver.qualify(request.scope_name, action="SHOW COLUMNS")
+        obj = session.catalog.get(name)
+        if name.schema == information_schema.SCHEMA_NAME and name.database in session.catalog.databases:
+            obj = information_schema.schema_of(session.catalog.databases[name.database]).objects.get(name.name)
         if obj is None:
             raise object_does_not_exist(".".join(request.scope_name), query=sql)
         relations: list[Any] = [obj]

@@ -440,11 +440,14 @@ def create_view(ast: exp.Create, sql: str, session: SessionLike) -> Plan:
     secure = any(isinstance(p, exp.SecureProperty) for p in props)
 
     def run(session: SessionLike, _params: Sequence[Any]) -> Result:
+        for relation in query.bindings.functions:  # the view's DuckDB text names them, so DuckDB binds them now
+            session.duck.register(relation.view, relation.arrow(session.account))
         for column, _, _ in duck_columns(session.duck, select):  # before the view replaces anything
             check_column_name(column, sql)
         run_in_transaction(session.duck, [statement])
         view = View(session.catalog.new_uid(), name, session.account.clock.now(), _comment(props), text=sql,
-                    query=original, columns=derived_columns(session, name.duck), secure=secure)
+                    query=original, columns=derived_columns(session, name.duck), secure=secure,
+                    information_schema=list(query.bindings.functions))
         _replace_in_catalog(session, existing, view, "replaced")
         return status_result(f"View {display(name.name)} successfully created.")
 
