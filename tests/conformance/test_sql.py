@@ -51,6 +51,9 @@ CASES = [
          Expect("SELECT COUNT(*) > 0 FROM information_schema.tables WHERE table_schema = 'INFORMATION_SCHEMA'",
                 [(True,)]),
          Fails("SELECT * FROM information_schema.no_such_view", "does not exist or not authorized")),
+    case("CREATE of a kind of object Snowflake does not have is a syntax error naming the word",
+         Fails("CREATE MACRO double_it(x) AS x * 2", "syntax error line 1 at position 7 unexpected 'MACRO'"),
+         Fails("CREATE OR REPLACE TYPE money AS DECIMAL(10, 2)", "unexpected 'TYPE'")),
     case("a view can select from INFORMATION_SCHEMA, and SHOW lists INFORMATION_SCHEMA and its views",
          "CREATE SCHEMA listed", "CREATE TABLE listed.t (id INT)",
          "CREATE VIEW listed.tables_here AS SELECT table_name FROM information_schema.tables "
