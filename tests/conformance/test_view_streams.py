@@ -123,6 +123,15 @@ CASES = [
         Fails("CREATE STREAM s ON VIEW v", "outer join"),
     ),
     case(
+        "a view selecting CURRENT_TIMESTAMP() can be tracked; the stream evaluates it when read",
+        "CREATE TABLE t (id INT)",
+        "CREATE VIEW v AS SELECT id, CURRENT_TIMESTAMP() AS seen_at FROM t",
+        "CREATE STREAM s ON VIEW v",
+        "INSERT INTO t VALUES (1), (2)",
+        Expect("SELECT id, seen_at = CURRENT_TIMESTAMP(), METADATA$ACTION FROM s",
+               [(1, True, "INSERT"), (2, True, "INSERT")]),
+    ),
+    case(
         "ON TABLE with a view is an error",
         "CREATE TABLE t (id INT)",
         "CREATE VIEW v AS SELECT id FROM t",

@@ -90,9 +90,9 @@ def occurrences(select: exp.Select) -> list[exp.Table]:
 
 
 def check_spj(select: exp.Select, *, allow_group: bool = False, allow_flatten: bool = False,
-              allow_outer: bool = False) -> None:
-    """Refuse what a select-project-join branch cannot contain (GROUP BY, FLATTEN and outer joins with
-    equality predicates only where the caller handles them)."""
+              allow_outer: bool = False, allow_clock: bool = False) -> None:
+    """Refuse what a select-project-join branch cannot contain (GROUP BY, FLATTEN, outer joins with
+    equality predicates and the clock's functions only where the caller handles them)."""
     for clause, name in (("having", "HAVING"), ("qualify", "QUALIFY"), ("distinct", "DISTINCT"), ("limit", "LIMIT"),
                          ("offset", "OFFSET"), ("with", "WITH")):
         if select.args.get(clause):
@@ -111,7 +111,10 @@ def check_spj(select: exp.Select, *, allow_group: bool = False, allow_flatten: b
     for node in select.find_all(exp.Subquery, exp.Exists, exp.Lateral, exp.TableFromRows):
         if not (allow_flatten and is_flatten(node)):
             raise NotIncremental("subqueries or table functions")
-    for func in select.find_all(exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Rand, exp.Uuid):
+    clock = (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime)
+    for func in select.find_all(*clock, exp.Rand, exp.Uuid):
+        if allow_clock and isinstance(func, clock):
+            continue
         raise NotIncremental(f"the non-deterministic function {func.sql(dialect='snowflake').upper()}")
     for table in occurrences(select):
         obj = table.meta.get("snowsim_object")
