@@ -179,6 +179,7 @@ def test_a_runtime_error_ends_the_transaction_loudly(conn) -> None:
         ("CREATE STREAM s ON EXTERNAL TABLE t", "ON EXTERNAL TABLE"),
         ("ALTER SESSION SET WEEK_START = 1", "session parameter WEEK_START"),
         ("INSERT ALL INTO t VALUES (1) SELECT 1", "multi-table INSERT"),
+        ("ALTER TABLE t SET TAG cost_center = 'x'", "object tags"),  # was accepted and dropped
         ("GRANT SELECT ON TABLE t TO ROLE r", "GRANT"),
         ("CREATE TABLE c CLONE t AT (OFFSET => -60)", "CLONE with time travel"),
         ("SELECT OBJECT_CONSTRUCT(*) FROM t", "OBJECT_CONSTRUCT(*)"),

@@ -638,6 +638,8 @@ def alter_table_action(session: SessionLike, table: Table, action: exp.Expressio
         if tracked:
             run_in_transaction(session.duck, [tracking.view_sql(table, tracked)])
     elif isinstance(action, exp.AlterSet):
+        if action.args.get("tag") or action.args.get("unset"):
+            raise NotSupportedError("object tags (SET TAG / UNSET TAG)", query=sql)
         for prop in action.expressions[0].expressions if action.expressions else []:
             if isinstance(prop, exp.SchemaCommentProperty):
                 table.comment = prop.this.this
