@@ -111,6 +111,8 @@ class GraphRun:
     run_id: Millis
     pending: int = 0
     succeeded: set[int] = field(default_factory=set)
+    #: Children started in this run (a child is reached from each of its predecessors).
+    started: set[int] = field(default_factory=set)
     failed: bool = False
 
 
@@ -385,15 +387,7 @@ class TaskScheduler:
             record.state = "SUCCEEDED"
             root.consecutive_failures = 0
             graph.succeeded.add(task.uid)
-            for child in self.children(task):
-                if child.state != "started" or child.uid in graph.succeeded:
-                    continue
-                ready = all(self.task(p) is None or self.task(p).uid in graph.succeeded for p in child.predecessors)
-                if ready:
-                    child_record = self._record(child, now, "SCHEDULE", run_id=graph.run_id)
-                    child_record.graph_run_group_id = graph.group_id
-                    self.history.append(child_record)
-                    self._run(child, child_record, graph)
+            self._start_children(task, graph, now)
         else:
             record.state = "FAILED"
             record.error_code, record.error_message = code, message
@@ -413,6 +407,29 @@ class TaskScheduler:
                 record.state = "FAILED_AND_AUTO_SUSPENDED"
                 self.suspend(root, reason="SUSPENDED_DUE_TO_ERRORS")
         self._close(task, graph)
+
+    def _start_children(self, task: Task, graph: GraphRun, now: Millis) -> None:
+        """Run the children of a task that succeeded once all their predecessors have.
+
+        A suspended child is skipped and "the task graph continues to run as though the child task had
+        succeeded"; a child of several predecessors runs when at least one of them is resumed and all
+        resumed ones succeeded (https://docs.snowflake.com/en/user-guide/tasks-graphs, suspended child tasks).
+        """
+        for child in self.children(task):
+            if child.uid in graph.succeeded or child.uid in graph.started:
+                continue
+            if child.state != "started":
+                graph.succeeded.add(child.uid)
+                self._start_children(child, graph, now)
+                continue
+            predecessors = [p for p in map(self.task, child.predecessors) if p is not None]
+            resumed = [p for p in predecessors if p.state == "started" or p is graph.root]
+            if (resumed or len(predecessors) == 1) and all(p.uid in graph.succeeded for p in predecessors):
+                graph.started.add(child.uid)
+                child_record = self._record(child, now, "SCHEDULE", run_id=graph.run_id)
+                child_record.graph_run_group_id = graph.group_id
+                self.history.append(child_record)
+                self._run(child, child_record, graph)
 
     def _close(self, task: Task, graph: GraphRun) -> None:
         graph.pending -= 1
