@@ -271,22 +271,27 @@ def _profiled(folder: Path, run_all: Any, loaded: Any, progress: Any) -> Any:
 
 
 def _summary(run_record: dict) -> Table:
-    """The run at a glance (the report has every figure): latency at landing and gold, cost."""
+    """The report's verdict block: each variant's gold freshness and steady cost, and the recommendation."""
     from rich import box
 
     from sim.report.document import latency_pair
+    from sim.report.verdict import verdict
 
-    layers = run_record["scenario"]["snapshot"]["pipeline"]["layers"]
-    table = Table(title=f"{run_record['scenario']['name']}: latency from source commit (s) and cost",
+    found = verdict(run_record)
+    gold = run_record["scenario"]["snapshot"]["pipeline"]["layers"][-1]
+    table = Table(title=f"{run_record['scenario']['name']}: gold ({gold}) latency from source commit and cost",
+                  caption="\n".join([found.recommendation, *found.notes]), caption_justify="left",
                   box=box.SIMPLE_HEAD, header_style="bold")
     table.add_column("variant", no_wrap=True)
-    for column in ("landing p50/p95", "gold p50/p95", "gold never", "$/month", "$/1M ev"):
+    for column in ("gold p50/p95 (s)", "$/month", "vs cheapest", "vs freshest p95"):
         table.add_column(column, justify="right", no_wrap=True)
-    for v in run_record["variants"]:
-        landing, gold = v["latency"].get(layers[0], {}), v["latency"].get(layers[-1], {})
-        per_million = v["costs"]["dollars_per_million_events"]
-        table.add_row(v["name"], latency_pair(landing), latency_pair(gold), f"{v['not_visible'].get(layers[-1], 0):,}",
-                      f"{v['costs']['dollars_per_month']:,.0f}", "-" if per_million is None else f"{per_million:,.2f}")
+    table.add_column("cost", no_wrap=True)
+    for r in found.rows:
+        gold_pair = latency_pair({"p50": r.gold_p50, "p95": r.gold_p95} if r.gold_p95 is not None else None)
+        table.add_row(r.name, gold_pair, f"{r.dollars_per_month:,.2f}",
+                      f"+{r.vs_cheapest:,.2f}" if r.vs_cheapest else "cheapest",
+                      "-" if r.vs_freshest is None else f"+{r.vs_freshest:.1f} s" if r.vs_freshest else "freshest",
+                      r.cost_mix)
     return table
 
 

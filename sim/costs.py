@@ -66,8 +66,13 @@ def cost_summary(ingestion: dict[str, float], compute: dict[str, float], pricing
     if simulated_seconds:
         per_second = sum(ingestion.values()) / simulated_seconds + sum(steady_credits.values()) / steady_seconds
     per_event = per_second * simulated_seconds / events if events else None
+    monthly = {name: value / simulated_seconds for name, value in ingestion.items()} if simulated_seconds else {}
+    monthly |= {name: value / steady_seconds for name, value in steady_credits.items()} if steady_seconds else {}
     return {
         "components": {name: round(value, 9) for name, value in components.items()},
+        #: The steady rate by component, US dollars per 30-day month: what every cost figure of the report shows.
+        "dollars_per_month_by_component": {name: rate * MONTH_SECONDS * price for name, rate in monthly.items()},
+        "steady_seconds": steady_seconds,
         "credits": credits,
         "dollars": credits * price,
         "dollars_per_credit": price,

@@ -440,10 +440,25 @@ class Pricing(_Model):
 
 
 class ReportSpec(_Model):
+    objective: Literal["freshest_under", "cheapest_under"] = Field(
+        "freshest_under", description="what the verdict recommends: the freshest gold (lowest p95) within `budget`, "
+                                      "or the cheapest variant within `latency`")
+    budget: float | None = Field(None, gt=0, description="freshest_under: US dollars per month (default: 10 % above "
+                                                         "the cheapest variant)")
+    latency: Seconds | None = Field(None, gt=0, description="cheapest_under: gold p95 bound (default: 10 % above "
+                                                            "the freshest variant's)")
     charts: bool = True
     freshness_step: Seconds = Field(10.0, gt=0)
     keep_files: bool = Field(True, description="keep the files Snowpipe variants wrote, under <run>/outbox/ "
                                                "(a day at 100 events/s writes ~2 GB)")
+
+    @model_validator(mode="after")
+    def _bound_fits_objective(self) -> ReportSpec:
+        if self.objective == "freshest_under" and self.latency is not None:
+            raise ValueError("latency bounds the cheapest_under objective; freshest_under takes a budget")
+        if self.objective == "cheapest_under" and self.budget is not None:
+            raise ValueError("budget bounds the freshest_under objective; cheapest_under takes a latency")
+        return self
 
 
 class Scenario(_Model):

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sim.report.verdict import verdict
 
 
 @dataclass(frozen=True)
@@ -45,14 +48,15 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
     landing, gold = layers[0], layers[-1]
     variants = record["variants"]
     workload = snapshot["workload"]
+    components = sorted({c for v in variants for c in v["costs"]["dollars_per_month_by_component"]})
     out: list[Block] = [
         Heading(f"snowsim run: {scenario['name']}", 1),
         Paragraph(snapshot.get("description") or ""),
         Paragraph(
             f"Workload: {workload['kind']}, {workload['rate']:g} events/s for {snapshot['duration'] / 60:g} simulated "
-            f"minutes from {snapshot['start']} (seed {snapshot['seed']}). Scenario sha256 `{scenario['sha256'][:16]}`; "
-            f"run `{record['run_id']}` took {record['wall_seconds']:.1f} s of wall time."
+            f"minutes from {snapshot['start']} (seed {snapshot['seed']})."
         ),
+        *verdict_blocks(record),
         Heading("Conservation"),
         *[Paragraph(line) for line in _conservation(record)],
         *[Paragraph(line) for line in problems(record)],
@@ -75,8 +79,6 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
                 "gold p50 / p95 (s)",
                 "$ / month",
                 "$ / M events",
-                "credits",
-                "speed-up",
             ],
             [
                 [
@@ -86,8 +88,6 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
                     latency_pair(v["latency"].get(gold)),
                     f"{v['costs']['dollars_per_month']:,.2f}",
                     _money(v["costs"]["dollars_per_million_events"]),
-                    f"{v['costs']['credits']:.4f}",
-                    f"{v['speedup']:,.0f}x" if v.get("speedup") else "-",
                 ]
                 for v in variants
             ],
@@ -108,24 +108,13 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
                 for layer in layers
             ],
         ),
-        Heading("Cost breakdown (credits over the run)"),
+        Heading("Cost breakdown ($ per month, steady rate)"),
         Table(
+            ["variant", *components, "$ / month", "credits used (whole run)", "$ / credit"],
             [
-                "variant",
-                *sorted({c for v in variants for c in v["costs"]["components"]}),
-                "total credits",
-                "$ / credit",
-            ],
-            [
-                [
-                    v["name"],
-                    *[
-                        f"{v['costs']['components'].get(c, 0.0):.6f}"
-                        for c in sorted({c for w in variants for c in w["costs"]["components"]})
-                    ],
-                    f"{v['costs']['credits']:.6f}",
-                    f"{v['costs']['dollars_per_credit']:.2f}",
-                ]
+                [v["name"], *[f"{v['costs']['dollars_per_month_by_component'].get(c, 0.0):,.2f}" for c in components],
+                 f"{v['costs']['dollars_per_month']:,.2f}", f"{v['costs']['credits']:.4f}",
+                 f"{v['costs']['dollars_per_credit']:.2f}"]
                 for v in variants
             ],
         ),
@@ -135,7 +124,6 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
     if charts:
         out.append(Heading("Charts"))
         out += [Image(title, path) for title, path in charts]
-    out += _wall_time(variants)
     out += [
         Heading("How these figures are made"),
         Paragraph("Each variant runs the same seeded events through its own emulated account on a virtual clock. "
@@ -149,8 +137,33 @@ def blocks(record: dict[str, Any], charts: list[tuple[str, Path]]) -> list[Block
                   "as metered from the end of the warm-up (the first quarter of the workload) to the producer's "
                   "stop, so neither the warm-up nor the drain after it is billed as if it recurred. Figures marked "
                   "INFERRED in the scenario reference are assumptions to calibrate with a live run."),
+        Heading("How this run was made"),
+        Paragraph(f"Scenario sha256 `{scenario['sha256'][:16]}`; run `{record['run_id']}` took "
+                  f"{record['wall_seconds']:.1f} s of wall time. Simulation speed (simulated time / wall time): "
+                  + ", ".join(f"{v['name']} {v['speedup']:,.0f}x" for v in variants if v.get("speedup")) + "."),
+        *_wall_time(variants),
     ]
     return [b for b in out if not (isinstance(b, Paragraph) and not b.text)]
+
+
+def verdict_blocks(record: dict[str, Any]) -> list[Block]:
+    """The answer first: the recommendation, then every variant's gold freshness and steady cost side by side."""
+    found = verdict(record)
+    gold = record["scenario"]["snapshot"]["pipeline"]["layers"][-1]
+    rows = [[r.name, latency_pair({"p50": r.gold_p50, "p95": r.gold_p95} if r.gold_p95 is not None else None),
+             f"{r.dollars_per_month:,.2f}", f"+{r.vs_cheapest:,.2f}" if r.vs_cheapest else "cheapest",
+             "-" if r.vs_freshest is None else f"+{r.vs_freshest:.1f}" if r.vs_freshest else "freshest", r.cost_mix]
+            for r in found.rows]
+    return [
+        Heading("Verdict"),
+        Paragraph(found.recommendation),
+        Table(["variant", f"gold p50 / p95 (s, {gold})", "$ / month", "vs cheapest ($)", "vs freshest (p95 s)",
+               "cost"], rows),
+        Paragraph("$ / month is the steady rate (warm-up and drain excluded), the same figure in every table and "
+                  "chart of this report; compute is the warehouse and serverless tasks, ingestion Snowpipe or "
+                  "Streaming."),
+        *[Paragraph(note) for note in found.notes],
+    ]
 
 
 def _wall_time(variants: list[dict]) -> list[Block]:
@@ -284,7 +297,7 @@ def to_html(items: list[Block], title: str) -> str:
         f"<title>{html.escape(title)}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
         "table{border-collapse:collapse;margin:1em 0;font-size:14px}th,td{border:1px solid #ccc;padding:4px 8px;"
-        "text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}"
+        "text-align:left}th{background:#f3f3f3}td.n{text-align:right}"
         "img{max-width:100%;border:1px solid #eee;margin:0.5em 0}code{background:#f3f3f3;padding:0 3px}</style>",
         "</head><body>",
     ]
@@ -298,7 +311,8 @@ def to_html(items: list[Block], title: str) -> str:
             parts.append(f"<p>{text}</p>")
         elif isinstance(block, Table):
             head = "".join(f"<th>{html.escape(h)}</th>" for h in block.headers)
-            body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in block.rows)
+            body = "".join("<tr>" + "".join(f"<td{' class=n' if _numeric(c) else ''}>{html.escape(c)}</td>"
+                                            for c in row) + "</tr>" for row in block.rows)
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         else:
             data = base64.b64encode(block.path.read_bytes()).decode()
@@ -306,6 +320,14 @@ def to_html(items: list[Block], title: str) -> str:
                          f"<figcaption>{html.escape(block.title)}</figcaption></figure>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+_NUMBER = re.compile(r"[-+]?\$?[\d,]*\.?\d+(?: ?(?:%|x|s))?(?: / [-+]?[\d,]*\.?\d+)?|-")
+
+
+def _numeric(cell: str) -> bool:
+    """Figures right-aligned, text left."""
+    return _NUMBER.fullmatch(cell.strip()) is not None
 
 
 def write(record: dict[str, Any], charts: list[tuple[str, Path]], folder: Path) -> tuple[Path, Path]:

@@ -37,6 +37,10 @@ def test_monthly_rates_scale_compute_from_the_steady_state_and_ingestion_by_even
     assert summary["credits"] == pytest.approx(1.3)  # what the run used
     assert summary["credits_per_month"] == pytest.approx((0.2 + 1.0) * 720)  # 1 credit an hour in steady state
     assert summary["credits_per_million_events"] == pytest.approx(1.2 / 100_000 * 1e6)
+    # The breakdown the report's tables and chart show is the same steady rate, component by component.
+    assert summary["dollars_per_month_by_component"] == pytest.approx({"streaming per GB": 0.2 * 720 * 2,
+                                                                       "warehouse": 1.0 * 720 * 2})
+    assert sum(summary["dollars_per_month_by_component"].values()) == pytest.approx(summary["dollars_per_month"])
 
 
 def test_an_explicit_price_per_credit_wins() -> None:

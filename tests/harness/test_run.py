@@ -68,7 +68,10 @@ def test_a_run_writes_its_report_folder(run_folder) -> None:
     assert "backend" not in names  # the emulator's stages and spilled tables
     html = (run_folder / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 5  # self-contained
-    assert "exactly once" in (run_folder / "report.md").read_text()
+    report = (run_folder / "report.md").read_text()
+    assert "exactly once" in report
+    verdict = report[report.index("## Verdict"):report.index("## Conservation")]
+    assert "Recommended: " in verdict and all(f"| {name} |" in verdict for name in ("snowpipe", "classic", "hp"))
 
 
 def test_every_variant_lands_the_same_events_exactly_once(run_folder) -> None:
