@@ -13,6 +13,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 
+from sim.report.verdict import COMPUTE  # noqa: E402
+
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
@@ -75,29 +77,33 @@ def freshness(record: dict[str, Any], path: Path) -> Path:
 
 
 def cost_breakdown(record: dict[str, Any], path: Path) -> Path:
+    """Steady $/month by component (the report's one cost figure); a second panel zooms on ingestion,
+    cents beside the warehouse's dollars."""
     variants = record["variants"]
-    components = sorted({name for v in variants for name in v["costs"]["components"]})
-    figure, axis = plt.subplots(figsize=(10, 1.2 + 0.8 * len(variants)))
-    left = [0.0] * len(variants)
-    for color, component in zip(COLORS * 3, components, strict=False):
-        widths = [v["costs"]["components"].get(component, 0.0) * v["costs"]["dollars_per_credit"]
-                  * _month_scale(v) for v in variants]
-        axis.barh([v["name"] for v in variants], widths, left=left, color=color, label=component)
-        left = [a + b for a, b in zip(left, widths, strict=True)]
-    return _save(
-        figure,
-        axis,
-        path,
-        "Cost per 30-day month at the simulated rate, by component",
-        "US dollars per month",
-        "variant",
-        legend="lower right",
-        grid="x",
-    )
-
-
-def _month_scale(variant: dict[str, Any]) -> float:
-    return 30 * 86_400 / variant["simulated_seconds"] if variant["simulated_seconds"] else 0.0
+    monthly = [v["costs"]["dollars_per_month_by_component"] for v in variants]
+    components = sorted({name for m in monthly for name in m})
+    ingestion = [c for c in components if c not in COMPUTE]
+    figure, (whole, zoom) = plt.subplots(1, 2, figsize=(12, 2.4 + 0.8 * len(variants)),
+                                         gridspec_kw={"width_ratios": [3, 2]})
+    names = [v["name"] for v in variants]
+    colors = dict(zip(components, COLORS * 3, strict=False))
+    for axis, shown in ((whole, components), (zoom, ingestion)):
+        left = [0.0] * len(variants)
+        for component in shown:
+            widths = [m.get(component, 0.0) for m in monthly]
+            axis.barh(names, widths, left=left, color=colors[component], label=component)
+            left = [a + b for a, b in zip(left, widths, strict=True)]
+        axis.grid(axis="x", alpha=0.3)
+        axis.set_xlabel("US dollars per 30-day month (steady rate)")
+    whole.set_title("Cost per month by component")
+    whole.set_ylabel("variant")
+    zoom.set_title("Ingestion only (zoomed)")
+    zoom.set_yticks(range(len(names)), [""] * len(names))
+    # One legend for both panels, below them: it covers no bar.
+    figure.legend(*whole.get_legend_handles_labels(), loc="lower center", ncol=min(len(components), 6), fontsize=8)
+    figure.tight_layout(rect=(0, 0.12, 1, 1))
+    figure.savefig(path, dpi=110)
+    return path
 
 
 def latency_vs_cost(record: dict[str, Any], path: Path) -> Path:
@@ -109,9 +115,11 @@ def latency_vs_cost(record: dict[str, Any], path: Path) -> Path:
             continue
         dollars = variant["costs"]["dollars_per_month"]
         axis.scatter([p95], [dollars], color=color, s=60, label=variant["name"])
-        axis.annotate(variant["name"], (p95, dollars), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    # From zero, with headroom: a few percent must look like a few percent, and no point sits on the frame.
+    axis.set_xlim(0, axis.get_xlim()[1] * 1.1)
+    axis.set_ylim(0, axis.get_ylim()[1] * 1.15)
     return _save(figure, axis, path, "Gold p95 latency vs cost per month", f"p95 latency to {gold} (s)",
-                 "US dollars per 30-day month")
+                 "US dollars per 30-day month (steady rate)", legend="lower right")
 
 
 def warehouse_activity(record: dict[str, Any], path: Path) -> Path:
