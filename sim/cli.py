@@ -274,7 +274,6 @@ def _summary(run_record: dict) -> Table:
     """The report's verdict block: each variant's gold freshness and steady cost, and the recommendation."""
     from rich import box
 
-    from sim.report.document import latency_pair
     from sim.report.verdict import verdict
 
     found = verdict(run_record)
@@ -287,11 +286,7 @@ def _summary(run_record: dict) -> Table:
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("cost", no_wrap=True)
     for r in found.rows:
-        gold_pair = latency_pair({"p50": r.gold_p50, "p95": r.gold_p95} if r.gold_p95 is not None else None)
-        table.add_row(r.name, gold_pair, f"{r.dollars_per_month:,.2f}",
-                      f"+{r.vs_cheapest:,.2f}" if r.vs_cheapest else "cheapest",
-                      "-" if r.vs_freshest is None else f"+{r.vs_freshest:.1f} s" if r.vs_freshest else "freshest",
-                      r.cost_mix)
+        table.add_row(*r.cells())
     return table
 
 

@@ -150,15 +150,11 @@ def verdict_blocks(record: dict[str, Any]) -> list[Block]:
     """The answer first: the recommendation, then every variant's gold freshness and steady cost side by side."""
     found = verdict(record)
     gold = record["scenario"]["snapshot"]["pipeline"]["layers"][-1]
-    rows = [[r.name, latency_pair({"p50": r.gold_p50, "p95": r.gold_p95} if r.gold_p95 is not None else None),
-             f"{r.dollars_per_month:,.2f}", f"+{r.vs_cheapest:,.2f}" if r.vs_cheapest else "cheapest",
-             "-" if r.vs_freshest is None else f"+{r.vs_freshest:.1f}" if r.vs_freshest else "freshest", r.cost_mix]
-            for r in found.rows]
     return [
         Heading("Verdict"),
         Paragraph(found.recommendation),
-        Table(["variant", f"gold p50 / p95 (s, {gold})", "$ / month", "vs cheapest ($)", "vs freshest (p95 s)",
-               "cost"], rows),
+        Table(["variant", f"gold p50 / p95 (s, {gold})", "$ / month", "vs cheapest ($)", "vs freshest (p95)",
+               "cost"], [r.cells() for r in found.rows]),
         Paragraph("$ / month is the steady rate (warm-up and drain excluded), the same figure in every table and "
                   "chart of this report; compute is the warehouse and serverless tasks, ingestion Snowpipe or "
                   "Streaming."),

@@ -28,8 +28,15 @@ class Row:
     dollars_per_month: float
     vs_cheapest: float  # $/month above the cheapest variant
     vs_freshest: float | None  # gold p95 seconds above the freshest variant
-    cost_mix: str  # e.g. "warehouse 99 %, ingestion $1.52"
+    cost_mix: str  # e.g. "compute 99 %, ingestion $1.52"
     unstable: str | None  # why the monthly figure is not stable, if it is not
+
+    def cells(self) -> list[str]:
+        """The row as the report and the terminal show it: name, gold p50 / p95, $/month, the gaps, the mix."""
+        gold = "-" if self.gold_p95 is None else f"{self.gold_p50:.1f} / {self.gold_p95:.1f}"
+        cheaper = f"+{self.vs_cheapest:,.2f}" if self.vs_cheapest else "cheapest"
+        fresher = "-" if self.vs_freshest is None else f"+{self.vs_freshest:.1f} s" if self.vs_freshest else "freshest"
+        return [self.name, gold, f"{self.dollars_per_month:,.2f}", cheaper, fresher, self.cost_mix]
 
 
 @dataclass(frozen=True)
