@@ -108,13 +108,18 @@ def schemas_in_scope(session: SessionLike, request: ShowRequest, sql: str) -> li
             database, schema = names
         else:
             database, schema = context.database, names[0] if names else context.schema
-        if schema == information_schema.SCHEMA_NAME and database in catalog.databases:
-            return [information_schema.schema_of(catalog.databases[database])]
-        found = catalog.schema(database or "", schema or "")
+        found = _schema(session, database or "", schema or "")
         if found is None:
             raise object_does_not_exist(f"{display(database or '')}.{display(schema or '')}", query=sql)
         return [found]
     raise NotSupportedError(f"SHOW ... IN {scope}", query=sql)
+
+
+def _schema(session: SessionLike, database: str, name: str) -> Schema | None:
+    """A schema by name, a database's INFORMATION_SCHEMA (built, not stored) included."""
+    if name == information_schema.SCHEMA_NAME and database in session.catalog.databases:
+        return information_schema.schema_of(session.catalog.databases[database])
+    return session.catalog.schema(database, name)
 
 
 def _schemas(database: Database) -> list[Schema]:
@@ -239,9 +244,8 @@ def show_columns(session: SessionLike, request: ShowRequest, sql: str) -> RowsRe
     if request.scope in ("TABLE", "VIEW") or request.bare_scope:  # SHOW COLUMNS IN [TABLE | VIEW] <name>
         resolver = Resolver(session.catalog, session.context, sql)
         name = resolver.qualify(request.scope_name, action="SHOW COLUMNS")
-        obj = session.catalog.get(name)
-        if name.schema == information_schema.SCHEMA_NAME and name.database in session.catalog.databases:
-            obj = information_schema.schema_of(session.catalog.databases[name.database]).objects.get(name.name)
+        schema = _schema(session, name.database, name.schema)
+        obj = schema.objects.get(name.name) if schema else None
         if obj is None:
             raise object_does_not_exist(".".join(request.scope_name), query=sql)
         relations: list[Any] = [obj]

@@ -27,8 +27,8 @@ SELECT
 """
 _INPUT = "(SELECT CAST(__snowsim_input AS JSON) AS x, __snowsim_path AS p) AS i"
 _WHERE = "WHERE json_type(i.x) IN ('ARRAY', 'OBJECT')"
-# An input that reads no column is flattened by json_each alone: a join with the one-row input
-# would be a hash join, whose output comes back in reverse index order.
+# An input that reads no column is passed to json_each itself, not through the one-row subquery: joined
+# on that row's column, DuckDB hash-joins and the elements come back in reverse index order.
 _FLATTEN_SQL = f"{_FLATTEN_SELECT} FROM {_INPUT}, json_each(i.x) AS e {_WHERE}"
 _FLATTEN_CONSTANT_SQL = f"{_FLATTEN_SELECT} FROM {_INPUT}, json_each(CAST(__snowsim_input AS JSON)) AS e {_WHERE}"
 
