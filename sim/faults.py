@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from backends.clock import Millis
 from backends.errors import Error
 from sim.scenario import BadRecords, ClientCrash, DuplicateNotifications, Fault, LateEvents, TaskFailures
+from sim.workloads.rows import source_ms, with_source_ms
 
 #: A task body that fails at every run (Snowflake: "Division by zero").
 FAILING_BODY = "SELECT 1 / 0"
@@ -132,17 +132,14 @@ class Faults:
             if not isinstance(fault, LateEvents) or events.num_rows == 0:
                 continue
             begin = self.start + round(fault.at * 1000)
-            kind = events.schema.field(time_column).type
-            times = pc.cast(events[time_column], pa.int64()).to_numpy() if pa.types.is_integer(kind) else \
-                pc.cast(pc.cast(events[time_column], pa.timestamp("ms")), pa.int64()).to_numpy()
+            times = source_ms(events[time_column])
             window = (times >= begin) & (times < begin + round(fault.window * 1000))
             chosen = window & (rng.random(len(times)) < fault.share)
             if not chosen.any():
                 continue
-            shifted = np.where(chosen, times - round(fault.by * 1000), times)
-            column = pa.array(shifted, pa.int64()) if pa.types.is_integer(kind) else \
-                pc.cast(pa.array(shifted, pa.timestamp("ms")), kind)
-            events = events.set_column(events.schema.get_field_index(time_column), time_column, column)
+            lateness = np.zeros(len(times), np.int64)
+            lateness[chosen] = np.round(fault.by.draws(rng, int(chosen.sum())) * 1000)
+            events = with_source_ms(events, time_column, times - lateness)
             first, count = self._late.get(index, (int(times[chosen][0]), 0))
             self._late[index] = (first, count + int(chosen.sum()))
         return events
@@ -151,8 +148,8 @@ class Faults:
         """The workload stopped: the late events go into the timeline, one line a fault."""
         for index, (first, count) in self._late.items():
             fault = self.specs[index]
-            self.note(first, "late_events", f"{count:,} event(s) sent with a source time {fault.by:g} s older than "
-                      f"their arrival, over {fault.window:g} s")
+            self.note(first, "late_events", f"{count:,} event(s) sent with a source time older than their "
+                      f"arrival by {fault.by.describe()}, over {fault.window:g} s")
         self.timeline.sort(key=lambda entry: entry.at)
 
 

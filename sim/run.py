@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from backends import registry
 from backends.base import Backend
@@ -33,9 +31,10 @@ from sim.scenario import (
     Scenario,
     Variant,
 )
-from sim.workloads import FEEDS, Feed
+from sim.workloads import FEEDS, Feed, landing_type
 from sim.workloads.rates import arrivals
 from sim.workloads.retail_feed import reference_rows as retail_reference_rows
+from sim.workloads.rows import source_ms
 
 MINUTE_MS = 60_000
 #: The workload is generated in chunks of this length, whatever the variant, so every variant sees the same events.
@@ -239,25 +238,13 @@ def _read_script(path: Path) -> str:
         raise RunError(f"{path}: cannot read the script: {error.strerror}") from None
 
 
-#: Snowflake's name for each kind of Arrow column a workload produces (what the landing table needs).
-_SNOWFLAKE_TYPES = (
-    (pa.types.is_integer, "NUMBER"), (pa.types.is_floating, "FLOAT"), (pa.types.is_boolean, "BOOLEAN"),
-    (pa.types.is_timestamp, "TIMESTAMP"), (pa.types.is_date, "DATE"), (pa.types.is_string, "VARCHAR"),
-    (pa.types.is_large_string, "VARCHAR"),
-)
-
-
-def _snowflake_type(kind: pa.DataType) -> str:
-    return next((name for test, name in _SNOWFLAKE_TYPES if test(kind)), "VARIANT")
-
-
 def _check_landing_columns(cursor: Any, loaded: LoadedScenario, feed: Feed) -> None:
     """The landing table has a column for each of the workload's (a mismatch fails every delivery later)."""
     landing = loaded.scenario.pipeline.landing_table
     columns = {row[0].upper() for row in cursor.execute(f"DESCRIBE TABLE {landing}").fetchall()}
     missing = [f for f in feed.schema if f.name.upper() not in columns]
     if missing:
-        expected = ", ".join(f"{f.name.upper()} {_snowflake_type(f.type)}" for f in feed.schema)
+        expected = ", ".join(f"{f.name.upper()} {landing_type(f.type)}" for f in feed.schema)
         raise RunError(f"{loaded.path.name}: pipeline.landing_table: {landing} has no column "
                        f"{', '.join(f.name.upper() for f in missing)}; the {loaded.scenario.workload.kind} workload "
                        f"lands these columns: {expected}")
@@ -313,10 +300,12 @@ def _generate(conn: Backend, feed: Feed, model: IngestionModel, scenario: Scenar
         on_chunk(t)
         with wall("workload generation"):
             events = feed.batch(arrived)  # a feed may emit more events than arrivals (a new customer's profile)
-        arriving = _epoch_ms(events[feed.time_column])
+        arriving = source_ms(events[feed.time_column])
         events = faults.late(events, feed.time_column, rng)
+        if hasattr(feed, "send_late"):  # a custom workload's own late share
+            events = feed.send_late(events)
         model.accept(events, t, arriving)
-        times.append(_epoch_ms(events[feed.time_column]))
+        times.append(source_ms(events[feed.time_column]))
         t = chunk_end
         percent = int(100 * (t - start) / (end - start))
         if percent != reported:
@@ -325,13 +314,6 @@ def _generate(conn: Backend, feed: Feed, model: IngestionModel, scenario: Scenar
     conn.clock.run_until(end)
     _stop_on_failed_load(model, scenario)
     return np.concatenate(times) if times else np.empty(0, np.int64)
-
-
-def _epoch_ms(column: pa.ChunkedArray) -> np.ndarray:
-    """A column of source times (epoch ms, or a timestamp) as epoch milliseconds."""
-    if pa.types.is_timestamp(column.type) and column.type.unit != "ms":
-        column = pc.cast(column, pa.timestamp("ms", column.type.tz))
-    return pc.cast(column, pa.int64()).to_numpy()
 
 
 def _stop_on_failed_load(model: IngestionModel, scenario: Scenario) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+import numpy as np
+import pyarrow as pa
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -99,6 +101,17 @@ class Delay(_Model):
             if value and value < CLOCK_RESOLUTION:
                 raise ValueError(f"{value:g} s is below the virtual clock's resolution (1 ms): give 0 or at least 1 ms")
         return self
+
+    def draws(self, rng: Any, count: int) -> Any:
+        """`count` draws in seconds (numpy), from `rng` as one-at-a-time draws would take them."""
+        if self.fixed is not None:
+            return np.full(count, self.fixed, dtype=float)
+        if self.min is not None:
+            return rng.uniform(self.min, self.max, count)
+        if self.median == 0:
+            return np.zeros(count)
+        sigma = (np.log(self.p95) - np.log(self.median)) / 1.6448536269514722
+        return self.median * np.exp(sigma * rng.standard_normal(count))
 
     def describe(self) -> str:
         if self.fixed is not None:
@@ -260,7 +273,146 @@ class TmdbWorkloadSpec(_Model):
     invalid_share: float = Field(0.02, ge=0, le=1, description="share of new movies with a flawed record")
 
 
-Workload = Annotated[BookingWorkloadSpec | RetailWorkloadSpec | PostgresCdcWorkloadSpec | TmdbWorkloadSpec,
+#: A custom workload's column name: a plain identifier, as an unquoted Snowflake column.
+COLUMN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: The columns every custom workload lands besides its own (see `python -m sim workloads`).
+CUSTOM_FIXED_COLUMNS = ("event_id", "op", "source_ts")
+#: Snowflake types a custom column may have -> the Arrow type its values are generated as.
+_CUSTOM_TYPES: list[tuple[re.Pattern, Any]] = [
+    (re.compile(r"(VARCHAR|STRING|TEXT|CHAR|CHARACTER)(\s*\(\s*\d+\s*\))?", re.I), lambda m: pa.string()),
+    (re.compile(r"(NUMBER|NUMERIC|DECIMAL)(\s*\(\s*(\d+)\s*(,\s*(\d+)\s*)?\))?", re.I),
+     lambda m: pa.decimal128(int(m[3]), int(m[5] or 0)) if m[3] and int(m[5] or 0) else pa.int64()),
+    (re.compile(r"INT|INTEGER|BIGINT|SMALLINT|TINYINT|BYTEINT", re.I), lambda m: pa.int64()),
+    (re.compile(r"FLOAT|FLOAT4|FLOAT8|DOUBLE|DOUBLE PRECISION|REAL", re.I), lambda m: pa.float64()),
+    (re.compile(r"BOOLEAN", re.I), lambda m: pa.bool_()),
+    (re.compile(r"DATE", re.I), lambda m: pa.date32()),
+    (re.compile(r"TIMESTAMP|TIMESTAMP_NTZ|DATETIME", re.I), lambda m: pa.timestamp("ms")),
+]
+CUSTOM_TYPE_RULE = "VARCHAR, NUMBER(p, s), INTEGER, FLOAT, BOOLEAN, DATE or TIMESTAMP_NTZ"
+
+
+def arrow_type(snowflake_type: str) -> pa.DataType:
+    """The Arrow type a custom column of this Snowflake type is generated as; ValueError for another type."""
+    for pattern, make in _CUSTOM_TYPES:
+        match = pattern.fullmatch(snowflake_type.strip())
+        if match:
+            kind = make(match)
+            if pa.types.is_decimal(kind) and not 0 < kind.precision <= 18:
+                raise ValueError(f"{snowflake_type}: a generated decimal has a precision of 1 to 18")
+            return kind
+    raise ValueError(f"type {snowflake_type!r} is not one a custom workload generates: give {CUSTOM_TYPE_RULE}")
+
+
+def _generated_type(text: str) -> str:
+    arrow_type(text)  # raises for a type no custom column generates
+    return text
+
+
+class Normal(_Model):
+    mean: float
+    sd: float = Field(gt=0)
+
+
+class CustomColumn(_Model):
+    """A landing column of a custom workload: its Snowflake type and how its values are drawn, by exactly one of
+    `faker` (text), `values` (any type; a list, or value -> weight), `uniform: [min, max]` or `normal` (numbers),
+    `before` (dates and timestamps: up to this long before the event's source time)."""
+
+    name: str = Field(pattern=COLUMN, description="a plain identifier: letters, digits and '_'")
+    type: Annotated[str, AfterValidator(_generated_type)] = Field(description=CUSTOM_TYPE_RULE)
+    faker: str | None = Field(None, description="a Faker provider (name, email, city, ...), drawn from a seeded "
+                                                "pool of 1,000 values")
+    values: list[str | int | float | bool] | dict[str | int | float | bool, float] | None = None
+    uniform: tuple[float, float] | None = None
+    normal: Normal | None = None
+    before: Seconds | None = None
+    null_share: float = Field(0.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_generator(self) -> CustomColumn:
+        kind = arrow_type(self.type)
+        given = [g for g in ("faker", "values", "uniform", "normal", "before") if getattr(self, g) is not None]
+        if len(given) != 1:
+            raise ValueError(f"column {self.name}: give exactly one of faker, values, uniform, normal or before"
+                             + (f", got {' and '.join(given)}" if given else ""))
+        numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+        fits = {"faker": (pa.types.is_string(kind), "VARCHAR"), "uniform": (numeric, "NUMBER, INTEGER or FLOAT"),
+                "normal": (numeric, "NUMBER, INTEGER or FLOAT"),
+                "before": (pa.types.is_date(kind) or pa.types.is_timestamp(kind), "DATE or TIMESTAMP_NTZ"),
+                "values": (True, "")}
+        fit, makes = fits[given[0]]
+        if not fit:
+            raise ValueError(f"column {self.name}: {given[0]} makes {makes} values, not {self.type}")
+        if self.faker is not None and not _faker_provider(self.faker):
+            raise ValueError(f"column {self.name}: Faker has no provider {self.faker!r} (try name, email, city, "
+                             "company, word)")
+        if self.uniform is not None and self.uniform[0] > self.uniform[1]:
+            raise ValueError(f"column {self.name}: uniform needs [min, max] with min <= max")
+        if self.values is not None:
+            choices = list(self.values)
+            if not choices or (isinstance(self.values, dict) and (min(self.values.values()) < 0
+                                                                  or sum(self.values.values()) <= 0)):
+                raise ValueError(f"column {self.name}: values needs at least one value, and weights >= 0 "
+                                 "that are not all 0")
+            try:
+                pa.array(choices, kind)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                raise ValueError(f"column {self.name}: values {choices!r} are not all {self.type} values") from None
+        return self
+
+
+@functools.cache
+def _faker_provider(name: str) -> bool:
+    from faker import Faker
+
+    return not name.startswith("_") and callable(getattr(Faker("en_US"), name, None))
+
+
+class CustomKey(_Model):
+    """The workload's key column: `keys` distinct keys, new ones taken at random, deleted ones reused later."""
+
+    column: str = Field(pattern=COLUMN)
+    type: Literal["VARCHAR", "NUMBER"] = "VARCHAR"
+    keys: int = Field(100_000, gt=0, le=10_000_000, description="the key space: how many distinct keys exist")
+    prefix: str = Field("", description="VARCHAR keys: text before the zero-padded number")
+
+
+class LateShare(_Model):
+    """A share of events sent late: their source time is `by` older than their arrival."""
+
+    share: float = Field(0.0, ge=0, le=1)
+    by: Delay = Delay(median=60.0, p95=600.0)
+
+
+class CustomWorkloadSpec(_Model):
+    """Your own change feed: event_id, op (I/U/D), the key, your columns, source_ts."""
+
+    kind: Literal["custom"]
+    rate: float = Field(gt=0, description="mean source changes per second (off-peak when a profile is set)")
+    profile: DailyProfile | None = None
+    key: CustomKey
+    columns: list[CustomColumn] = Field(min_length=1)
+    mix: Mix = Mix()
+    updates: list[str] | None = Field(None, description="the columns an update draws again (default: all)")
+    late: LateShare = LateShare()
+
+    @model_validator(mode="after")
+    def _names_fit(self) -> CustomWorkloadSpec:
+        names = [c.name.lower() for c in self.columns]
+        taken = [*CUSTOM_FIXED_COLUMNS, self.key.column.lower()]
+        clashes = sorted({n for n in names if names.count(n) > 1 or n in taken})
+        if clashes:
+            raise ValueError(f"column names must be unique and not {', '.join(taken)}; {', '.join(clashes)} is not")
+        unknown = [u for u in self.updates or [] if u.lower() not in names]
+        if unknown:
+            raise ValueError(f"updates: no column {unknown[0]!r}; the columns are {', '.join(names)}")
+        if self.key.prefix and self.key.type == "NUMBER":
+            raise ValueError("key.prefix is for VARCHAR keys")
+        return self
+
+
+Workload = Annotated[BookingWorkloadSpec | RetailWorkloadSpec | PostgresCdcWorkloadSpec | TmdbWorkloadSpec
+                     | CustomWorkloadSpec,
                      Field(discriminator="kind")]
 
 
@@ -377,7 +529,7 @@ class LateEvents(_Fault):
 
     kind: Literal["late_events"]
     share: float = Field(0.05, gt=0, le=1)
-    by: Seconds = Field(600.0, gt=0)
+    by: Delay = Delay(fixed=600.0)
     window: Seconds = Field(60.0, gt=0)
 
 

@@ -61,19 +61,7 @@ class IngestionModel(Protocol):
 
 def sample_seconds(delay: Delay, rng: np.random.Generator) -> float:
     """One draw of a delay: fixed, uniform(min, max), or log-normal with the given median and 95th percentile."""
-    return float(draws(delay, rng, 1)[0])
-
-
-def draws(delay: Delay, rng: np.random.Generator, count: int) -> np.ndarray:
-    """`count` draws of a delay (one at a time, they come from the generator as `sample_seconds` takes them)."""
-    if delay.fixed is not None:
-        return np.full(count, delay.fixed, dtype=float)
-    if delay.min is not None:
-        return rng.uniform(delay.min, delay.max, count)
-    if delay.median == 0:
-        return np.zeros(count)
-    sigma = (np.log(delay.p95) - np.log(delay.median)) / 1.6448536269514722
-    return delay.median * np.exp(sigma * rng.standard_normal(count))
+    return float(delay.draws(rng, 1)[0])
 
 
 def implied_landing(step_seconds: float, delays: list[Delay], *, samples: int = 100_000) -> dict[str, float]:
@@ -83,7 +71,7 @@ def implied_landing(step_seconds: float, delays: list[Delay], *, samples: int = 
     rng = np.random.default_rng(0)
     total = rng.uniform(0, step_seconds, samples)
     for delay in delays:
-        total += draws(delay, rng, samples)
+        total += delay.draws(rng, samples)
     p50, p95 = np.percentile(total, [50, 95])
     return {"p50": round(float(p50), 3), "p95": round(float(p95), 3)}
 

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.workloads.rows import LiveRows, grow
+from sim.workloads.rows import LiveRows, decimals, grow
 
 #: The landing table's columns, in order: what both ingestion paths deliver.
 SCHEMA = pa.schema([
@@ -135,7 +135,7 @@ class BookingFeed:
             pa.array(rows["booked_at"][booking], pa.timestamp("ms")),
             pa.array(np.where(rows["booked"][booking], "BOOKED", "CANCELLED")),
             pa.array(rows["tickets"][booking]),
-            _cents(cents),
+            decimals(cents, SCHEMA.field("ticket_price").type),
             pa.array(times, pa.timestamp("ms")),
         ], schema=SCHEMA)
 
@@ -148,14 +148,6 @@ def _ids(prefix: str, numbers: np.ndarray, width: int, null: np.ndarray | None =
         if null is not None and null.any()
         else joined
     )
-
-
-def _cents(cents: np.ndarray) -> pa.Array:
-    """Decimal(10, 2) from integer cents, built from the unscaled 128-bit values (no Python object per value)."""
-    words = np.empty((len(cents), 2), dtype=np.int64)
-    words[:, 0] = cents
-    words[:, 1] = cents >> 63  # the high word extends the sign
-    return pa.Array.from_buffers(pa.decimal128(10, 2), len(cents), [None, pa.py_buffer(words.tobytes())])
 
 
 def _local_ms(times: np.ndarray, timezone: str) -> np.ndarray:

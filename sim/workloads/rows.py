@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 class LiveRows:
@@ -44,3 +46,27 @@ def grow(state: dict[str, np.ndarray], size: int) -> None:
             grown = np.zeros((max(size, 2 * len(array)), *array.shape[1:]), array.dtype)
             grown[:len(array)] = array
             state[name] = grown
+
+
+def decimals(unscaled: np.ndarray, kind: pa.Decimal128Type) -> pa.Array:
+    """Decimals of `kind` from their unscaled int64 values (cents for a scale of 2), built from the 128-bit words
+    (no Python object per value)."""
+    words = np.empty((len(unscaled), 2), dtype=np.int64)
+    words[:, 0] = unscaled
+    words[:, 1] = unscaled >> 63  # the high word extends the sign
+    return pa.Array.from_buffers(kind, len(unscaled), [None, pa.py_buffer(words.tobytes())])
+
+
+def source_ms(column: pa.ChunkedArray) -> np.ndarray:
+    """A column of source times (epoch ms, or a timestamp of any unit) as epoch milliseconds."""
+    if pa.types.is_timestamp(column.type) and column.type.unit != "ms":
+        column = pc.cast(column, pa.timestamp("ms", column.type.tz))
+    return pc.cast(column, pa.int64()).to_numpy()
+
+
+def with_source_ms(events: pa.Table, time_column: str, times: np.ndarray) -> pa.Table:
+    """`events` with the source times `times` (epoch ms) in `time_column`, in that column's own type."""
+    kind = events.schema.field(time_column).type
+    column = pa.array(times, pa.int64()) if pa.types.is_integer(kind) else \
+        pc.cast(pa.array(times, pa.timestamp("ms")), kind)
+    return events.set_column(events.schema.get_field_index(time_column), time_column, column)
