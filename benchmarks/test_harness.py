@@ -1,6 +1,7 @@
 """The harness: how fast workloads generate, and how much faster than real time a scenario runs.
 
-- Workload generation: 1M booking, retail, PostgreSQL CDC and TMDb events each in the harness's 10-second
+- Workload generation: 1M booking, retail, PostgreSQL CDC, TMDb and custom (the `sim init` starter's
+  order feed, on a 1M-key space) events each in the harness's 10-second
   chunks, against the floor of building the same number of Arrow rows from ready numpy arrays
   (figure: events/s, and the ratio to the floor). Target >= 200k events/s.
 - A scenario per variant: the booking scenario at 100 events/s (24 simulated hours by default,
@@ -22,15 +23,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from string import Template
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
+import yaml
 
 from sim.parallel import cores
 from sim.run import CHUNK_MS, run_scenario, run_variant
-from sim.scenario import load
+from sim.scenario import CustomWorkloadSpec, load
+from sim.workloads import FEEDS
 from sim.workloads.booking_feed import BookingFeed
 from sim.workloads.postgres_cdc_feed import PostgresCdcFeed
 from sim.workloads.rates import arrivals
@@ -38,6 +42,7 @@ from sim.workloads.retail_feed import RetailFeed
 from sim.workloads.tmdb_feed import TmdbFeed
 
 ROOT = Path(__file__).resolve().parents[1]
+STARTER = ROOT / "sim" / "starter" / "scenario.yaml"
 EVENTS = 1_000_000
 RATE = 100.0
 HOURS = float(os.environ.get("SNOWSIM_BENCH_HOURS", "24"))
@@ -63,12 +68,21 @@ def _floor() -> int:
     return produced
 
 
-@pytest.mark.parametrize("generator", ["numpy floor", "booking feed", "retail feed", "postgres cdc feed", "tmdb feed"])
+def _custom_feed():
+    """The starter scenario's custom workload, on a key space that a 1M-event run does not fill."""
+    workload = yaml.safe_load(Template(STARTER.read_text()).substitute(name="bench"))["workload"]
+    return FEEDS["custom"](1, CustomWorkloadSpec.model_validate({**workload, "key": {"column": "order_id",
+                                                                                     "keys": 1_000_000}}))
+
+
+@pytest.mark.parametrize("generator", ["numpy floor", "booking feed", "retail feed", "postgres cdc feed", "tmdb feed",
+                                       "custom feed"])
 def test_workload_generation(benchmark, record, generator) -> None:
     make = {"numpy floor": _floor, "booking feed": lambda: _generate(BookingFeed(seed=1)),
             "retail feed": lambda: _generate(RetailFeed(seed=1)),
             "postgres cdc feed": lambda: _generate(PostgresCdcFeed(seed=1)),
-            "tmdb feed": lambda: _generate(TmdbFeed(seed=1))}[generator]
+            "tmdb feed": lambda: _generate(TmdbFeed(seed=1)),
+            "custom feed": lambda: _generate(_custom_feed())}[generator]
     produced = benchmark.pedantic(make, rounds=3, iterations=1)
     assert produced >= EVENTS
     median = record("generate 1M events", generator, baseline="numpy floor")

@@ -4,6 +4,8 @@
     validate FILE...  check scenario files and list every problem
     compare A B       one mark per metric between two runs
     schema            print the JSON Schema of scenario files
+    workloads [FILE]  the workload kinds and the landing columns each produces
+    init DIR          write a starter pipeline, scenario and tests to make your own
     sql FILE          run a Snowflake SQL script on the embedded DuckDB emulator and print each result
 """
 
@@ -92,6 +94,24 @@ def _parser() -> argparse.ArgumentParser:
     compare_parser.add_argument("after", type=Path, help="the run to judge")
     compare_parser.set_defaults(handler=compare_runs)
 
+    init_parser = commands.add_parser(
+        "init", help="write a starter pipeline, scenario and tests into DIR",
+        description="Write a working starter into DIR (created if missing): pipeline/landing.sql (landing table, "
+                    "stage, pipe), pipeline/pipeline.sql (a stream, a MERGE task, a dynamic table), scenario.yaml (a "
+                    "custom workload, one Snowpipe and one Streaming variant) and test_pipeline.py. Then "
+                    "`python -m sim run DIR/scenario.yaml` and `pytest DIR` run as written. Exit 2, writing nothing, "
+                    "if any of these files exists in DIR.")
+    init_parser.add_argument("dir", type=Path, help="the folder to write the starter into")
+    init_parser.set_defaults(handler=init_starter)
+
+    workloads_parser = commands.add_parser(
+        "workloads", help="list the workload kinds and the landing columns each produces",
+        description="List every workload kind (workload.kind in a scenario) with the landing columns and Snowflake "
+                    "types it produces. With FILE, print the CREATE TABLE of that scenario's landing table for its "
+                    "workload (a custom workload's columns come from the file). Exit 2 if FILE is not valid.")
+    workloads_parser.add_argument("file", type=Path, nargs="?", help="a scenario file (YAML)")
+    workloads_parser.set_defaults(handler=list_workloads)
+
     schema_parser = commands.add_parser(
         "schema", help="print the JSON Schema of scenario files",
         description="Print the JSON Schema of scenario files (scenarios/schema.json holds a copy).")
@@ -113,6 +133,50 @@ def print_schema(args: argparse.Namespace, console: Console, errors: Console) ->
     from sim.scenario import json_schema
 
     print(json.dumps(json_schema(), indent=2, sort_keys=True))
+    return 0
+
+
+def init_starter(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    from sim import starter
+
+    taken = starter.existing(args.dir)
+    if taken:
+        errors.print(f"[red]{args.dir}: already has {', '.join(str(p.relative_to(args.dir)) for p in taken)}; "
+                     "nothing was written (choose another folder, or move them away)[/red]", highlight=False)
+        return 2
+    try:
+        written = starter.write(args.dir)
+    except OSError as error:
+        errors.print(f"[red]{error.filename or args.dir}: cannot write the starter: {error.strerror}[/red]",
+                     highlight=False)
+        return 2
+    for path in written:
+        console.print(f"wrote {path}", highlight=False)
+    console.print(f"next: python -m sim run {args.dir / 'scenario.yaml'}   (both variants, a report)\n"
+                  f"      pytest {args.dir}   (the pipeline's tests)", highlight=False)
+    return 0
+
+
+def list_workloads(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    from sim.scenario import ScenarioError, load
+    from sim.workloads import catalogue, feed_schema, landing_type
+
+    if args.file is None:
+        for kind, summary, columns in catalogue():
+            console.print(f"[bold]{kind}[/bold]: {summary}", highlight=False)
+            listed = ", ".join(f"{name} {snowflake_type}" for name, snowflake_type in columns)
+            console.print(f"  landing columns: {listed}", highlight=False)
+        return 0
+    try:
+        loaded = load(args.file)
+    except ScenarioError as error:
+        for line in str(error).splitlines():
+            errors.print(f"[red]{line}[/red]", highlight=False)
+        return 2
+    scenario = loaded.scenario
+    columns = ",\n".join(f"    {f.name} {landing_type(f.type)}" for f in feed_schema(scenario.workload))
+    print(f"-- the landing columns of {args.file.name}'s {scenario.workload.kind} workload\n"
+          f"CREATE TABLE {scenario.pipeline.landing_table} (\n{columns}\n);")
     return 0
 
 
