@@ -58,6 +58,10 @@ class Backend(Protocol):
     def load_next_file(self, pipe: str) -> Any:
         """Load the oldest queued file (the emulator; a live pipe loads on its own)."""
 
+    def warehouse_periods(self, name: str) -> list[tuple[int, int, int]]:
+        """When warehouse `name` ran: (resumed, suspended or now, billed until), epoch ms (live: from the
+        warehouse's resume and suspend events)."""
+
 
 class BackendModule(Protocol):
     """A backend package, as the registry hands it to the harness."""

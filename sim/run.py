@@ -66,6 +66,8 @@ class VariantResult:
     latency_samples: dict[str, list[float]] = field(default_factory=dict)
     freshness: dict[str, list] = field(default_factory=dict)
     busy: list[tuple[float, float, str]] = field(default_factory=list)
+    #: When the scenario's warehouse ran: (resumed, suspended, billed until), s from the start.
+    warehouse_periods: list[tuple[float, float, float]] = field(default_factory=list)
     #: Layers with no recorded version fed by the landing table: not change-tracked, or not downstream of it.
     untraced_layers: list[str] = field(default_factory=list)
     #: Landing p50 / p95 the variant's documented delays imply on their own (`implied_landing`).
@@ -393,6 +395,8 @@ def _measure(conn: Backend, scenario: Scenario, variant: Variant, model: Ingesti
         freshness={"seconds": [(t - start) / 1000 for t in times.tolist()],
                    "lag": [None if np.isnan(v) else round(float(v), 3) for v in lag.tolist()]},
         busy=_busy(cursor, start),
+        warehouse_periods=[((a - start) / 1000, (b - start) / 1000, (c - start) / 1000)
+                           for a, b, c in conn.warehouse_periods(scenario.warehouse.name) if b > start],
         untraced_layers=untraced,
         implied_landing=implied_landing(*variant.delay_chain()),
         failures=_injected(pipeline_failures(cursor), faults),

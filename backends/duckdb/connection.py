@@ -8,7 +8,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from backends.clock import VirtualClock
+from backends.clock import Millis, VirtualClock
+from backends.duckdb.catalog.warehouses import billed_ms
 from backends.duckdb.compile.results import Result, ResultMetadata, RowsResult
 from backends.duckdb.objects import channels, pipes
 from backends.duckdb.objects.channels import Channel
@@ -155,6 +156,13 @@ class Connection:
         """Load the oldest file queued on `pipe`, now; None when the pipe had loaded that file already."""
         self._check_open()
         return pipes.load_next(self._session, pipes.find_pipe(self._session, pipe))
+
+    def warehouse_periods(self, name: str) -> list[tuple[Millis, Millis, Millis]]:
+        """When warehouse `name` ran: (resumed, suspended or now, billed until: the 60-second minimum), epoch ms."""
+        self._check_open()
+        warehouse = self._account.warehouses.get(name.upper())
+        periods = warehouse.run_periods(self._account.clock.now()) if warehouse else []
+        return [(start, end, start + billed_ms(start, end)) for start, end in periods]
 
     def is_closed(self) -> bool:
         return self._closed

@@ -35,26 +35,60 @@ def _layers(record: dict[str, Any]) -> list[str]:
     return record["scenario"]["snapshot"]["pipeline"]["layers"]
 
 
+#: Layers whose latency differs by less than this at every percentile share a CDF panel (s): a chained task
+#: that makes the next layer visible 0.2 s later draws the same curve.
+SAME_PATH_SECONDS = 1.0
+
+
+def layer_paths(record: dict[str, Any]) -> list[list[str]]:
+    """The traced layers grouped by latency within SAME_PATH_SECONDS of the previous layer's in every variant:
+    one CDF panel per group, in pipeline order."""
+    def curves(layer: str) -> list[list[float]]:
+        return [v["latency_percentiles"].get(layer) or [] for v in record["variants"]]
+
+    groups: list[list[str]] = []
+    for layer in _layers(record):
+        if groups and _close(curves(groups[-1][-1]), curves(layer)):
+            groups[-1].append(layer)
+        else:
+            groups.append([layer])
+    return groups
+
+
+def _close(a: list[list[float]], b: list[list[float]]) -> bool:
+    return all(len(x) == len(y) and all(abs(p - q) < SAME_PATH_SECONDS for p, q in zip(x, y, strict=True))
+               for x, y in zip(a, b, strict=True)) and any(a)
+
+
 def latency_cdf(record: dict[str, Any], path: Path) -> Path:
-    layers = _layers(record)
-    columns = min(3, len(layers))
-    rows = (len(layers) + columns - 1) // columns
-    figure, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.6 * rows), squeeze=False)
-    for position, layer in enumerate(layers):
+    """A CDF panel per distinct layer path, each variant's p50 and p95 marked and given in the legend."""
+    paths = layer_paths(record)
+    columns = min(3, len(paths))
+    rows = (len(paths) + columns - 1) // columns
+    figure, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.8 * rows), squeeze=False)
+    for position, layers in enumerate(paths):
         axis = axes[position // columns][position % columns]
         for color, variant in zip(COLORS, record["variants"], strict=False):
-            values = variant["latency_percentiles"].get(layer) or []
-            if values:
-                axis.plot(values, [p / 100 for p in range(101)], color=color, label=variant["name"])
-        axis.set_title(layer, fontsize=10)
+            values = variant["latency_percentiles"].get(layers[0]) or []
+            if not values:
+                continue
+            figures = variant["latency"].get(layers[0], {})
+            axis.plot(values, [p / 100 for p in range(101)], color=color,
+                      label=f"{variant['name']}: p50 {figures['p50']:,.0f} s, p95 {figures['p95']:,.0f} s")
+            axis.plot([figures["p50"], figures["p95"]], [0.5, 0.95], "o", color=color, markersize=4)
+        for share in (0.5, 0.95):
+            axis.axhline(share, color="#999999", linewidth=0.6, linestyle=":")
+        together = f"\n(visible within {SAME_PATH_SECONDS:g} s of each other)" if len(layers) > 1 else ""
+        axis.set_title(", ".join(layers) + together, fontsize=9)
         axis.set_xlabel("event to visible (s)")
         axis.set_ylabel("share of events")
+        axis.set_ylim(0, 1.02)
         axis.grid(alpha=0.3)
         if axis.get_legend_handles_labels()[0]:  # an untraced layer has no line
-            axis.legend(fontsize=7)
-    for position in range(len(layers), rows * columns):
+            axis.legend(fontsize=7, loc="lower right")
+    for position in range(len(paths), rows * columns):
         axes[position // columns][position % columns].axis("off")
-    figure.suptitle(f"Latency from source commit to visible, by layer — {record['scenario']['name']}")
+    figure.suptitle(f"Latency from source commit to visible, by layer (dots: p50, p95) — {record['scenario']['name']}")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     return path
@@ -123,14 +157,31 @@ def latency_vs_cost(record: dict[str, Any], path: Path) -> Path:
 
 
 def warehouse_activity(record: dict[str, Any], path: Path) -> Path:
+    """Per variant, when the warehouse ran and was billed (the 60-second minimum after a resume included) and,
+    on top, the task runs and refreshes it ran; suspended time is blank."""
     variants = record["variants"]
-    figure, axis = plt.subplots(figsize=(10, 1.2 + 0.7 * len(variants)))
+    figure, axis = plt.subplots(figsize=(10, 1.6 + 0.8 * len(variants)))
     for row, (color, variant) in enumerate(zip(COLORS, variants, strict=False)):
-        spans = [(start / 60, max(end - start, 0.5) / 60) for start, end, _ in variant["busy"]]
-        axis.broken_barh(spans, (row - 0.35, 0.7), color=color, label=variant["name"])
+        periods = variant.get("warehouse_periods", [])
+        billed = [(max(start, 0) / 60, (until - max(start, 0)) / 60) for start, _, until in periods]
+        axis.broken_barh(billed, (row - 0.4, 0.8), color=color, alpha=0.25,
+                         label="running (billed)" if not row else None)
+        work = [(start / 60, max(end - start, 0.5) / 60) for start, end, _ in variant["busy"]]
+        axis.broken_barh(work, (row - 0.2, 0.4), color=color, label="task run or refresh" if not row else None)
+        up = sum(until - max(start, 0) for start, _, until in periods)
+        axis.text(1.005, row, f"billed {up / 60:,.0f} min", transform=axis.get_yaxis_transform(), va="center",
+                  fontsize=8)
     axis.set_yticks(range(len(variants)), [v["name"] for v in variants])
-    return _save(figure, axis, path, "Warehouse activity: task runs and dynamic table refreshes",
-                 "simulated time since start (min)", "variant", legend="upper right", grid="x")
+    axis.set_ylim(-0.6, len(variants) - 0.4)
+    axis.set_title(f"Warehouse {record['scenario']['snapshot']['warehouse']['name']}: running (billed) and "
+                   "suspended (blank), with the work on it")
+    axis.set_xlabel("simulated time since start (min)")
+    axis.set_ylabel("variant")
+    axis.grid(axis="x", alpha=0.3)
+    figure.legend(*axis.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8)
+    figure.tight_layout(rect=(0, 0.1, 0.93, 1))
+    figure.savefig(path, dpi=110)
+    return path
 
 
 def _save(figure: Any, axis: Any, path: Path, title: str, xlabel: str, ylabel: str, *, legend: str = "best",

@@ -48,6 +48,7 @@ def _variant(result: VariantResult) -> dict[str, Any]:
         for layer, values in samples.items()
     }
     data["busy"] = [list(interval) for interval in result.busy]
+    data["warehouse_periods"] = [list(period) for period in result.warehouse_periods]
     return data
 
 
