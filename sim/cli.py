@@ -136,6 +136,12 @@ def print_schema(args: argparse.Namespace, console: Console, errors: Console) ->
     return 0
 
 
+def _print_problems(errors: Console, error: Exception) -> None:
+    """A scenario's problems, a line each, in red."""
+    for line in str(error).splitlines():
+        errors.print(f"[red]{line}[/red]", highlight=False)
+
+
 def init_starter(args: argparse.Namespace, console: Console, errors: Console) -> int:
     from sim import starter
 
@@ -170,8 +176,7 @@ def list_workloads(args: argparse.Namespace, console: Console, errors: Console) 
     try:
         loaded = load(args.file)
     except ScenarioError as error:
-        for line in str(error).splitlines():
-            errors.print(f"[red]{line}[/red]", highlight=False)
+        _print_problems(errors, error)
         return 2
     scenario = loaded.scenario
     columns = ",\n".join(f"    {f.name} {landing_type(f.type)}" for f in feed_schema(scenario.workload))
@@ -189,8 +194,7 @@ def validate(args: argparse.Namespace, console: Console, errors: Console) -> int
             loaded = load(path)
         except ScenarioError as error:
             failed += 1
-            for line in str(error).splitlines():
-                errors.print(f"[red]{line}[/red]", highlight=False)
+            _print_problems(errors, error)
             continue
         console.print(f"{path}: ok ({len(loaded.scenario.variants)} variants)", highlight=False)
     return 1 if failed else 0
@@ -212,8 +216,7 @@ def run_command(args: argparse.Namespace, console: Console, errors: Console) -> 
     try:
         loaded = load(args.file)
     except ScenarioError as error:
-        for line in str(error).splitlines():
-            errors.print(f"[red]{line}[/red]", highlight=False)
+        _print_problems(errors, error)
         return 2
     if args.variant:
         names = [v.name for v in loaded.scenario.variants]
