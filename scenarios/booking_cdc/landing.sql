@@ -26,7 +26,7 @@ CREATE OR REPLACE STREAM booking_changes_stream ON TABLE booking_changes APPEND_
 -- The stage and pipe the Snowpipe variants load through (Streaming variants write rows directly).
 CREATE OR REPLACE STAGE booking_changes_stage;
 
-CREATE OR REPLACE PIPE booking_changes_pipe AUTO_INGEST = TRUE AS
+CREATE OR REPLACE PIPE booking_changes_pipe AS
     COPY INTO booking_changes FROM @booking_changes_stage
     FILE_FORMAT = (TYPE = JSON) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE;
 

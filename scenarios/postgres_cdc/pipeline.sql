@@ -42,7 +42,7 @@ CREATE OR REPLACE STREAM raw_changes_stream ON TABLE raw_changes APPEND_ONLY = T
 -- The stage and pipe the Snowpipe variants load through (Streaming variants write rows directly).
 CREATE OR REPLACE STAGE raw_changes_stage;
 
-CREATE OR REPLACE PIPE raw_changes_pipe AUTO_INGEST = TRUE AS
+CREATE OR REPLACE PIPE raw_changes_pipe AS
     COPY INTO raw_changes FROM @raw_changes_stage
     FILE_FORMAT = (TYPE = JSON) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE;
 

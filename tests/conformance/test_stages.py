@@ -124,6 +124,10 @@ DDL = [
          "CREATE STAGE st", Fails("CREATE PIPE p AS COPY INTO nothing FROM @st", "does not exist"),
          "CREATE PIPE p AS COPY INTO t FROM @st FILE_FORMAT = (TYPE = CSV)", "DROP PIPE p", "DROP STAGE st",
          Fails("LIST @st", "does not exist")),
+    case("AUTO_INGEST = TRUE needs an external stage: on an internal one the pipe is not created",
+         "CREATE TABLE t (a INT)", "CREATE STAGE st",
+         Fails("CREATE PIPE p AUTO_INGEST = TRUE AS COPY INTO t FROM @st", "stage"),
+         "CREATE PIPE p AUTO_INGEST = FALSE AS COPY INTO t FROM @st"),  # no pipe p was left to clash with
     case("COPY options the emulator cannot honour are refused by name",
          "CREATE TABLE t (a INT)", "CREATE STAGE st",
          Fails("COPY INTO t FROM @st FILE_FORMAT = (TYPE = PARQUET)", "TYPE = PARQUET"),

@@ -50,7 +50,7 @@ CREATE OR REPLACE TABLE booking_changes (event_id NUMBER(38, 0), op STRING, book
     source_ts TIMESTAMP);
 CREATE OR REPLACE STREAM booking_changes_stream ON TABLE booking_changes APPEND_ONLY = TRUE;
 CREATE OR REPLACE STAGE booking_changes_stage;
-CREATE OR REPLACE PIPE booking_changes_pipe AUTO_INGEST = TRUE AS
+CREATE OR REPLACE PIPE booking_changes_pipe AS
     COPY INTO booking_changes FROM @booking_changes_stage
     FILE_FORMAT = (TYPE = JSON) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE;
 """

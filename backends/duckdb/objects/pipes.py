@@ -220,7 +220,6 @@ class Pipe(CatalogObject):
     kind: ClassVar[str] = "PIPE"
     definition: str = ""
     copy: CopyInto | None = None
-    auto_ingest: bool = False
     #: Notified files waiting to load: (file name relative to the stage, received time).
     queue: deque = field(default_factory=deque)
     loaded: dict[str, Millis] = field(default_factory=dict)
@@ -737,12 +736,20 @@ def _create_pipe(match: re.Match, sql: str, session: SessionLike) -> Plan:
         existing = _existing(session, name, Pipe, match, sql)
         if isinstance(existing, Result):
             return existing
-        _stage(session, str(copy.stage), sql)
+        stage = _stage(session, str(copy.stage), sql)
+        if option(options, "AUTO_INGEST", "FALSE").upper() == "TRUE":
+            # create-pipe: AUTO_INGEST = TRUE loads "from external stages" on their event notifications; internal
+            # stages load through the REST API. Every stage here is internal. (The errno is the one pipes' other
+            # compile-time refusals use; Snowflake's own code for this one is not documented.)
+            raise compilation_error(
+                "AUTO_INGEST = TRUE needs an external stage with event notifications; stage "
+                f"{display(stage.name.name)} is internal: leave AUTO_INGEST out and queue files with the Snowpipe "
+                "REST API (insertFiles).",
+                errno=2021, query=sql)
         if not isinstance(session.catalog.get(copy.table), Table):
             raise object_does_not_exist(str(copy.table), query=sql)
         # A new pipe has no load history: dropping or replacing one forgets what it loaded (R43).
-        pipe = Pipe(session.catalog.new_uid(), name, session.account.clock.now(), definition=match["copy"], copy=copy,
-                    auto_ingest=option(options, "AUTO_INGEST", "FALSE").upper() == "TRUE")
+        pipe = Pipe(session.catalog.new_uid(), name, session.account.clock.now(), definition=match["copy"], copy=copy)
         session.catalog.put(pipe)
         return status_result(f"Pipe {display(name.name)} successfully created.")
 
