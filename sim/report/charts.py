@@ -78,9 +78,14 @@ def latency_cdf(record: dict[str, Any], path: Path) -> Path:
             axis.plot([figures["p50"], figures["p95"]], [0.5, 0.95], "o", color=color, markersize=4)
         for share in (0.5, 0.95):
             axis.axhline(share, color="#999999", linewidth=0.6, linestyle=":")
+        curves = [c for c in (v["latency_percentiles"].get(layers[0]) for v in record["variants"]) if c]
+        p99, longest = max((c[99] for c in curves), default=0.0), max((c[100] for c in curves), default=0.0)
+        cut = longest > 2 * p99 > 0  # a late tail would squeeze every curve against the axis
+        if cut:
+            axis.set_xlim(0, p99 * 1.15)
         together = f"\n(visible within {SAME_PATH_SECONDS:g} s of each other)" if len(layers) > 1 else ""
         axis.set_title(", ".join(layers) + together, fontsize=9)
-        axis.set_xlabel("event to visible (s)")
+        axis.set_xlabel(f"event to visible (s){f'; cut at p99, max {longest:,.0f} s' if cut else ''}")
         axis.set_ylabel("share of events")
         axis.set_ylim(0, 1.02)
         axis.grid(alpha=0.3)

@@ -24,3 +24,20 @@ def test_an_untraced_layer_is_a_panel_of_its_own() -> None:
     traced = [[float(p) for p in range(101)]] * 2
     assert layer_paths(_record({"landing": traced, "gold": [[], []], "mart": [[], []]})) == \
         [["landing"], ["gold"], ["mart"]]
+
+
+def test_a_late_tail_cuts_the_cdf_axis_at_p99_and_says_so(tmp_path) -> None:
+    import matplotlib.pyplot as plt
+
+    from sim.report import charts
+
+    tail = [float(p) for p in range(100)] + [3_000.0]  # one late event in a hundred
+    record = _record({"landing": [tail, tail]})
+    record["scenario"]["name"] = "late"
+    for v, name in zip(record["variants"], ("a", "b"), strict=True):
+        v.update(name=name, latency={"landing": {"p50": 50.0, "p95": 95.0}})
+    charts.latency_cdf(record, tmp_path / "cdf.png")
+    axis = plt.gcf().axes[0]  # the figure just drawn stays open until draw_all closes it
+    assert axis.get_xlim()[1] == 99 * 1.15
+    assert axis.get_xlabel() == "event to visible (s); cut at p99, max 3,000 s"
+    plt.close("all")
